@@ -1,0 +1,30 @@
+/**
+ * All evalflow activities, grouped by the role that runs them. Each group is
+ * what one worker plugin registers (workers/plugins.ts).
+ */
+import { defaultDeps, type ActivityDeps } from './deps';
+import { generateActivities } from './generate';
+import { prepareActivities } from './prepare';
+import { runActivities } from './run';
+import { scoreActivities } from './score';
+
+/** Run bookkeeping and data preparation: goes with the orchestration role. */
+export function orchestrationActivities(deps: ActivityDeps = defaultDeps()) {
+  return { ...runActivities(deps), ...prepareActivities(deps) };
+}
+
+/** Endpoint calls: goes with the generation role (near the endpoints). */
+export function generationActivities(deps: ActivityDeps = defaultDeps()) {
+  return generateActivities(deps);
+}
+
+/** Extraction, scoring and aggregation: goes with the scoring role. */
+export function scoringActivities(deps: ActivityDeps = defaultDeps()) {
+  return scoreActivities(deps);
+}
+
+export type OrchestrationActivities = ReturnType<typeof orchestrationActivities>;
+export type GenerationActivities = ReturnType<typeof generationActivities>;
+export type ScoringActivities = ReturnType<typeof scoringActivities>;
+
+export { defaultDeps, type ActivityDeps } from './deps';

@@ -1,0 +1,113 @@
+/**
+ * prepare: dataset → prompts → sample shards in the store. Returns counts
+ * only (invariant 1). Idempotent: the manifest is written last and, when
+ * present, is the answer.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { getBenchmark } from '../benchmarks/index';
+import type { ChatMessage, Sample } from '../benchmarks/types';
+import { DatasetError, loadDataset } from '../lib/datasets';
+import { keys } from '../lib/store';
+import type { ExecutionSettings, ResolvedTask } from '../lib/types';
+import { type ActivityDeps, rethrowStore } from './deps';
+import { TaskLog } from './tasklog';
+
+/** One prepared input row: the sample and the exact messages to send. */
+export interface PreparedSample extends Sample {
+  index: number;
+  messages: ChatMessage[];
+}
+
+export interface PrepareResult {
+  samples: number;
+  repeats: number;
+  shards: number;
+  samples_per_shard: number;
+  units: number;
+  dataset: { origin: string; location: string; sha256: string };
+}
+
+export interface PrepareInput {
+  run_id: string;
+  task: ResolvedTask;
+  execution: ExecutionSettings;
+}
+
+export function benchmarkFor(name: string) {
+  const b = getBenchmark(name);
+  if (!b) {
+    throw ApplicationFailure.nonRetryable(
+      `benchmark '${name}' is not registered on this worker; run 'evalflow ls tasks' to see the available ones, ` +
+        `or register a custom benchmark through the plugin options`,
+      'ConfigError',
+    );
+  }
+  return b;
+}
+
+export function prepareActivities(deps: ActivityDeps) {
+  const { store, settings } = deps;
+
+  async function prepareTask(input: PrepareInput): Promise<PrepareResult> {
+    const { run_id, task } = input;
+    const manifestKey = keys.samplesManifest(run_id, task.name);
+    try {
+      const existing = await store.getJson<PrepareResult>(manifestKey);
+      if (existing) return existing;
+    } catch (e) {
+      rethrowStore(e);
+    }
+    const bench = benchmarkFor(task.benchmark);
+    const log = new TaskLog(store, run_id, task.name, 'prepare');
+    try {
+      let loaded;
+      try {
+        loaded = await loadDataset(bench.dataset, {
+          datasetDir: task.dataset_dir,
+          fallbackDir: settings.datasetsDir,
+          cacheDir: settings.cacheDir,
+          hfToken: process.env.HF_TOKEN || undefined,
+          offline: process.env.HF_HUB_OFFLINE === '1' || process.env.EVALFLOW_OFFLINE === '1',
+          log: (m) => log.info(m),
+        });
+      } catch (e) {
+        if (e instanceof DatasetError && e.permanent) throw ApplicationFailure.nonRetryable(e.message, 'DatasetError');
+        throw e;
+      }
+      log.info(`dataset ${bench.dataset.hfRepo} from ${loaded.origin}: ${loaded.location} (${loaded.rows.length} rows, sha256 ${loaded.sha256.slice(0, 12)})`);
+      const limit = task.params.limit_samples;
+      const rows = limit !== undefined ? loaded.rows.slice(0, limit) : loaded.rows;
+      const prepared: PreparedSample[] = rows.map((raw, index) => {
+        const sample = bench.toSample(raw, index);
+        const messages = bench.prompt(sample, {
+          promptConfig: task.params.prompt_config,
+          systemPrompt: task.params.system_prompt,
+        });
+        return { ...sample, index, messages };
+      });
+      const repeats = task.params.num_repeats;
+      const perShard = Math.max(1, Math.floor(task.shard_size / repeats));
+      const shards = Math.ceil(prepared.length / perShard);
+      for (let s = 0; s < shards; s++) {
+        await store.putJsonl(keys.samplesShard(run_id, task.name, s), prepared.slice(s * perShard, (s + 1) * perShard));
+      }
+      const result: PrepareResult = {
+        samples: prepared.length,
+        repeats,
+        shards,
+        samples_per_shard: perShard,
+        units: prepared.length * repeats,
+        dataset: { origin: loaded.origin, location: loaded.location, sha256: loaded.sha256 },
+      };
+      await store.putJson(manifestKey, result);
+      log.info(`prepared ${result.samples} samples × ${repeats} repeats in ${shards} shards`);
+      return result;
+    } catch (e) {
+      rethrowStore(e);
+    } finally {
+      await log.flush();
+    }
+  }
+
+  return { prepareTask };
+}

@@ -1,0 +1,187 @@
+/**
+ * score: per shard, extract and score every response with the benchmark's
+ * pure functions. aggregate: all scores → metrics → results.json (NeMo shape)
+ * and metrics.json (response statistics). Both idempotent by key.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { computeMetrics, type ScoredUnit, type TaskMetrics } from '../lib/metrics';
+import { keys } from '../lib/store';
+import type { ResolvedTask, TaskSummary } from '../lib/types';
+import { type ActivityDeps, rethrowStore } from './deps';
+import type { GenerationRecord } from './generate';
+import { benchmarkFor, type PrepareResult, type PreparedSample } from './prepare';
+import { TaskLog } from './tasklog';
+
+export interface ScoreRecord extends ScoredUnit {
+  expected: string;
+  finish_reason: string | null;
+}
+
+export interface ScoreResult {
+  units: number;
+  correct: number;
+  no_answer: number;
+}
+
+export interface ShardInput {
+  run_id: string;
+  task: ResolvedTask;
+  shard: number;
+}
+
+export interface AggregateInput {
+  run_id: string;
+  task: ResolvedTask;
+  prepared: PrepareResult;
+}
+
+function summarize(rows: ScoreRecord[]): ScoreResult {
+  return {
+    units: rows.length,
+    correct: rows.filter((r) => r.correct).length,
+    no_answer: rows.filter((r) => r.predicted === null).length,
+  };
+}
+
+function quantile(sorted: number[], q: number): number | null {
+  if (!sorted.length) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Response statistics for metrics.json. */
+export function responseStats(gens: GenerationRecord[]) {
+  const latencies = gens.filter((g) => !g.cached).map((g) => g.latency_ms).sort((a, b) => a - b);
+  const sum = (f: (g: GenerationRecord) => number | null) => gens.reduce((acc, g) => acc + (f(g) ?? 0), 0);
+  const finish: Record<string, number> = {};
+  for (const g of gens) finish[g.finish_reason ?? 'unknown'] = (finish[g.finish_reason ?? 'unknown'] ?? 0) + 1;
+  const n = gens.length || 1;
+  return {
+    responses: gens.length,
+    from_cache: gens.filter((g) => g.cached).length,
+    retries: gens.reduce((acc, g) => acc + Math.max(0, g.attempts - 1), 0),
+    reasoning_unfinished: gens.filter((g) => g.reasoning_unfinished).length,
+    with_reasoning: gens.filter((g) => g.reasoning !== null).length,
+    tokens: {
+      prompt_total: sum((g) => g.prompt_tokens),
+      completion_total: sum((g) => g.completion_tokens),
+      prompt_mean: sum((g) => g.prompt_tokens) / n,
+      completion_mean: sum((g) => g.completion_tokens) / n,
+    },
+    latency_ms: {
+      count: latencies.length,
+      mean: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null,
+      p50: quantile(latencies, 0.5),
+      p90: quantile(latencies, 0.9),
+      p99: quantile(latencies, 0.99),
+      max: latencies.length ? latencies[latencies.length - 1] : null,
+    },
+    finish_reasons: finish,
+  };
+}
+
+export function headlineOf(metrics: TaskMetrics): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [m, group] of Object.entries(metrics)) {
+    out[m] = {};
+    for (const [s, v] of Object.entries(group.scores)) out[m][s] = v.value;
+  }
+  return out;
+}
+
+export function scoreActivities(deps: ActivityDeps) {
+  const { store } = deps;
+
+  async function scoreShard(input: ShardInput): Promise<ScoreResult> {
+    const { run_id, task, shard } = input;
+    const outKey = keys.scoresShard(run_id, task.name, shard);
+    try {
+      const done = await store.getJsonl<ScoreRecord>(outKey);
+      if (done) return summarize(done);
+      const bench = benchmarkFor(task.benchmark);
+      const samples = await store.getJsonl<PreparedSample>(keys.samplesShard(run_id, task.name, shard));
+      const gens = await store.getJsonl<GenerationRecord>(keys.generationsShard(run_id, task.name, shard));
+      if (!samples || !gens) {
+        throw ApplicationFailure.nonRetryable(`shard ${shard} of ${task.name} has no ${!samples ? 'samples' : 'generations'} in the store`, 'InvalidInput');
+      }
+      const byId = new Map(samples.map((s) => [s.id, s]));
+      const rows: ScoreRecord[] = gens.map((g) => {
+        const sample = byId.get(g.sample_id);
+        if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${g.sample_id} in shard ${shard}`, 'InvalidInput');
+        const s = bench.score(g.content, sample);
+        return {
+          sample_id: g.sample_id,
+          repeat: g.repeat,
+          subset: sample.subset,
+          predicted: s.predicted,
+          expected: sample.expected,
+          correct: s.correct,
+          finish_reason: g.finish_reason,
+        };
+      });
+      await store.putJsonl(outKey, rows);
+      return summarize(rows);
+    } catch (e) {
+      rethrowStore(e);
+    }
+  }
+
+  async function aggregateTask(input: AggregateInput): Promise<TaskSummary> {
+    const { run_id, task, prepared } = input;
+    const resultsKey = keys.results(run_id, task.name);
+    const log = new TaskLog(store, run_id, task.name, 'aggregate');
+    try {
+      const existing = await store.getJson<NemoResults>(resultsKey);
+      if (existing) {
+        return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(existing.results.tasks[task.name].metrics) };
+      }
+      const scores: ScoreRecord[] = [];
+      const gens: GenerationRecord[] = [];
+      for (let s = 0; s < prepared.shards; s++) {
+        const rows = await store.getJsonl<ScoreRecord>(keys.scoresShard(run_id, task.name, s));
+        const g = await store.getJsonl<GenerationRecord>(keys.generationsShard(run_id, task.name, s));
+        if (!rows || !g) throw ApplicationFailure.nonRetryable(`shard ${s} of ${task.name} is not scored yet`, 'InvalidInput');
+        scores.push(...rows);
+        gens.push(...g);
+      }
+      const { metrics, subsets } = computeMetrics(scores, prepared.repeats);
+      const results: NemoResults = {
+        results: {
+          tasks: { [task.name]: { metrics } },
+          ...(Object.keys(subsets).length
+            ? { groups: Object.fromEntries(Object.entries(subsets).map(([k, v]) => [`${task.name}/${k}`, { metrics: v }])) }
+            : {}),
+        },
+        config: {
+          task: task.name,
+          benchmark: task.benchmark,
+          model_id: task.endpoint.model_id,
+          endpoint_type: task.endpoint.type,
+          params: task.params,
+          samples: prepared.samples,
+          repeats: prepared.repeats,
+          dataset: prepared.dataset,
+        },
+      };
+      await store.putJson(keys.metrics(run_id, task.name), { task: task.name, ...responseStats(gens) });
+      await store.putJson(resultsKey, results);
+      log.info(`aggregated ${scores.length} scored units into ${resultsKey}`);
+      return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(metrics) };
+    } catch (e) {
+      rethrowStore(e);
+    } finally {
+      await log.flush();
+    }
+  }
+
+  return { scoreShard, aggregateTask };
+}
+
+/** results.json in NeMo Evaluator's shape: results.tasks.<task>.metrics.<metric>.scores.<score>.{value, stats}. */
+export interface NemoResults {
+  results: {
+    tasks: Record<string, { metrics: TaskMetrics }>;
+    groups?: Record<string, { metrics: TaskMetrics }>;
+  };
+  config: Record<string, unknown>;
+}

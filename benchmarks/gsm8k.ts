@@ -1,0 +1,73 @@
+/**
+ * GSM8K — grade-school math word problems, 1,319 test items, integer answers.
+ *
+ * Data: Hub `openai/gsm8k`, config `main`, split `test` (`question`, `answer`
+ * where the gold follows `#### `), or `gsm8k/test.jsonl` in a local dataset
+ * directory (the same fields, as in openai/grade-school-math).
+ * Prompt: NeMo-Skills `generic/math` (`nemo_skills/prompt/config/generic/math.yaml`),
+ * the prompt its math benchmarks use (`++prompt_config=generic/math ++eval_type=math`),
+ * without few-shot examples.
+ * Extraction: the last `\boxed{}` (NeMo-Skills math evaluator, extract_from_boxed=True).
+ * Scoring: `symbolic_correct` = math_equal(gold, predicted) — see math-grading.ts.
+ */
+import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
+import { extractAnswer, mathEqual } from './math-grading';
+
+export const GSM8K_PROMPT_CONFIGS = ['generic/math'] as const;
+
+/** NeMo-Skills generic/math.yaml user template with `{examples}` empty. */
+export function gsm8kUserPrompt(problem: string): string {
+  return `Solve the following math problem. Make sure to put the answer (and only answer) inside \\boxed{}.\n\n${problem}`;
+}
+
+/**
+ * Gold answer as NeMo-Skills' gsm8k prepare.py stores it: the text after
+ * `####`, commas removed, read as a number and written as an integer when it
+ * is one ("1,000" → "1000", "18.0" → "18").
+ */
+export function gsm8kGold(answerField: string): string {
+  const parts = answerField.split('####');
+  if (parts.length !== 2) {
+    throw new Error(`GSM8K answer has ${parts.length - 1} "####" markers, expected exactly one: ${JSON.stringify(answerField.slice(-80))}`);
+  }
+  const raw = (parts[1] ?? '').trim().replace(/,/g, '');
+  const value = Number(raw);
+  if (raw === '' || !Number.isFinite(value)) throw new Error(`GSM8K gold answer is not a number: ${JSON.stringify(raw)}`);
+  return String(value);
+}
+
+function requireString(raw: Record<string, unknown>, field: string, index: number): string {
+  const v = raw[field];
+  if (typeof v !== 'string') throw new Error(`gsm8k row ${index}: field "${field}" must be a string, got ${typeof v}`);
+  return v;
+}
+
+export const gsm8k: Benchmark = {
+  name: 'gsm8k',
+  description: 'GSM8K grade-school math (1,319 test problems), NeMo-Skills generic/math prompt, \\boxed{} answer, symbolic_correct',
+  dataset: { hfRepo: 'openai/gsm8k', hfConfig: 'main', split: 'test', localFile: 'gsm8k/test.jsonl' },
+  // NeMo-Skills inference defaults: greedy decoding.
+  defaults: { temperature: 0 },
+
+  toSample(raw: Record<string, unknown>, index: number): Sample {
+    const question = requireString(raw, 'question', index);
+    const answer = requireString(raw, 'answer', index);
+    return { id: String(index), expected: gsm8kGold(answer), data: { question } };
+  },
+
+  prompt(sample: Sample, options: PromptOptions): ChatMessage[] {
+    const config = options.promptConfig ?? 'generic/math';
+    if (!(GSM8K_PROMPT_CONFIGS as readonly string[]).includes(config)) {
+      throw new Error(`gsm8k: unsupported prompt_config "${config}" (supported: ${GSM8K_PROMPT_CONFIGS.join(', ')})`);
+    }
+    const messages: ChatMessage[] = [];
+    if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
+    messages.push({ role: 'user', content: gsm8kUserPrompt(String(sample.data.question)) });
+    return messages;
+  },
+
+  score(responseText: string, sample: Sample): UnitScore {
+    const predicted = extractAnswer(responseText);
+    return { predicted, correct: mathEqual(sample.expected, predicted) };
+  },
+};

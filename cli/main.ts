@@ -1,0 +1,440 @@
+/**
+ * The `evalflow` command. Every subcommand has --help.
+ */
+import { Command, Option } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import cliProgress from 'cli-progress';
+import { listBenchmarks, KNOWN_UNSUPPORTED_TASKS } from '../benchmarks/index';
+import { applyOverrides, ConfigError, loadConfigFile } from '../lib/config/load';
+import { buildPlan } from '../lib/plan';
+import {
+  buildSuiteInput,
+  cancelEvaluation,
+  connectClient,
+  EvalflowError,
+  getProgress,
+  getResults,
+  resumeEvaluation,
+  startEvaluation,
+  uiLink,
+} from '../lib/client';
+import { loadDataset } from '../lib/datasets';
+import { baseUrlOf } from '../lib/endpoint';
+import { loadSettings } from '../lib/settings';
+import { ArtifactStore, keys } from '../lib/store';
+import type { ResolvedTask, SuiteProgress } from '../lib/types';
+import { RESULT_HEADER, resultRows, table } from './format';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function fail(e: unknown): never {
+  const known = e instanceof ConfigError || e instanceof EvalflowError || (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError');
+  const msg = e instanceof Error ? e.message : String(e);
+  console.error(`evalflow: ${known ? '' : 'unexpected error: '}${msg}`);
+  if (!known && e instanceof Error && process.env.EVALFLOW_DEBUG) console.error(e.stack);
+  process.exit(1);
+}
+
+async function countSamples(task: ResolvedTask): Promise<string> {
+  const { getBenchmark } = await import('../benchmarks/index.js');
+  const b = getBenchmark(task.benchmark);
+  if (!b) return '?';
+  const settings = loadSettings();
+  let available: number | undefined;
+  try {
+    const d = await loadDataset(b.dataset, {
+      datasetDir: task.dataset_dir,
+      fallbackDir: settings.datasetsDir,
+      cacheDir: settings.cacheDir,
+      offline: true,
+    });
+    available = d.rows.length;
+  } catch {
+    available = undefined;
+  }
+  const limit = task.params.limit_samples;
+  if (available === undefined) return limit !== undefined ? `≤${limit}` : 'all (dataset not cached yet)';
+  return String(limit !== undefined ? Math.min(limit, available) : available);
+}
+
+async function dryRun(configFile: string, overrides: string[], tasks: string[]): Promise<void> {
+  const raw = applyOverrides(loadConfigFile(configFile), overrides);
+  const report = buildPlan(raw, tasks);
+  console.log('# resolved config (secrets redacted)');
+  console.log(YAML.stringify(report.redacted).trimEnd());
+  console.log('\n# plan');
+  const rows: (string | number)[][] = [];
+  for (const t of report.tasks) {
+    const samples = await countSamples(t);
+    const n = Number(samples);
+    const calls = Number.isFinite(n) ? String(n * t.params.num_repeats) : `${samples} × ${t.params.num_repeats}`;
+    rows.push([t.name, samples, t.params.num_repeats, calls, 0, t.params.parallelism, t.endpoint.model_id]);
+  }
+  for (const u of report.unsupported) rows.push([u.name, '-', '-', '-', '-', '-', `NOT SUPPORTED YET: ${u.reason}`]);
+  console.log(table(['task', 'samples', 'repeats', 'model calls', 'judge calls', 'parallelism', 'model / note'], rows));
+  for (const w of report.warnings) console.log(`warning: ${w}`);
+  if (report.unsupported.length) {
+    console.log(
+      `\n${report.unsupported.length} task(s) cannot run yet; 'evalflow run' would refuse this config. ` +
+        (report.tasks.length ? `Run the others with: ${report.tasks.map((t) => `-t ${t.name}`).join(' ')}` : ''),
+    );
+  }
+  console.log('\n(dry run: nothing started)');
+}
+
+/** Checks that catch the common mistakes before anything is started. */
+async function preflight(tasks: ResolvedTask[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const t of tasks) {
+    const name = t.endpoint.api_key_name;
+    if (name && !process.env[name]) {
+      throw new EvalflowError(
+        `target.api_endpoint.api_key_name names ${name}, but it is not set here; 'export ${name}=...' ` +
+          `(workers read it too), or pass --no-preflight when only the workers have it`,
+      );
+    }
+    const base = baseUrlOf(t.endpoint);
+    if (seen.has(base)) continue;
+    seen.add(base);
+    try {
+      const headers: Record<string, string> = name ? { Authorization: `Bearer ${process.env[name]}` } : {};
+      const res = await fetch(`${base}/models`, { headers, signal: AbortSignal.timeout(10_000) });
+      if (res.status === 401 || res.status === 403) {
+        throw new EvalflowError(`${base} refused the API key from ${name ?? '(none)'} (HTTP ${res.status}); check the key`);
+      }
+    } catch (e) {
+      if (e instanceof EvalflowError) throw e;
+      const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);
+      throw new EvalflowError(
+        `endpoint ${t.endpoint.url} is unreachable (${cause}); start it, fix target.api_endpoint.url (-o target.api_endpoint.url=...), ` +
+          `or pass --no-preflight to start anyway`,
+      );
+    }
+  }
+  await new ArtifactStore(loadSettings().storage).ensureBucket();
+}
+
+async function watch(runId: string): Promise<boolean> {
+  const client = await connectClient();
+  const bars = new cliProgress.MultiBar(
+    { format: ' {task} |{bar}| {value}/{total} units | {phase}', hideCursor: true, clearOnComplete: false, noTTYOutput: !process.stdout.isTTY, notTTYSchedule: 10_000 },
+    cliProgress.Presets.shades_classic,
+  );
+  const made = new Map<string, cliProgress.SingleBar>();
+  let status = 'RUNNING';
+  let last: SuiteProgress | null = null;
+  while (status === 'RUNNING') {
+    const p = await getProgress(runId, client);
+    status = p.status;
+    last = p.progress ?? last;
+    for (const t of last?.tasks ?? []) {
+      let bar = made.get(t.task);
+      if (!bar) {
+        bar = bars.create(Math.max(1, t.units_total), 0, { task: t.task.padEnd(14), phase: t.phase });
+        made.set(t.task, bar);
+      }
+      bar.setTotal(Math.max(1, t.units_total));
+      bar.update(t.units_done, { phase: t.phase });
+    }
+    if (status === 'RUNNING') await new Promise((r) => setTimeout(r, 1000));
+  }
+  bars.stop();
+  const handle = client.workflow.getHandle(runId);
+  try {
+    await handle.result();
+  } catch (e) {
+    let msg = e instanceof Error ? e.message : String(e);
+    let c: unknown = e instanceof Error ? e.cause : undefined;
+    while (c instanceof Error) {
+      msg = c.message;
+      c = c.cause;
+    }
+    console.error(`\nrun ${runId} ${status.toLowerCase()}: ${msg}`);
+    return false;
+  }
+  await printResults(runId);
+  return true;
+}
+
+async function printResults(runId: string): Promise<void> {
+  const results = await getResults(runId);
+  const rows = results.flatMap((r) => resultRows(r.task, r.results));
+  console.log(`\nresults of ${runId}`);
+  console.log(table(RESULT_HEADER, rows));
+  const s = loadSettings();
+  console.log(`\nartifacts: ${new ArtifactStore(s.storage).uri(keys.run(runId))}  (evalflow pull ${runId} --out DIR)`);
+}
+
+const program = new Command();
+program
+  .name('evalflow')
+  .description('LLM evaluation suites as durable Temporal workflows (NeMo Evaluator config format).')
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('start an evaluation run from a NeMo-Evaluator-format YAML config')
+  .requiredOption('-c, --config <file>', 'YAML config (see configs/)')
+  .option('-o, --override <path=value>', 'Hydra-style override, repeatable; e.g. -o evaluation.tasks.gsm8k.nemo_evaluator_config.config.params.limit_samples=10', collect, [])
+  .option('-t, --task <name>', 'run only this task, repeatable', collect, [])
+  .option('--run-id <id>', 'run id (= workflow id); default <config>-<time>-<random>')
+  .option('--dry-run', 'print the resolved config (redacted) and the plan; start nothing')
+  .option('--wait', 'show live progress and print the results table at the end')
+  .option('--task-queue <queue>', 'task queue of the evalflow workers (default EVALFLOW_TASK_QUEUE or "evalflow")')
+  .option('--no-preflight', 'skip the endpoint, API-key and store checks made before starting')
+  .action(async (o: { config: string; override: string[]; task: string[]; runId?: string; dryRun?: boolean; wait?: boolean; taskQueue?: string; preflight: boolean }) => {
+    try {
+      if (o.dryRun) return await dryRun(o.config, o.override, o.task);
+      const { plan } = buildSuiteInput({ configFile: o.config, overrides: o.override, tasks: o.task, runId: o.runId });
+      for (const w of plan.warnings) console.error(`warning: ${w}`);
+      if (o.preflight) await preflight(plan.tasks);
+      const started = await startEvaluation({ configFile: o.config, overrides: o.override, tasks: o.task, runId: o.runId, taskQueue: o.taskQueue });
+      console.log(`run id: ${started.runId}`);
+      console.log(`Temporal UI: ${started.uiUrl}`);
+      console.log(`tasks: ${started.plan.tasks.map((t) => t.name).join(', ')}`);
+      if (!o.wait) {
+        console.log(`follow it with 'evalflow status ${started.runId}', results with 'evalflow results ${started.runId}'`);
+        return;
+      }
+      const ok = await watch(started.runId);
+      process.exitCode = ok ? 0 : 1;
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('status')
+  .argument('[run-id]', 'a run id; without it, the recent runs are listed')
+  .description('progress of a run (phase and samples per task), or the list of recent runs')
+  .action(async (runId?: string) => {
+    try {
+      if (!runId) return await listRuns(20);
+      const p = await getProgress(runId);
+      console.log(`run ${runId}: ${p.status}${p.startTime ? `, started ${p.startTime.toISOString()}` : ''}${p.closeTime ? `, closed ${p.closeTime.toISOString()}` : ''}`);
+      console.log(`Temporal UI: ${uiLink(loadSettings(), runId)}`);
+      if (p.progress) {
+        console.log(
+          table(
+            ['task', 'phase', 'samples', 'repeats', 'units done', 'shards done', 'error'],
+            p.progress.tasks.map((t) => [t.task, t.phase, t.samples, t.repeats, `${t.units_done}/${t.units_total}`, `${t.shards_done}/${t.shards_total}`, t.error ?? '']),
+          ),
+        );
+      } else {
+        console.log('(no worker answered the progress query; start one with `evalflow worker`)');
+      }
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+async function listRuns(limit: number): Promise<void> {
+  const client = await connectClient();
+  const rows: string[][] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'evaluationSuite'` })) {
+    rows.push([wf.workflowId, wf.status.name, wf.startTime.toISOString(), wf.closeTime?.toISOString() ?? '', String((wf.memo as Record<string, unknown> | undefined)?.tasks ?? '')]);
+    if (rows.length >= limit) break;
+  }
+  if (!rows.length) console.log('no runs yet; start one with `evalflow run --config configs/quickstart.yaml`');
+  else console.log(table(['run id', 'status', 'started', 'closed', 'tasks'], rows));
+}
+
+program
+  .command('logs')
+  .argument('<run-id>')
+  .argument('[task]', 'only this task')
+  .description('the run log (or one task\'s event log) from the artifact store')
+  .action(async (runId: string, task?: string) => {
+    try {
+      const store = new ArtifactStore(loadSettings().storage);
+      const prefix = task ? keys.taskLogDir(runId, task) : keys.run(runId);
+      const logKeys = (await store.list(prefix)).filter((k) => k.includes('/logs/'));
+      if (!logKeys.length) throw new EvalflowError(`no logs for ${task ? `task ${task} of ` : ''}run '${runId}' yet (${store.uri(prefix)})`);
+      for (const k of logKeys) {
+        console.log(`==> ${k}`);
+        process.stdout.write((await store.getText(k)) ?? '');
+      }
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('resume')
+  .argument('<run-id>')
+  .option('--wait', 'show live progress and the results at the end')
+  .description('run a failed or cancelled run again under the same id; finished work and cached responses are replayed, nothing is paid twice')
+  .action(async (runId: string, o: { wait?: boolean }) => {
+    try {
+      await resumeEvaluation(runId);
+      console.log(`resumed ${runId}; Temporal UI: ${uiLink(loadSettings(), runId)}`);
+      if (o.wait) process.exitCode = (await watch(runId)) ? 0 : 1;
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('cancel')
+  .argument('<run-id>')
+  .description('cancel a running run (finished responses stay cached; `evalflow resume` continues it)')
+  .action(async (runId: string) => {
+    try {
+      await cancelEvaluation(runId);
+      console.log(`cancellation requested for ${runId}`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+const ls = program.command('ls').description('list tasks or runs');
+ls.command('tasks')
+  .description('the benchmarks this evalflow can run, and the known ones it cannot yet')
+  .action(() => {
+    const rows: string[][] = listBenchmarks().map((b) => [b.name, 'yes', b.description]);
+    for (const [name, reason] of Object.entries(KNOWN_UNSUPPORTED_TASKS)) rows.push([name, 'not yet', reason]);
+    console.log(table(['task', 'runnable', 'description'], rows));
+  });
+ls.command('runs')
+  .option('-n, --limit <n>', 'how many', '20')
+  .description('recent runs, newest first')
+  .action(async (o: { limit: string }) => {
+    try {
+      await listRuns(Number(o.limit));
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('results')
+  .argument('<run-id>')
+  .option('--json', 'print the results.json of every task')
+  .description('the headline results table of a run')
+  .action(async (runId: string, o: { json?: boolean }) => {
+    try {
+      if (o.json) console.log(JSON.stringify(await getResults(runId), null, 2));
+      else await printResults(runId);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('pull')
+  .argument('<run-id>')
+  .requiredOption('--out <dir>', 'local folder')
+  .description('copy a run\'s artifacts to DIR: DIR/artifacts/<task>/results.json, DIR/logs/stdout.log, …')
+  .action(async (runId: string, o: { out: string }) => {
+    try {
+      const store = new ArtifactStore(loadSettings().storage);
+      const all = await store.list(keys.run(runId));
+      if (!all.length) throw new EvalflowError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}`);
+      let n = 0;
+      for (const k of all) {
+        const rel = k.slice(keys.run(runId).length);
+        const local = rel.startsWith('logs/') || rel === 'run_config.yaml' || rel === 'metadata.json' ? rel : path.join('artifacts', rel);
+        const dest = path.join(o.out, local);
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        fs.writeFileSync(dest, (await store.getText(k)) ?? '');
+        n++;
+      }
+      console.log(`pulled ${n} files of ${runId} into ${o.out}`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('worker')
+  .description('run an all-in-one evalflow worker (orchestration, generation and scoring plugins)')
+  .option('--task-queue <queue>', 'task queue (default EVALFLOW_TASK_QUEUE or "evalflow")')
+  .option('--max-activities <n>', 'concurrent activity executions', '32')
+  .option('--datasets-dir <dir>', 'local benchmark data (sets EVALFLOW_DATASETS_DIR)')
+  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string }) => {
+    try {
+      if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
+      const { runWorker } = await import('../workers/main.js');
+      const s = loadSettings();
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      process.once('SIGTERM', () => ac.abort());
+      await runWorker({
+        taskQueue: o.taskQueue,
+        maxConcurrentActivities: Number(o.maxActivities),
+        signal: ac.signal,
+        onReady: () => console.log(`evalflow worker: task queue '${o.taskQueue ?? s.taskQueue}' on ${s.temporalAddress}, artifacts in ${s.storage.endpoint}/${s.storage.bucket} (Ctrl-C stops)`),
+      });
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+const dev = program.command('dev').description('local Temporal dev server and MinIO, no Docker needed');
+dev.command('up')
+  .description('install (first time) and start Temporal (with Web UI) and MinIO on 127.0.0.1; idempotent')
+  .action(async () => {
+    try {
+      const { devUp, formatDevStatus } = await import('../lib/infra/dev.js');
+      const r = await devUp();
+      console.log(formatDevStatus(r));
+      await new ArtifactStore(loadSettings().storage).ensureBucket();
+    } catch (e) {
+      fail(e);
+    }
+  });
+dev.command('down')
+  .description('stop the local servers (data is kept)')
+  .action(async () => {
+    try {
+      const { devDown } = await import('../lib/infra/dev.js');
+      const r = await devDown();
+      console.log(`stopped: ${r.stopped.join(', ') || 'none'}; not running: ${r.notRunning.join(', ') || 'none'}`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+dev.command('status')
+  .description('are the local servers running, on which ports')
+  .action(async () => {
+    try {
+      const { devStatus, formatDevStatus } = await import('../lib/infra/dev.js');
+      console.log(formatDevStatus(await devStatus()));
+    } catch (e) {
+      fail(e);
+    }
+  });
+dev.command('install')
+  .description('install the temporal and minio binaries into the cache directory (no servers started)')
+  .action(async () => {
+    try {
+      const { ensureBinaries } = await import('../lib/infra/binaries.js');
+      const b = await ensureBinaries();
+      console.log(`temporal: ${b.temporal}\nminio: ${b.minio}`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('demo-endpoint')
+  .description('serve the SCRIPTED DEMO MODEL (not a real LLM) on an OpenAI-compatible API, for the quickstart and tests')
+  .addOption(new Option('--port <n>', 'port on 127.0.0.1').default('8765'))
+  .option('--latency-ms <n>', 'delay per response', '20')
+  .option('--datasets-dir <dir>', 'benchmark data the demo answer key is built from (default EVALFLOW_DATASETS_DIR)')
+  .action(async (o: { port: string; latencyMs: string; datasetsDir?: string }) => {
+    try {
+      const { startDemoEndpoint } = await import('../lib/demo-model.js');
+      const ep = await startDemoEndpoint({ port: Number(o.port), latencyMs: Number(o.latencyMs), datasetsDir: o.datasetsDir ?? loadSettings().datasetsDir });
+      console.log(`SCRIPTED DEMO MODEL (not a real LLM) serving ${ep.url}/chat/completions as model 'demo-model' (Ctrl-C stops)`);
+      const stop = () => void ep.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,187 @@
+/**
+ * The typed client API for TypeScript callers, also what the CLI uses:
+ * startEvaluation, getProgress, getResults, resumeEvaluation, cancelEvaluation.
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { applyOverrides, ConfigError, configName, loadConfigFile } from './config/load';
+import { planRun } from './plan';
+import { loadSettings, type Settings } from './settings';
+import { ArtifactStore, keys } from './store';
+import type { RunPlan, SuiteInput, SuiteProgress, TaskProgress } from './types';
+
+export class EvalflowError extends Error {
+  override name = 'EvalflowError';
+}
+
+export interface StartOptions {
+  /** Path of a NeMo-format YAML config, or the config object itself. */
+  configFile?: string;
+  config?: Record<string, unknown>;
+  overrides?: string[];
+  tasks?: string[];
+  runId?: string;
+  taskQueue?: string;
+  settings?: Settings;
+  client?: Client;
+}
+
+export interface StartedRun {
+  runId: string;
+  plan: RunPlan;
+  warnings: string[];
+  input: SuiteInput;
+  uiUrl: string;
+}
+
+export async function connectClient(settings: Settings = loadSettings()): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: '5 seconds' });
+    return new Client({ connection, namespace: settings.namespace });
+  } catch (e) {
+    throw new EvalflowError(
+      `cannot reach the Temporal server at ${settings.temporalAddress} (${e instanceof Error ? e.message : String(e)}). ` +
+        `Start it with 'evalflow dev up', or set EVALFLOW_TEMPORAL_ADDRESS to your server.`,
+    );
+  }
+}
+
+export function newRunId(name: string): string {
+  const ts = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${name.replace(/[^A-Za-z0-9._-]/g, '-')}-${ts}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Config file (or object) + overrides + task filter → the documented suite input. */
+export function buildSuiteInput(opts: Pick<StartOptions, 'configFile' | 'config' | 'overrides' | 'tasks' | 'runId'>): {
+  input: SuiteInput;
+  plan: ReturnType<typeof planRun>;
+} {
+  let raw: Record<string, unknown>;
+  let name = 'config';
+  if (opts.configFile) {
+    raw = loadConfigFile(opts.configFile);
+    name = configName(opts.configFile);
+  } else if (opts.config) {
+    raw = opts.config;
+  } else {
+    throw new ConfigError('no config given; pass --config FILE (see configs/ for examples)');
+  }
+  raw = applyOverrides(raw, opts.overrides ?? []);
+  const run_id = opts.runId ?? newRunId(name);
+  const input: SuiteInput = { run_id, config_name: name, config: raw, ...(opts.tasks?.length ? { tasks: opts.tasks } : {}) };
+  const plan = planRun(input); // the same checks the worker repeats
+  return { input, plan };
+}
+
+export function uiLink(settings: Settings, workflowId: string): string {
+  return `${settings.uiUrl}/namespaces/${settings.namespace}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export async function startEvaluation(opts: StartOptions): Promise<StartedRun> {
+  const settings = opts.settings ?? loadSettings();
+  const { input, plan } = buildSuiteInput(opts);
+  const client = opts.client ?? (await connectClient(settings));
+  try {
+    await client.workflow.start('evaluationSuite', {
+      workflowId: input.run_id,
+      taskQueue: opts.taskQueue ?? settings.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { config_name: plan.config_name, tasks: plan.tasks.map((t) => t.name).join(','), model: plan.tasks[0]?.endpoint.model_id },
+    });
+  } catch (e) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new EvalflowError(
+        `run id '${input.run_id}' is already used by another run; choose another --run-id, ` +
+          `or 'evalflow resume ${input.run_id}' to continue that run`,
+      );
+    }
+    throw e;
+  }
+  return { runId: input.run_id, plan, warnings: plan.warnings, input, uiUrl: uiLink(settings, input.run_id) };
+}
+
+export interface RunStatus {
+  runId: string;
+  status: string;
+  progress: SuiteProgress | null;
+  startTime?: Date;
+  closeTime?: Date;
+}
+
+async function describeOrExplain(client: Client, runId: string) {
+  try {
+    return await client.workflow.getHandle(runId).describe();
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) {
+      throw new EvalflowError(`no run with id '${runId}'; 'evalflow ls runs' lists the runs`);
+    }
+    throw e;
+  }
+}
+
+/** Suite progress with each task's live sample counts (queried from its child workflow). */
+export async function getProgress(runId: string, client?: Client): Promise<RunStatus> {
+  const c = client ?? (await connectClient());
+  const desc = await describeOrExplain(c, runId);
+  let progress: SuiteProgress | null = null;
+  try {
+    progress = await c.workflow.getHandle(runId).query<SuiteProgress>('progress');
+  } catch {
+    progress = null; // no worker to answer (e.g. all stopped): status alone is still useful
+  }
+  if (progress) {
+    await Promise.all(
+      progress.tasks.map(async (t, i) => {
+        if (t.phase === 'pending') return;
+        try {
+          const child = await c.workflow.getHandle(`${runId}/${t.task}`).query<TaskProgress>('progress');
+          progress!.tasks[i] = { ...child, phase: t.phase === 'failed' || t.phase === 'completed' ? t.phase : child.phase, error: t.error ?? child.error };
+        } catch {
+          /* child not started yet or no worker: keep the suite's view */
+        }
+      }),
+    );
+  }
+  return { runId, status: desc.status.name, progress, startTime: desc.startTime, closeTime: desc.closeTime };
+}
+
+export interface TaskResults {
+  task: string;
+  results: unknown | null;
+}
+
+/** results.json of every task of a run, from the artifact store. */
+export async function getResults(runId: string, store = new ArtifactStore(loadSettings().storage)): Promise<TaskResults[]> {
+  const meta = await store.getJson<{ tasks: string[] }>(keys.metadata(runId));
+  if (!meta) throw new EvalflowError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}; check the run id and EVALFLOW_S3_* settings`);
+  return Promise.all(meta.tasks.map(async (task) => ({ task, results: await store.getJson(keys.results(runId, task)) })));
+}
+
+/** Start the run again under the same id: every finished shard and cached response is replayed, nothing is paid twice. */
+export async function resumeEvaluation(runId: string, opts: { client?: Client; taskQueue?: string } = {}): Promise<void> {
+  const settings = loadSettings();
+  const c = opts.client ?? (await connectClient(settings));
+  const desc = await describeOrExplain(c, runId);
+  const status = desc.status.name;
+  if (status === 'RUNNING') throw new EvalflowError(`run '${runId}' is still running; nothing to resume ('evalflow status ${runId}')`);
+  if (status === 'COMPLETED') throw new EvalflowError(`run '${runId}' already completed; see 'evalflow results ${runId}'`);
+  const history = await c.workflow.getHandle(runId).fetchHistory();
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const payload = started?.input?.payloads?.[0];
+  if (!payload?.data) throw new EvalflowError(`cannot read the original input of run '${runId}'`);
+  const input = JSON.parse(Buffer.from(payload.data).toString('utf8')) as SuiteInput;
+  await c.workflow.start('evaluationSuite', {
+    workflowId: runId,
+    taskQueue: opts.taskQueue ?? started?.taskQueue?.name ?? settings.taskQueue,
+    args: [input],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  });
+}
+
+export async function cancelEvaluation(runId: string, client?: Client): Promise<void> {
+  const c = client ?? (await connectClient());
+  const desc = await describeOrExplain(c, runId);
+  if (desc.status.name !== 'RUNNING') throw new EvalflowError(`run '${runId}' is not running (${desc.status.name}); nothing to cancel`);
+  await c.workflow.getHandle(runId).cancel();
+}

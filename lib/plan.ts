@@ -1,0 +1,52 @@
+/**
+ * From a NeMo-format config object to the plan the workflows run: validate,
+ * filter tasks, resolve each task against the benchmark registry. Used by the
+ * CLI (dry run, before starting) and again by the worker (initRun), so a
+ * service that starts the workflow directly gets the same checks.
+ */
+import { ConfigError, filterTasks, redactConfig, resolveTasks, validateConfig } from './config/load';
+import { getBenchmark, KNOWN_UNSUPPORTED_TASKS } from '../benchmarks/index';
+import type { ExecutionSettings, ResolvedTask, RunPlan, SuiteInput } from './types';
+
+export interface PlanReport {
+  tasks: ResolvedTask[];
+  execution: ExecutionSettings;
+  warnings: string[];
+  unsupported: { name: string; reason: string }[];
+  redacted: unknown;
+}
+
+export const registryView = {
+  isImplemented: (name: string) => getBenchmark(name) !== undefined,
+  unsupportedReason: (name: string) => KNOWN_UNSUPPORTED_TASKS[name],
+  defaults: (name: string) => getBenchmark(name)?.defaults,
+};
+
+export function buildPlan(rawConfig: unknown, taskFilter?: string[]): PlanReport {
+  let cfg = validateConfig(rawConfig);
+  if (taskFilter && taskFilter.length) cfg = filterTasks(cfg, taskFilter);
+  const resolved = resolveTasks(cfg, registryView);
+  return { ...resolved, redacted: redactConfig(cfg) };
+}
+
+/** The plan for a run; tasks evalflow cannot run yet make it an error that says which and what to do. */
+export function planRun(input: SuiteInput): RunPlan & { redacted: unknown; warnings: string[] } {
+  const report = buildPlan(input.config, input.tasks);
+  if (report.unsupported.length) {
+    const runnable = report.tasks.map((t) => t.name);
+    throw new ConfigError(
+      `tasks not supported yet: ${report.unsupported.map((u) => `${u.name} (${u.reason})`).join('; ')}. ` +
+        (runnable.length ? `Run the supported ones with ${runnable.map((n) => `-t ${n}`).join(' ')}.` : 'No task in this config can run yet.'),
+      'evaluation.tasks',
+    );
+  }
+  if (!report.tasks.length) throw new ConfigError('the config has no tasks to run', 'evaluation.tasks');
+  return {
+    run_id: input.run_id,
+    config_name: input.config_name ?? 'config',
+    tasks: report.tasks,
+    execution: report.execution,
+    redacted: report.redacted,
+    warnings: report.warnings,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Messages that cross the Temporal boundary (workflow inputs/outputs, activity
+ * inputs/outputs). They carry keys, counts and small settings only, never
+ * samples: prompts, responses and scores live in the artifact store.
+ */
+
+/** Endpoint settings for one model (target or judge). Secrets are named, never carried. */
+export interface EndpointSpec {
+  /** Full URL as in NeMo configs, e.g. http://host:8000/v1/chat/completions */
+  url: string;
+  model_id: string;
+  /** 'chat' → /chat/completions, 'completions' → /completions. Derived from the URL when not given. */
+  type: 'chat' | 'completions';
+  /** Name of the environment variable holding the API key; read by workers at call time. */
+  api_key_name?: string;
+}
+
+/** Generation settings of one task, after config defaults, task overrides and benchmark defaults. */
+export interface GenerationParams {
+  limit_samples?: number;
+  parallelism: number;
+  max_new_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  /** Seconds per request before it counts as a timeout (transient). */
+  request_timeout: number;
+  /** Retries per request for transient errors, after the first attempt. */
+  max_retries: number;
+  num_repeats: number;
+  /** NeMo-Skills prompt config (from `++prompt_config=` in extra args, or `extra.prompt_config`). */
+  prompt_config?: string;
+  system_prompt?: string;
+  /** Extra request body fields (adapter payload modifier `params_to_add`). */
+  extra_body?: Record<string, unknown>;
+}
+
+/** One task as the workflows run it. Small: settings only. */
+export interface ResolvedTask {
+  /** Task name as in the config (and NeMo's catalogue). */
+  name: string;
+  /** Benchmark module that implements it (usually equal to name). */
+  benchmark: string;
+  endpoint: EndpointSpec;
+  params: GenerationParams;
+  /** Local dataset directory for this task (config `dataset_dir`), if set. */
+  dataset_dir?: string;
+  /** Units (sample × repeat) per shard. */
+  shard_size: number;
+}
+
+/** evalflow's own execution settings (`execution:` in the YAML). */
+export interface ExecutionSettings {
+  /** How many task workflows run at the same time. */
+  task_parallelism: number;
+  /** Shards of one task generated at the same time. */
+  shard_parallelism: number;
+  /** Units (sample × repeat) per shard. */
+  shard_size: number;
+  /** Seconds without a heartbeat before a generation shard is retried elsewhere. */
+  heartbeat_timeout: number;
+  /** Attempts of a failing generation shard (each attempt resumes from the cache). */
+  activity_attempts: number;
+}
+
+/**
+ * Input of the `evaluationSuite` workflow: the documented JSON another
+ * service passes to `temporal workflow start --input-file`. `config` is the
+ * NeMo-Evaluator-format config object (overrides already applied); the worker
+ * validates it again and fails the run with a readable, non-retryable error.
+ */
+export interface SuiteInput {
+  run_id: string;
+  /** Name shown in listings (the config file's base name); optional. */
+  config_name?: string;
+  config: Record<string, unknown>;
+  /** Keep only these tasks (like `-t`). */
+  tasks?: string[];
+}
+
+/** What `initRun` returns to the suite workflow. */
+export interface RunPlan {
+  run_id: string;
+  config_name: string;
+  tasks: ResolvedTask[];
+  execution: ExecutionSettings;
+}
+
+export interface TaskInput {
+  run_id: string;
+  task: ResolvedTask;
+  execution: ExecutionSettings;
+}
+
+export type TaskPhase = 'pending' | 'preparing' | 'generating' | 'scoring' | 'aggregating' | 'completed' | 'failed' | 'cancelled';
+
+export interface TaskProgress {
+  task: string;
+  phase: TaskPhase;
+  samples: number;
+  repeats: number;
+  /** Units (sample × repeat) generated and scored so far. */
+  units_done: number;
+  units_total: number;
+  shards_done: number;
+  shards_total: number;
+  error?: string;
+}
+
+/** Headline numbers of one finished task (small, also kept in history). */
+export interface TaskSummary {
+  task: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  results_key?: string;
+  /** metric name → score name → value, e.g. {"pass@1": {"symbolic_correct": 81.2}} */
+  headline?: Record<string, Record<string, number>>;
+  error?: string;
+}
+
+export interface SuiteResult {
+  run_id: string;
+  status: 'completed' | 'failed';
+  tasks: TaskSummary[];
+}
+
+export interface SuiteProgress {
+  run_id: string;
+  phase: 'planning' | 'running' | 'completed' | 'failed';
+  tasks: TaskProgress[];
+}

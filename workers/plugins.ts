@@ -1,0 +1,65 @@
+/**
+ * evalflow as Temporal worker plugins, one per role. A team adds evalflow to
+ * its own workers:
+ *
+ *   const worker = await Worker.create({
+ *     connection, taskQueue: 'evals',
+ *     plugins: [orchestrationPlugin(), generationPlugin(), scoringPlugin()],
+ *   });
+ *
+ * `evalflow worker` is exactly these plugins with defaults. Custom benchmarks
+ * (modules outside the repo) are registered through the `benchmarks` option of
+ * the plugins that need benchmark code (orchestration prepares prompts,
+ * scoring extracts and scores).
+ */
+import { SimplePlugin } from '@temporalio/plugin';
+import { registerBenchmark, getBenchmark } from '../benchmarks/index';
+import type { Benchmark } from '../benchmarks/types';
+import {
+  type ActivityDeps,
+  defaultDeps,
+  generationActivities,
+  orchestrationActivities,
+  scoringActivities,
+} from '../activities/index';
+
+export interface EvalflowPluginOptions {
+  /** Store and settings; defaults come from the EVALFLOW_* environment. */
+  deps?: ActivityDeps;
+  /** Extra benchmark modules to register on this worker. */
+  benchmarks?: Benchmark[];
+}
+
+function register(benchmarks: Benchmark[] = []) {
+  for (const b of benchmarks) {
+    // Idempotent for the same module object: several plugins may carry the same list.
+    if (getBenchmark(b.name) !== b) registerBenchmark(b);
+  }
+}
+
+/** The workflows (evaluationSuite, evaluationTask) and the run bookkeeping activities. */
+export function orchestrationPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
+  register(opts.benchmarks);
+  return new SimplePlugin({
+    name: 'evalflow.orchestration',
+    workflowsPath: require.resolve('../workflows/index'),
+    activities: orchestrationActivities(opts.deps ?? defaultDeps()),
+  });
+}
+
+/** Endpoint calls with retries, the response cache and checkpoints. */
+export function generationPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
+  return new SimplePlugin({ name: 'evalflow.generation', activities: generationActivities(opts.deps ?? defaultDeps()) });
+}
+
+/** Answer extraction, scoring and aggregation into results.json. */
+export function scoringPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
+  register(opts.benchmarks);
+  return new SimplePlugin({ name: 'evalflow.scoring', activities: scoringActivities(opts.deps ?? defaultDeps()) });
+}
+
+/** All roles, for the all-in-one worker. */
+export function evalflowPlugins(opts: EvalflowPluginOptions = {}): SimplePlugin[] {
+  const deps = opts.deps ?? defaultDeps();
+  return [orchestrationPlugin({ ...opts, deps }), generationPlugin({ ...opts, deps }), scoringPlugin({ ...opts, deps })];
+}
