@@ -5,7 +5,7 @@
  * service that starts the workflow directly gets the same checks.
  */
 import { ConfigError, filterTasks, redactConfig, resolveTasks, validateConfig } from './config/load';
-import { getBenchmark, KNOWN_UNSUPPORTED_TASKS } from '../benchmarks/index';
+import { getBenchmark, KNOWN_UNSUPPORTED_TASKS, listBenchmarks } from '../benchmarks/index';
 import type { ExecutionSettings, ResolvedTask, RunPlan, SuiteInput } from './types';
 
 export interface PlanReport {
@@ -20,6 +20,7 @@ export const registryView = {
   isImplemented: (name: string) => getBenchmark(name) !== undefined,
   unsupportedReason: (name: string) => KNOWN_UNSUPPORTED_TASKS[name],
   defaults: (name: string) => getBenchmark(name)?.defaults,
+  knownTasks: () => [...listBenchmarks().map((b) => b.name), ...Object.keys(KNOWN_UNSUPPORTED_TASKS)],
 };
 
 export function buildPlan(rawConfig: unknown, taskFilter?: string[]): PlanReport {
