@@ -24,10 +24,16 @@ import { loadDataset } from '../lib/datasets';
 import { baseUrlOf } from '../lib/endpoint';
 import { loadSettings } from '../lib/settings';
 import { ArtifactStore, keys } from '../lib/store';
-import type { ResolvedTask, SuiteProgress } from '../lib/types';
+import type { ResolvedTask, SuiteProgress, TaskSummary } from '../lib/types';
 import { RESULT_HEADER, resultRows, table } from './format';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+// `evalflow logs … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 function fail(e: unknown): never {
   const known = e instanceof ConfigError || e instanceof EvalflowError || (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError');
@@ -69,7 +75,7 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
   for (const t of report.tasks) {
     const samples = await countSamples(t);
     const n = Number(samples);
-    const calls = Number.isFinite(n) ? String(n * t.params.num_repeats) : `${samples} × ${t.params.num_repeats}`;
+    const calls = Number.isFinite(n) ? String(n * t.params.num_repeats) : '?';
     rows.push([t.name, samples, t.params.num_repeats, calls, 0, t.params.parallelism, t.endpoint.model_id]);
   }
   for (const u of report.unsupported) rows.push([u.name, '-', '-', '-', '-', '-', `NOT SUPPORTED YET: ${u.reason}`]);
@@ -163,6 +169,11 @@ async function printResults(runId: string): Promise<void> {
   const rows = results.flatMap((r) => resultRows(r.task, r.results));
   console.log(`\nresults of ${runId}`);
   console.log(table(RESULT_HEADER, rows));
+  for (const r of results) {
+    const cfg = (r.results as { config?: { model_id?: string; dataset?: { origin: string; location: string } } } | null)?.config;
+    if (cfg?.dataset) console.log(`${r.task}: data from ${cfg.dataset.origin === 'local' ? 'the local dataset directory' : 'the Hugging Face Hub'} (${cfg.dataset.location})`);
+    if (cfg?.model_id === 'demo-model') console.log(`${r.task}: model 'demo-model' is evalflow's SCRIPTED DEMO MODEL, not a real LLM`);
+  }
   const s = loadSettings();
   console.log(`\nartifacts: ${new ArtifactStore(s.storage).uri(keys.run(runId))}  (evalflow pull ${runId} --out DIR)`);
 }
@@ -223,7 +234,11 @@ program
           ),
         );
       } else {
-        console.log('(no worker answered the progress query; start one with `evalflow worker`)');
+        const meta = await new ArtifactStore(loadSettings().storage).getJson<{ task_summaries?: TaskSummary[] }>(keys.metadata(runId));
+        if (meta?.task_summaries) {
+          console.log(table(['task', 'status', 'error'], meta.task_summaries.map((t) => [t.task, t.status, t.error ?? ''])));
+        }
+        if (p.status === 'RUNNING') console.log('(no worker answered the progress query; start one with `evalflow worker`)');
       }
     } catch (e) {
       fail(e);
