@@ -1,0 +1,146 @@
+/**
+ * Bad input, tried as a new user would through the `evalflow` command: each
+ * gets a clear error naming what is wrong and how to fix it, and nothing is
+ * started (or nothing already done is lost).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { startDemoEndpoint } from '../../lib/demo-model';
+import type { FakeEndpoint } from '../fake-endpoint/server';
+import { datasetsDir, demoConfig, type Env, runCli, startEnv, startInProcessWorker } from '../support/harness';
+
+describe('bad input gets a clear error and starts nothing', () => {
+  let env: Env;
+  let demo: FakeEndpoint;
+  let dir: string;
+
+  before(async () => {
+    env = await startEnv('bad');
+    demo = await startDemoEndpoint({ port: 0, latencyMs: 1, datasetsDir: datasetsDir() });
+    dir = fs.mkdtempSync(path.join(env.stack.dir, 'cfg-'));
+  });
+  after(async () => {
+    await demo?.close();
+    await env?.close();
+  });
+
+  const write = (name: string, cfg: unknown) => {
+    const file = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(file, typeof cfg === 'string' ? cfg : YAML.stringify(cfg));
+    return file;
+  };
+  const good = () => demoConfig(demo.url, [{ name: 'gsm8k', params: { limit_samples: 3 } }]);
+  async function notStarted(runId: string) {
+    await assert.rejects(env.client.workflow.getHandle(runId).describe(), WorkflowNotFoundError);
+  }
+
+  const cases: { name: string; cfg: () => unknown; args?: string[]; expect: RegExp[] }[] = [
+    {
+      name: 'unknown config key',
+      cfg: () => {
+        const c = good();
+        (c.evaluation.nemo_evaluator_config.config.params as Record<string, unknown>).paralelism = 4;
+        return c;
+      },
+      expect: [/evaluation\.nemo_evaluator_config\.config\.params\.paralelism/, /unknown key/i],
+    },
+    {
+      name: 'wrong type',
+      cfg: () => {
+        const c = good();
+        (c.evaluation.nemo_evaluator_config.config.params as Record<string, unknown>).parallelism = 'many';
+        return c;
+      },
+      expect: [/params\.parallelism/, /number/],
+    },
+    { name: 'unknown task', cfg: good, args: ['-t', 'gsm9k'], expect: [/gsm9k/, /gsm8k/] },
+    { name: 'malformed YAML', cfg: () => 'target:\n  api_endpoint: {url: [unclosed\n', expect: [/invalid YAML/, /\.yaml:\d+:\d+/] },
+    {
+      name: 'limit_samples 0',
+      cfg: good,
+      args: ['-o', 'evaluation.nemo_evaluator_config.config.params.limit_samples=0'],
+      expect: [/limit_samples/, /≥ 1|>= 1|at least 1/],
+    },
+    { name: 'URL without scheme', cfg: good, args: ['-o', 'target.api_endpoint.url=localhost:8000/v1/chat/completions'], expect: [/no scheme|http:\/\//] },
+    {
+      name: 'missing API-key variable',
+      cfg: good,
+      args: ['-o', 'target.api_endpoint.api_key_name=EVALFLOW_TEST_UNSET_KEY'],
+      expect: [/EVALFLOW_TEST_UNSET_KEY/, /not set/],
+    },
+    {
+      name: 'unreachable endpoint',
+      cfg: good,
+      args: ['-o', 'target.api_endpoint.url=http://127.0.0.1:9/v1/chat/completions'],
+      expect: [/unreachable/, /target\.api_endpoint\.url/],
+    },
+    {
+      name: 'unsupported task',
+      cfg: () => ({ ...good(), evaluation: { ...good().evaluation, tasks: [{ name: 'ns_hle' }] } }),
+      expect: [/ns_hle/, /not supported yet/],
+    },
+  ];
+
+  for (const c of cases) {
+    test(c.name, async () => {
+      const runId = `bad-${c.name.replace(/\W+/g, '-')}`;
+      const file = write(runId, c.cfg());
+      const r = await runCli(['run', '--config', file, '--run-id', runId, ...(c.args ?? [])], { ...env.childEnv, EVALFLOW_TEST_UNSET_KEY: '' });
+      assert.equal(r.code, 1, `exit code; stdout: ${r.stdout}`);
+      for (const re of c.expect) assert.match(r.stderr, re);
+      assert.doesNotMatch(r.stderr, /unexpected error|at .*\.js:\d+/, 'a readable message, not a stack trace');
+      await notStarted(runId);
+    });
+  }
+
+  test('MinIO down at start', async () => {
+    const file = write('minio-down', good());
+    await env.stack.stopMinio();
+    try {
+      const r = await runCli(['run', '--config', file, '--run-id', 'bad-minio-down'], env.childEnv);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /artifact store .* unavailable/);
+      assert.match(r.stderr, /MinIO/);
+      await notStarted('bad-minio-down');
+    } finally {
+      await env.stack.startMinio();
+    }
+  });
+
+  test('Temporal server absent', async () => {
+    const file = write('no-temporal', good());
+    const r = await runCli(['run', '--config', file, '--no-preflight'], { ...env.childEnv, EVALFLOW_TEMPORAL_ADDRESS: '127.0.0.1:9' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot reach the Temporal server at 127\.0\.0\.1:9/);
+    assert.match(r.stderr, /evalflow dev up/);
+  });
+
+  test('same run id twice, resume of a finished run, cancel of an unknown run', async () => {
+    const worker = await startInProcessWorker(env.taskQueue);
+    try {
+      const file = write('twice', good());
+      const first = await runCli(['run', '--config', file, '--run-id', 'bad-twice', '--wait'], env.childEnv);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /symbolic_correct/);
+      const again = await runCli(['run', '--config', file, '--run-id', 'bad-twice'], env.childEnv);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /run id 'bad-twice' is already used/);
+      const resume = await runCli(['resume', 'bad-twice'], env.childEnv);
+      assert.equal(resume.code, 1);
+      assert.match(resume.stderr, /already completed/);
+      const cancel = await runCli(['cancel', 'no-such-run'], env.childEnv);
+      assert.equal(cancel.code, 1);
+      assert.match(cancel.stderr, /no run with id 'no-such-run'/);
+      // The finished run is untouched.
+      const results = await runCli(['results', 'bad-twice'], env.childEnv);
+      assert.equal(results.code, 0);
+      assert.match(results.stdout, /gsm8k\s+pass@1\s+symbolic_correct/);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
