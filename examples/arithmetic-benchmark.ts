@@ -1,0 +1,30 @@
+/**
+ * An example custom benchmark, kept outside the built-in registry: a module
+ * that provides the same parts as the built-in ones (data source, prompt,
+ * extraction and scoring; metrics come from lib/metrics) and is registered on
+ * the workers through the plugin options:
+ *
+ *   Worker.create({ …, plugins: [orchestrationPlugin({ benchmarks: [arithmetic] }),
+ *                                 generationPlugin(), scoringPlugin({ benchmarks: [arithmetic] })] })
+ *
+ * Its data is a small synthetic set in examples/data (point `dataset_dir` at it).
+ */
+import { extractBoxed, mathEqual } from '../benchmarks/math-grading';
+import type { Benchmark } from '../benchmarks/types';
+
+export const arithmetic: Benchmark = {
+  name: 'example_arithmetic',
+  description: 'Example custom benchmark: two-number arithmetic, answer in \\boxed{}',
+  dataset: { hfRepo: 'example/arithmetic', hfConfig: 'default', split: 'test', localFile: 'arithmetic/test.jsonl' },
+  defaults: { max_new_tokens: 64, temperature: 0 },
+  toSample(raw, index) {
+    return { id: String(raw.id ?? index), expected: String(raw.answer), data: { question: String(raw.question) } };
+  },
+  prompt(sample) {
+    return [{ role: 'user', content: `${sample.data.question} Put the answer (and only the answer) inside \\boxed{}.` }];
+  },
+  score(responseText, sample) {
+    const predicted = extractBoxed(responseText);
+    return { predicted, correct: mathEqual(sample.expected, predicted) };
+  },
+};
