@@ -15,7 +15,8 @@ export interface ActivityDeps {
 
 export function defaultDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   const settings = overrides.settings ?? loadSettings();
-  return { settings, store: overrides.store ?? new ArtifactStore(settings.storage) };
+  // Workers ride out a store outage of a few minutes instead of failing the shard.
+  return { settings, store: overrides.store ?? new ArtifactStore(settings.storage, { retryForMs: 180_000 }) };
 }
 
 /** Failure types the workflows never retry. */

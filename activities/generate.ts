@@ -142,8 +142,16 @@ export function generateActivities(deps: ActivityDeps) {
           }
         }
       };
+      // Heartbeat on a clock too, not only per finished unit: a shard waiting on a
+      // slow model or on the store is alive and must not be handed to another worker.
+      const beatMs = Math.max(500, Math.min(10_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+      const beat = setInterval(() => ctx.heartbeat({ done: finished, total: units.length }), beatMs);
       const lanes = Math.max(1, Math.min(input.concurrency, units.length));
-      await Promise.all(Array.from({ length: lanes }, lane));
+      try {
+        await Promise.all(Array.from({ length: lanes }, lane));
+      } finally {
+        clearInterval(beat);
+      }
 
       if (fatal !== null) {
         const e: unknown = fatal;

@@ -23,13 +23,27 @@ function errCode(e: unknown): string | undefined {
   return undefined;
 }
 
+export interface StoreOptions {
+  /**
+   * How long an operation keeps retrying while the store is unreachable
+   * (connection refused, 5xx) before it fails. Workers ride out a MinIO
+   * restart with this (a paid response waiting to be cached must not be
+   * dropped); interactive commands use 0 and report at once.
+   */
+  retryForMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export class ArtifactStore {
   readonly client: Minio.Client;
   readonly bucket: string;
   private readonly prefix: string;
   private readonly where: string;
+  private readonly retryForMs: number;
 
-  constructor(readonly settings: StorageSettings) {
+  constructor(readonly settings: StorageSettings, opts: StoreOptions = {}) {
+    this.retryForMs = opts.retryForMs ?? 0;
     let url: URL;
     try {
       url = new URL(settings.endpoint);
@@ -79,27 +93,39 @@ export class ArtifactStore {
     );
   }
 
+  /** Run `op`, retrying while the store is unavailable (up to retryForMs). */
+  private async retrying<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await op();
+      } catch (e) {
+        const err = e instanceof StoreAccessError || e instanceof StoreUnavailableError ? e : this.wrap(e, what);
+        if (err instanceof StoreAccessError || Date.now() - started >= this.retryForMs) throw err;
+        await sleep(Math.min(8000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
   /** Create the bucket when missing. Safe to call from many processes at once. */
   async ensureBucket(): Promise<void> {
-    try {
-      if (await this.client.bucketExists(this.bucket)) return;
-      await this.client.makeBucket(this.bucket, this.settings.region);
-    } catch (e) {
-      const code = errCode(e);
-      if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return;
-      throw this.wrap(e, 'bucket check');
-    }
+    await this.retrying('bucket check', async () => {
+      try {
+        if (await this.client.bucketExists(this.bucket)) return;
+        await this.client.makeBucket(this.bucket, this.settings.region);
+      } catch (e) {
+        const code = errCode(e);
+        if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return;
+        throw this.wrap(e, 'bucket check');
+      }
+    });
   }
 
   async putText(key: string, text: string, contentType = 'application/octet-stream'): Promise<void> {
     const body = Buffer.from(text, 'utf8');
-    try {
-      await this.client.putObject(this.bucket, this.objectName(key), body, body.length, {
-        'Content-Type': contentType,
-      });
-    } catch (e) {
-      throw this.wrap(e, `write of ${key}`);
-    }
+    await this.retrying(`write of ${key}`, async () => {
+      await this.client.putObject(this.bucket, this.objectName(key), body, body.length, { 'Content-Type': contentType });
+    });
   }
 
   async putJson(key: string, value: unknown): Promise<void> {
@@ -112,15 +138,17 @@ export class ArtifactStore {
 
   /** Object text, or null when the object does not exist. */
   async getText(key: string): Promise<string | null> {
-    try {
-      const stream = await this.client.getObject(this.bucket, this.objectName(key));
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    } catch (e) {
-      if (NOT_FOUND.has(errCode(e) ?? '')) return null;
-      throw this.wrap(e, `read of ${key}`);
-    }
+    return this.retrying(`read of ${key}`, async () => {
+      try {
+        const stream = await this.client.getObject(this.bucket, this.objectName(key));
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      } catch (e) {
+        if (NOT_FOUND.has(errCode(e) ?? '')) return null;
+        throw e;
+      }
+    });
   }
 
   async getJson<T>(key: string): Promise<T | null> {
@@ -135,41 +163,39 @@ export class ArtifactStore {
   }
 
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.client.statObject(this.bucket, this.objectName(key));
-      return true;
-    } catch (e) {
-      if (NOT_FOUND.has(errCode(e) ?? '')) return false;
-      throw this.wrap(e, `lookup of ${key}`);
-    }
+    return this.retrying(`lookup of ${key}`, async () => {
+      try {
+        await this.client.statObject(this.bucket, this.objectName(key));
+        return true;
+      } catch (e) {
+        if (NOT_FOUND.has(errCode(e) ?? '')) return false;
+        throw e;
+      }
+    });
   }
 
   /** Logical keys under a prefix (recursive). */
   async list(prefix: string): Promise<string[]> {
-    const out: string[] = [];
-    try {
+    return this.retrying(`listing of ${prefix}`, async () => {
+      const out: string[] = [];
       const stream = this.client.listObjectsV2(this.bucket, this.objectName(prefix), true);
       for await (const item of stream as AsyncIterable<{ name?: string }>) {
         if (item.name) out.push(item.name.slice(this.prefix.length));
       }
-    } catch (e) {
-      throw this.wrap(e, `listing of ${prefix}`);
-    }
-    return out.sort();
+      return out.sort();
+    });
   }
 
   /** Immediate sub-"folders" of a prefix, e.g. run ids under runs/. */
   async listDirs(prefix: string): Promise<string[]> {
-    const out: string[] = [];
-    try {
+    return this.retrying(`listing of ${prefix}`, async () => {
+      const out: string[] = [];
       const stream = this.client.listObjectsV2(this.bucket, this.objectName(prefix), false);
       for await (const item of stream as AsyncIterable<{ prefix?: string }>) {
         if (item.prefix) out.push(item.prefix.slice(this.objectName(prefix).length).replace(/\/$/, ''));
       }
-    } catch (e) {
-      throw this.wrap(e, `listing of ${prefix}`);
-    }
-    return out.sort();
+      return out.sort();
+    });
   }
 }
 

@@ -11,6 +11,7 @@
  * whatever the sample count.
  */
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   continueAsNew,
@@ -54,6 +55,9 @@ function generation(execution: ExecutionSettings) {
     // A shard may take long on a slow model; a dead worker is noticed through the heartbeat.
     startToCloseTimeout: '7 days',
     heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
+    // A cancelled run closes only once its shards have stopped calling the endpoint,
+    // so a resume right after a cancel never races the old attempt for the same calls.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '2s',
       backoffCoefficient: 2,

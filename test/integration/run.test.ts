@@ -12,12 +12,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { getBenchmark } from '../../benchmarks/index';
 import { loadDataset } from '../../lib/datasets';
 import { demoOutcome, startDemoEndpoint, type DemoOutcome } from '../../lib/demo-model';
-import { resumeEvaluation, startEvaluation } from '../../lib/client';
+import { cancelEvaluation, getProgress, resumeEvaluation, startEvaluation } from '../../lib/client';
 import { loadSettings } from '../../lib/settings';
 import { keys } from '../../lib/store';
 import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
 import type { ScoreRecord, NemoResults } from '../../activities/score';
-import { datasetsDir, demoConfig, type Env, startEnv, startInProcessWorker, waitFor } from '../support/harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { datasetsDir, demoConfig, type Env, runCli, startEnv, startInProcessWorker, waitFor } from '../support/harness';
 
 /** The demo model's fate for the first `n` samples of a benchmark, by sample id. */
 async function knownOutcomes(task: string, n: number, promptConfig?: string): Promise<Map<string, DemoOutcome>> {
@@ -208,6 +210,58 @@ describe('durable run on real Temporal + MinIO', () => {
       assert.equal(new Set(scores.map((s) => s.sample_id)).size, 80);
       const dup = Object.values(slow.stats().servedByPayload).filter((n) => n > 1).length;
       assert.ok(dup <= 2, `at most the in-flight requests (parallelism 2) repeated, saw ${dup}`);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  test('MinIO stopped for a few seconds mid-run: the run finishes and no paid response is lost or repeated', async () => {
+    const slow = await startDemoEndpoint({ port: 0, latencyMs: 80, datasetsDir: datasetsDir() });
+    try {
+      const cfg = demoConfig(slow.url, [{ name: 'gsm8k', params: { limit_samples: 60, extra: { num_repeats: 1 } } }], { parallelism: 3, temperature: 0.5 }, { shard_size: 20 });
+      await startEvaluation({ config: cfg, runId: 'minio-down-1', taskQueue: env.taskQueue });
+      await waitFor('some progress', () => slow.stats().succeeded >= 10);
+      await env.stack.stopMinio();
+      await new Promise((r) => setTimeout(r, 6000));
+      await env.stack.startMinio();
+      await finish(env, 'minio-down-1');
+      const scores = await allScores(env, 'minio-down-1', 'gsm8k');
+      assert.equal(scores.length, 60);
+      assert.equal(slow.stats().succeeded, 60, 'each prompt paid once');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  test('cancel a running run, then resume it: it finishes without repeating a completed call; progress and pull work', async () => {
+    const slow = await startDemoEndpoint({ port: 0, latencyMs: 100, datasetsDir: datasetsDir() });
+    try {
+      const cfg = demoConfig(slow.url, [{ name: 'ns_mmlu_pro', params: { limit_samples: 60 } }], { parallelism: 2, temperature: 0.7 }, { shard_size: 10 });
+      await startEvaluation({ config: cfg, runId: 'cancel-1', taskQueue: env.taskQueue });
+      await waitFor('progress visible through the query', async () => {
+        const p = await getProgress('cancel-1', env.client);
+        return (p.progress?.tasks[0]?.units_done ?? 0) >= 10 && p.progress?.tasks[0]?.units_total === 60;
+      });
+      await cancelEvaluation('cancel-1', env.client);
+      await assert.rejects(finish(env, 'cancel-1'));
+      const served = { ...slow.stats().servedByPayload };
+      assert.ok(Object.keys(served).length < 60, 'cancelled before the end');
+      const meta = await env.store.getJson<{ status: string }>(keys.metadata('cancel-1'));
+      assert.equal(meta!.status, 'cancelled');
+
+      await resumeEvaluation('cancel-1', { client: env.client });
+      await finish(env, 'cancel-1');
+      const all = slow.stats().servedByPayload;
+      assert.equal(Object.keys(all).length, 60);
+      const repeated = Object.values(all).filter((n) => n > 1).length;
+      assert.ok(repeated <= 2, `only requests in flight at the cancel may repeat (${repeated})`);
+
+      const out = path.join(env.stack.dir, 'pulled');
+      const r = await runCli(['pull', 'cancel-1', '--out', out], env.childEnv);
+      assert.equal(r.code, 0, r.stderr);
+      const results = JSON.parse(fs.readFileSync(path.join(out, 'artifacts', 'ns_mmlu_pro', 'results.json'), 'utf8')) as NemoResults;
+      assert.equal(results.results.tasks.ns_mmlu_pro.metrics['pass@1'].scores.symbolic_correct.stats.count, 60);
+      assert.match(fs.readFileSync(path.join(out, 'logs', 'stdout.log'), 'utf8'), /finished: completed/);
     } finally {
       await slow.close();
     }
