@@ -103,6 +103,19 @@ describe('durable run on real Temporal + MinIO', () => {
     assert.ok(await env.store.exists(keys.runLog('full-1')));
   });
 
+  test('a completions-type endpoint (/v1/completions) runs the same benchmark', async () => {
+    demo.resetStats();
+    const cfg = demoConfig(demo.url, [{ name: 'gsm8k', params: { limit_samples: 8 } }], { temperature: 0.2 });
+    (cfg.target.api_endpoint as Record<string, unknown>).url = `${demo.url}/completions`;
+    await startEvaluation({ config: cfg, runId: 'completions-1', taskQueue: env.taskQueue });
+    await finish(env, 'completions-1');
+    const known = await knownOutcomes('gsm8k', 8);
+    const scores = await allScores(env, 'completions-1', 'gsm8k');
+    assert.equal(scores.length, 8);
+    for (const s of scores) assert.equal(s.correct, known.get(s.sample_id) === 'correct');
+    assert.equal(demo.stats().succeeded, 8);
+  });
+
   test('a re-run with the same config replays every response from the cache', async () => {
     demo.resetStats();
     await startEvaluation({ config: base(), runId: 'full-2', taskQueue: env.taskQueue });
