@@ -4,6 +4,7 @@
  */
 import { defaultDeps, type ActivityDeps } from './deps';
 import { generateActivities } from './generate';
+import { judgeActivities } from './judge';
 import { prepareActivities } from './prepare';
 import { runActivities } from './run';
 import { scoreActivities } from './score';
@@ -23,6 +24,12 @@ export function scoringActivities(deps: ActivityDeps = defaultDeps()) {
   return scoreActivities(deps);
 }
 
+/** LLM judging: goes with the judge role, on its own task queue. */
+export function judgingActivities(deps: ActivityDeps = defaultDeps()) {
+  return judgeActivities(deps);
+}
+
+export type JudgingActivities = ReturnType<typeof judgingActivities>;
 export type OrchestrationActivities = ReturnType<typeof orchestrationActivities>;
 export type GenerationActivities = ReturnType<typeof generationActivities>;
 export type ScoringActivities = ReturnType<typeof scoringActivities>;

@@ -6,8 +6,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { getBenchmark } from '../benchmarks/index';
 import type { ChatMessage, Sample } from '../benchmarks/types';
-import { DatasetError, loadDataset } from '../lib/datasets';
-import { keys } from '../lib/store';
+import { DatasetError, loadDataset, type LoadedDataset } from '../lib/datasets';
+import { sha256 } from '../lib/hash';
+import { keys, parseJsonl } from '../lib/store';
 import type { ExecutionSettings, ResolvedTask } from '../lib/types';
 import { type ActivityDeps, rethrowStore } from './deps';
 import { TaskLog } from './tasklog';
@@ -60,23 +61,37 @@ export function prepareActivities(deps: ActivityDeps) {
     const bench = benchmarkFor(task.benchmark);
     const log = new TaskLog(store, run_id, task.name, 'prepare');
     try {
-      let loaded;
-      try {
-        loaded = await loadDataset(bench.dataset, {
-          datasetDir: task.dataset_dir,
-          fallbackDir: settings.datasetsDir,
-          cacheDir: settings.cacheDir,
-          hfToken: process.env.HF_TOKEN || undefined,
-          offline: process.env.HF_HUB_OFFLINE === '1' || process.env.EVALFLOW_OFFLINE === '1',
-          log: (m) => log.info(m),
-        });
-      } catch (e) {
-        if (e instanceof DatasetError && e.permanent) throw ApplicationFailure.nonRetryable(e.message, 'DatasetError');
-        throw e;
+      let loaded: LoadedDataset | undefined;
+      const sharedKey = keys.dataset(bench.dataset.hfRepo, bench.dataset.hfConfig, bench.dataset.split);
+      if (!task.dataset_dir) {
+        // A Hub download any worker made before, kept in the store for all workers.
+        const text = await store.getText(sharedKey);
+        if (text !== null) loaded = { rows: parseJsonl(text), origin: 'hub-cache', location: store.uri(sharedKey), sha256: sha256(text) };
+      }
+      if (!loaded) {
+        try {
+          loaded = await loadDataset(bench.dataset, {
+            datasetDir: task.dataset_dir,
+            fallbackDir: settings.datasetsDir,
+            cacheDir: settings.cacheDir,
+            hfToken: process.env.HF_TOKEN || undefined,
+            offline: process.env.HF_HUB_OFFLINE === '1' || process.env.EVALFLOW_OFFLINE === '1',
+            log: (m) => log.info(m),
+          });
+        } catch (e) {
+          if (e instanceof DatasetError && e.permanent) throw ApplicationFailure.nonRetryable(e.message, 'DatasetError');
+          throw e;
+        }
+      }
+      if ((loaded.origin === 'hub' || loaded.origin === 'hub-cache') && !loaded.location.startsWith('s3://') && !(await store.exists(sharedKey))) {
+        await store.putJsonl(sharedKey, loaded.rows);
+        log.info(`dataset ${bench.dataset.hfRepo} cached in ${store.uri(sharedKey)} for all workers`);
       }
       log.info(`dataset ${bench.dataset.hfRepo} from ${loaded.origin}: ${loaded.location} (${loaded.rows.length} rows, sha256 ${loaded.sha256.slice(0, 12)})`);
       const limit = task.params.limit_samples;
-      const rows = limit !== undefined ? loaded.rows.slice(0, limit) : loaded.rows;
+      const accepted = bench.accept ? loaded.rows.filter((r) => bench.accept!(r)) : loaded.rows;
+      if (accepted.length !== loaded.rows.length) log.info(`${accepted.length} of ${loaded.rows.length} rows kept by the benchmark's filter`);
+      const rows = limit !== undefined ? accepted.slice(0, limit) : accepted;
       const prepared: PreparedSample[] = rows.map((raw, index) => {
         const sample = bench.toSample(raw, index);
         const messages = bench.prompt(sample, {

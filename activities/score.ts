@@ -9,12 +9,16 @@ import { keys } from '../lib/store';
 import type { ResolvedTask, TaskSummary } from '../lib/types';
 import { type ActivityDeps, rethrowStore } from './deps';
 import type { GenerationRecord } from './generate';
+import type { JudgementRecord } from './judge';
 import { benchmarkFor, type PrepareResult, type PreparedSample } from './prepare';
 import { TaskLog } from './tasklog';
 
 export interface ScoreRecord extends ScoredUnit {
   expected: string;
   finish_reason: string | null;
+  details?: Record<string, unknown>;
+  /** The judge failed for this response (after retries): not scored, counted apart. */
+  judge_error?: string;
 }
 
 export interface ScoreResult {
@@ -104,20 +108,23 @@ export function scoreActivities(deps: ActivityDeps) {
       if (!samples || !gens) {
         throw ApplicationFailure.nonRetryable(`shard ${shard} of ${task.name} has no ${!samples ? 'samples' : 'generations'} in the store`, 'InvalidInput');
       }
+      let judgements: Map<string, JudgementRecord> | null = null;
+      if (task.judge) {
+        const rows = await store.getJsonl<JudgementRecord>(keys.judgementsShard(run_id, task.name, shard));
+        if (!rows) throw ApplicationFailure.nonRetryable(`shard ${shard} of ${task.name} is not judged yet`, 'InvalidInput');
+        judgements = new Map(rows.map((j) => [`${j.sample_id}#${j.repeat}`, j]));
+      }
       const byId = new Map(samples.map((s) => [s.id, s]));
       const rows: ScoreRecord[] = gens.map((g) => {
         const sample = byId.get(g.sample_id);
         if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${g.sample_id} in shard ${shard}`, 'InvalidInput');
-        const s = bench.score(g.content, sample);
-        return {
-          sample_id: g.sample_id,
-          repeat: g.repeat,
-          subset: sample.subset,
-          predicted: s.predicted,
-          expected: sample.expected,
-          correct: s.correct,
-          finish_reason: g.finish_reason,
-        };
+        const base = { sample_id: g.sample_id, repeat: g.repeat, subset: sample.subset, expected: sample.expected, finish_reason: g.finish_reason };
+        const j = judgements?.get(`${g.sample_id}#${g.repeat}`);
+        if (judgements && (!j || j.correct === null)) {
+          return { ...base, predicted: null, correct: false, judge_error: j?.judge_error ?? 'no judgement recorded' };
+        }
+        const s = bench.score(g.content, sample, j ? { correct: j.correct, details: j.details } : undefined);
+        return { ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}) };
       });
       await store.putJsonl(outKey, rows);
       return summarize(rows);
@@ -144,10 +151,21 @@ export function scoreActivities(deps: ActivityDeps) {
         scores.push(...rows);
         gens.push(...g);
       }
-      const { metrics, subsets } = computeMetrics(scores, prepared.repeats);
+      const bench = benchmarkFor(task.benchmark);
+      const judgeErrors = scores.filter((s) => s.judge_error !== undefined).length;
+      let computed;
+      if (bench.metrics) {
+        computed = bench.metrics(scores, prepared.repeats);
+      } else {
+        // A sample whose judge failed is left out of accuracy, never counted as wrong.
+        const failed = new Set(scores.filter((s) => s.judge_error !== undefined).map((s) => s.sample_id));
+        computed = computeMetrics(scores.filter((s) => !failed.has(s.sample_id)), prepared.repeats);
+      }
+      const { metrics, subsets } = computed;
+      if (judgeErrors) log.warn(`${judgeErrors} responses could not be judged; they are reported as judge_errors and left out of accuracy`);
       const results: NemoResults = {
         results: {
-          tasks: { [task.name]: { metrics } },
+          tasks: { [task.name]: { metrics, ...(task.judge ? { judge_errors: judgeErrors } : {}) } },
           ...(Object.keys(subsets).length
             ? { groups: Object.fromEntries(Object.entries(subsets).map(([k, v]) => [`${task.name}/${k}`, { metrics: v }])) }
             : {}),
@@ -180,7 +198,7 @@ export function scoreActivities(deps: ActivityDeps) {
 /** results.json in NeMo Evaluator's shape: results.tasks.<task>.metrics.<metric>.scores.<score>.{value, stats}. */
 export interface NemoResults {
   results: {
-    tasks: Record<string, { metrics: TaskMetrics }>;
+    tasks: Record<string, { metrics: TaskMetrics; judge_errors?: number }>;
     groups?: Record<string, { metrics: TaskMetrics }>;
   };
   config: Record<string, unknown>;

@@ -52,6 +52,43 @@ export interface UnitScore {
   predicted: string | null;
   /** True when `predicted` matches the gold answer under the benchmark's rules. */
   correct: boolean;
+  /**
+   * Benchmark-specific per-response values, stored in the score rows and handed
+   * to the benchmark's own `metrics` (e.g. IFEval's per-instruction results,
+   * HLE's stated confidence). Plain JSON.
+   */
+  details?: Record<string, unknown>;
+}
+
+/** A judge model's verdict on one response. */
+export interface JudgeVerdict {
+  /**
+   * The judge's decision, or null when its output could not be parsed. A null
+   * verdict is retried and then recorded as a judge error, never as a wrong answer.
+   */
+  correct: boolean | null;
+  /** Fields parsed from the judge output (e.g. extracted_final_answer, reasoning). Plain JSON. */
+  details?: Record<string, unknown>;
+}
+
+/** How a benchmark asks a judge model to grade a response (HLE-style LLM judging). */
+export interface JudgeSpec {
+  /** Messages sent to the judge for one sample and the model's final answer text. */
+  prompt(sample: Sample, responseText: string): ChatMessage[];
+  /** Parse the judge's reply. */
+  parse(judgeText: string): JudgeVerdict;
+}
+
+/** One scored response as the benchmark's metrics see it. */
+export interface ScoredResponse {
+  sample_id: string;
+  repeat: number;
+  subset?: string;
+  predicted: string | null;
+  correct: boolean;
+  details?: Record<string, unknown>;
+  /** Set when the response was judged and the judge failed (after retries): excluded from accuracy, counted apart. */
+  judge_error?: string;
 }
 
 export interface Benchmark {
@@ -62,10 +99,37 @@ export interface Benchmark {
   dataset: DatasetSource;
   /** Generation defaults the benchmark's reference uses (overridden by config params). */
   defaults: { max_new_tokens?: number; temperature?: number; top_p?: number };
+  /**
+   * Keep only the rows the benchmark evaluates (e.g. HLE's text-only
+   * questions). Applied to the raw rows before `limit_samples`. Default: all.
+   */
+  accept?(raw: Record<string, unknown>): boolean;
   /** Normalise one raw dataset row (Hub or local file) into a Sample. */
   toSample(raw: Record<string, unknown>, index: number): Sample;
+  /**
+   * Which raw rows the benchmark evaluates, when it is a subset of the split
+   * (e.g. HLE keeps only text-only questions, as NeMo-Skills' prepare script
+   * does). Rows it rejects are dropped before `toSample` and before
+   * `limit_samples`. Absent: every row.
+   */
+  accept?(raw: Record<string, unknown>): boolean;
   /** Build the request messages for a sample. */
   prompt(sample: Sample, options: PromptOptions): ChatMessage[];
-  /** Extract the answer from the model's final text (reasoning already removed) and score it. */
-  score(responseText: string, sample: Sample): UnitScore;
+  /**
+   * Extract the answer from the model's final text (reasoning already removed)
+   * and score it. Judged benchmarks get the judge's verdict (never null here:
+   * units whose judge failed are not scored, they are counted as judge errors).
+   */
+  score(responseText: string, sample: Sample, verdict?: JudgeVerdict): UnitScore;
+  /** Present when a judge model grades the responses (its endpoint comes from the task's `extra.judge`). */
+  judge?: JudgeSpec;
+  /**
+   * The task's metrics from its scored responses, in NeMo's shape (metric →
+   * scores → {value, stats}). Default: lib/metrics computeMetrics over `correct`
+   * (pass@1[avg-of-k], majority@k, pass@k, no_answer).
+   */
+  metrics?(
+    units: ScoredResponse[],
+    repeats: number,
+  ): { metrics: Record<string, { scores: Record<string, { value: number; stats: Record<string, number> }> }>; subsets: Record<string, Record<string, { scores: Record<string, { value: number; stats: Record<string, number> }> }>> };
 }

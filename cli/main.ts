@@ -76,7 +76,8 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
     const samples = await countSamples(t);
     const n = Number(samples);
     const calls = Number.isFinite(n) ? String(n * t.params.num_repeats) : '?';
-    rows.push([t.name, samples, t.params.num_repeats, calls, 0, t.params.parallelism, t.endpoint.model_id]);
+    const judgeCalls = t.judge ? (Number.isFinite(n) ? `≥${n * t.params.num_repeats}` : '?') : 0;
+    rows.push([t.name, samples, t.params.num_repeats, calls, judgeCalls, t.params.parallelism, t.endpoint.model_id + (t.judge ? `, judge ${t.judge.endpoint.model_id}` : '')]);
   }
   for (const u of report.unsupported) rows.push([u.name, '-', '-', '-', '-', '-', `NOT SUPPORTED YET: ${u.reason}`]);
   console.log(table(['task', 'samples', 'repeats', 'model calls', 'judge calls', 'parallelism', 'model / note'], rows));

@@ -20,6 +20,7 @@ export const registryView = {
   isImplemented: (name: string) => getBenchmark(name) !== undefined,
   unsupportedReason: (name: string) => KNOWN_UNSUPPORTED_TASKS[name],
   defaults: (name: string) => getBenchmark(name)?.defaults,
+  isJudged: (name: string) => getBenchmark(name)?.judge !== undefined,
   knownTasks: () => [...listBenchmarks().map((b) => b.name), ...Object.keys(KNOWN_UNSUPPORTED_TASKS)],
 };
 

@@ -218,11 +218,14 @@ export const keys = {
   samplesShard: (runId: string, task: string, shard: number) => `runs/${runId}/${task}/samples/${shardName(shard)}`,
   generationsShard: (runId: string, task: string, shard: number) =>
     `runs/${runId}/${task}/generations/${shardName(shard)}`,
+  judgementsShard: (runId: string, task: string, shard: number) => `runs/${runId}/${task}/judgements/${shardName(shard)}`,
   scoresShard: (runId: string, task: string, shard: number) => `runs/${runId}/${task}/scores/${shardName(shard)}`,
   results: (runId: string, task: string) => `runs/${runId}/${task}/results.json`,
   metrics: (runId: string, task: string) => `runs/${runId}/${task}/metrics.json`,
   taskLog: (runId: string, task: string) => `runs/${runId}/${task}/logs/events.jsonl`,
   taskLogDir: (runId: string, task: string) => `runs/${runId}/${task}/logs/`,
+  /** Hub datasets, cached for every worker and run (a run never downloads twice). */
+  dataset: (repo: string, config: string, split: string) => `cache/datasets/${repo}/${config}/${split}.jsonl`,
   /** Content-addressed response cache, shared by all runs. */
   cachedResponse: (hash: string) => `cache/responses/${hash.slice(0, 2)}/${hash}.json`,
 };

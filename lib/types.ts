@@ -34,6 +34,17 @@ export interface GenerationParams {
   extra_body?: Record<string, unknown>;
 }
 
+/** An LLM judge of a task (`params.extra.judge`), resolved like the target endpoint. */
+export interface JudgeSettings {
+  endpoint: EndpointSpec;
+  parallelism: number;
+  temperature?: number;
+  top_p?: number;
+  max_new_tokens?: number;
+  request_timeout: number;
+  max_retries: number;
+}
+
 /** One task as the workflows run it. Small: settings only. */
 export interface ResolvedTask {
   /** Task name as in the config (and NeMo's catalogue). */
@@ -46,6 +57,8 @@ export interface ResolvedTask {
   dataset_dir?: string;
   /** Units (sample × repeat) per shard. */
   shard_size: number;
+  /** Present when the benchmark is judged: the judge endpoint and its settings. */
+  judge?: JudgeSettings;
 }
 
 /** evalflow's own execution settings (`execution:` in the YAML). */
@@ -60,6 +73,8 @@ export interface ExecutionSettings {
   heartbeat_timeout: number;
   /** Attempts of a failing generation shard (each attempt resumes from the cache). */
   activity_attempts: number;
+  /** Task queue of the judge activities; default: the workflow's queue + "-judge". */
+  judge_task_queue?: string;
 }
 
 /**

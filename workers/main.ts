@@ -4,10 +4,12 @@
  */
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { loadSettings } from '../lib/settings';
-import { evalflowPlugins, type EvalflowPluginOptions } from './plugins';
+import { evalflowPlugins, judgePlugin, type EvalflowPluginOptions } from './plugins';
 
 export interface RunWorkerOptions extends EvalflowPluginOptions {
   taskQueue?: string;
+  /** Queue of the judge role; default "<taskQueue>-judge" (what workflows use unless execution.judge_task_queue says otherwise). */
+  judgeTaskQueue?: string;
   address?: string;
   namespace?: string;
   /** Max concurrent activity executions on this worker (shards in flight). */
@@ -38,16 +40,29 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     );
   }
   try {
-    const worker = await Worker.create({
+    const taskQueue = opts.taskQueue ?? settings.taskQueue;
+    const namespace = opts.namespace ?? settings.namespace;
+    const main = await Worker.create({
       connection,
-      namespace: opts.namespace ?? settings.namespace,
-      taskQueue: opts.taskQueue ?? settings.taskQueue,
+      namespace,
+      taskQueue,
       maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 32,
       plugins: evalflowPlugins(opts),
     });
-    const stop = () => worker.shutdown();
+    // The judge role polls its own queue; the all-in-one worker serves it too.
+    const judge = await Worker.create({
+      connection,
+      namespace,
+      taskQueue: opts.judgeTaskQueue ?? `${taskQueue}-judge`,
+      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 32,
+      plugins: [judgePlugin(opts)],
+    });
+    const stop = () => {
+      main.shutdown();
+      judge.shutdown();
+    };
     opts.signal?.addEventListener('abort', stop, { once: true });
-    const running = worker.run();
+    const running = Promise.all([main.run(), judge.run()]);
     opts.onReady?.();
     await running;
   } finally {

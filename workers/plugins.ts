@@ -6,6 +6,8 @@
  *     connection, taskQueue: 'evals',
  *     plugins: [orchestrationPlugin(), generationPlugin(), scoringPlugin()],
  *   });
+ *   // judged benchmarks (HLE): a worker on the judge queue
+ *   await Worker.create({ connection, taskQueue: 'evals-judge', plugins: [judgePlugin()] });
  *
  * `evalflow worker` is exactly these plugins with defaults. Custom benchmarks
  * (modules outside the repo) are registered through the `benchmarks` option of
@@ -19,6 +21,7 @@ import {
   type ActivityDeps,
   defaultDeps,
   generationActivities,
+  judgingActivities,
   orchestrationActivities,
   scoringActivities,
 } from '../activities/index';
@@ -58,7 +61,17 @@ export function scoringPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
   return new SimplePlugin({ name: 'evalflow.scoring', activities: scoringActivities(opts.deps ?? defaultDeps()) });
 }
 
-/** All roles, for the all-in-one worker. */
+/**
+ * LLM judging (benchmarks graded by a second model). Runs on the judge task
+ * queue (`execution.judge_task_queue`, default "<queue>-judge"), so judge
+ * workers scale apart from generation workers. Needs the benchmark modules.
+ */
+export function judgePlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
+  register(opts.benchmarks);
+  return new SimplePlugin({ name: 'evalflow.judge', activities: judgingActivities(opts.deps ?? defaultDeps()) });
+}
+
+/** All roles of the main task queue, for the all-in-one worker (the judge role polls its own queue). */
 export function evalflowPlugins(opts: EvalflowPluginOptions = {}): SimplePlugin[] {
   const deps = opts.deps ?? defaultDeps();
   return [orchestrationPlugin({ ...opts, deps }), generationPlugin({ ...opts, deps }), scoringPlugin({ ...opts, deps })];

@@ -22,7 +22,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GenerationActivities, OrchestrationActivities, ScoringActivities } from '../activities/index';
+import type { GenerationActivities, JudgingActivities, OrchestrationActivities, ScoringActivities } from '../activities/index';
 import type { PrepareResult } from '../activities/prepare';
 import type {
   ExecutionSettings,
@@ -57,6 +57,23 @@ function generation(execution: ExecutionSettings) {
     heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
     // A cancelled run closes only once its shards have stopped calling the endpoint,
     // so a resume right after a cancel never races the old attempt for the same calls.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '2 minutes',
+      maximumAttempts: execution.activity_attempts,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+}
+
+/** Judge activities run on their own task queue so judge workers scale apart. */
+function judging(execution: ExecutionSettings) {
+  return proxyActivities<JudgingActivities>({
+    taskQueue: execution.judge_task_queue ?? `${workflowInfo().taskQueue}-judge`,
+    startToCloseTimeout: '7 days',
+    heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '2s',
@@ -112,6 +129,8 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
 
   const gen = generation(execution);
   const sc = scoring();
+  const judge = task.judge ? judging(execution) : null;
+  const judgeConcurrency = task.judge ? Math.max(1, Math.ceil(task.judge.parallelism / Math.max(1, Math.min(execution.shard_parallelism, prepared.shards)))) : 1;
   const window = Math.max(1, Math.min(execution.shard_parallelism, prepared.shards));
   // `parallelism` is the task's total concurrent requests, shared by the shards in flight.
   const concurrency = Math.max(1, Math.ceil(task.params.parallelism / window));
@@ -125,6 +144,7 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
       const shard = next++;
       try {
         await gen.generateShard({ run_id, task, shard, concurrency });
+        if (judge) await judge.judgeShard({ run_id, task, shard, concurrency: judgeConcurrency });
         const scored = await sc.scoreShard({ run_id, task, shard });
         progress.units_done += scored.units;
         progress.shards_done++;

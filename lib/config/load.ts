@@ -364,6 +364,8 @@ export interface ResolvedPlan {
 }
 
 export interface TaskRegistry {
+  /** True when the task's responses are graded by an LLM judge (needs extra.judge). */
+  isJudged?(name: string): boolean;
   isImplemented(name: string): boolean;
   unsupportedReason(name: string): string | undefined;
   defaults(name: string): { max_new_tokens?: number; temperature?: number; top_p?: number } | undefined;
@@ -447,6 +449,7 @@ function executionSettings(cfg: EvalConfig, warn: (w: string) => void): Executio
     shard_size: e.shard_size ?? EXECUTION_DEFAULTS.shard_size,
     heartbeat_timeout: e.heartbeat_timeout ?? EXECUTION_DEFAULTS.heartbeat_timeout,
     activity_attempts: e.activity_attempts ?? EXECUTION_DEFAULTS.activity_attempts,
+    ...(e.judge_task_queue ? { judge_task_queue: e.judge_task_queue } : {}),
   };
 }
 
@@ -673,9 +676,20 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
     const keyName = ep.api_key_name ?? ep.api_key ?? undefined;
     if (keyName) endpoint.api_key_name = keyName;
 
-    if (extra.judge) judgeEndpoint(extra.judge, `evaluation.tasks[${i}].nemo_evaluator_config.config.params.extra.judge`);
+    const judgePath = `evaluation.tasks[${i}].nemo_evaluator_config.config.params.extra.judge`;
+    const judge = extra.judge ? judgeEndpoint(extra.judge, judgePath) : undefined;
+    const judged = registry.isJudged?.(task.name) ?? false;
+    if (judged && !judge) {
+      throw new ConfigError(
+        `${where} is graded by an LLM judge: set params.extra.judge {url, model_id, api_key_name} ` +
+          `(e.g. -o evaluation.tasks.${task.name}.nemo_evaluator_config.config.params.extra.judge.url=https://…/v1/chat/completions)`,
+        judgePath,
+      );
+    }
+    if (judge && !judged) warn(`${where}: params.extra.judge is not used: ${task.name} is scored without a judge`);
 
     const resolved: ResolvedTask = { name: task.name, benchmark: task.name, endpoint, params, shard_size: execution.shard_size };
+    if (judge && judged) resolved.judge = judge;
     const datasetDir = task.dataset_dir ?? extra.dataset_dir;
     if (datasetDir !== undefined) resolved.dataset_dir = datasetDir;
     tasks.push(resolved);
@@ -693,15 +707,8 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
 }
 
 /** Settings of an LLM judge (`params.extra.judge`), resolved like the target endpoint. */
-export interface JudgeSettings {
-  endpoint: EndpointSpec;
-  parallelism: number;
-  temperature?: number;
-  top_p?: number;
-  max_new_tokens?: number;
-  request_timeout: number;
-  max_retries: number;
-}
+import type { JudgeSettings } from '../types';
+export type { JudgeSettings };
 
 function judgeEndpoint(j: JudgeConfig, where: string): JudgeSettings {
   const endpoint: EndpointSpec = { url: j.url, model_id: j.model_id, type: endpointType(j.url, j.type, `${where}.url`) };

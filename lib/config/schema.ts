@@ -381,6 +381,8 @@ export const executionSchema = z.strictObject({
   shard_size: positiveInt('shard_size').optional(),
   heartbeat_timeout: positiveInt('heartbeat_timeout (seconds)').optional(),
   activity_attempts: positiveInt('activity_attempts').optional(),
+  /** Task queue the judge activities run on (judge workers poll it); default: the workflow queue + "-judge". */
+  judge_task_queue: z.string().min(1).optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startStack, type Stack } from './stack';
 import { ArtifactStore } from '../../lib/store';
 import { loadSettings } from '../../lib/settings';
+import type { Benchmark } from '../../benchmarks/types';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(REPO, 'bin', 'evalflow.js');
@@ -69,12 +70,12 @@ export async function startEnv(name: string): Promise<Env> {
 }
 
 /** An in-process worker made from the evalflow plugins; stop() shuts it down. */
-export async function startInProcessWorker(taskQueue: string): Promise<{ stop(): Promise<void> }> {
+export async function startInProcessWorker(taskQueue: string, benchmarks: Benchmark[] = []): Promise<{ stop(): Promise<void> }> {
   const { runWorker } = await import('../../workers/main.js');
   const ac = new AbortController();
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
-  const running = runWorker({ taskQueue, signal: ac.signal, onReady: ready, maxConcurrentActivities: 16 });
+  const running = runWorker({ taskQueue, signal: ac.signal, onReady: ready, maxConcurrentActivities: 16, benchmarks });
   await Promise.race([isReady, running]);
   return {
     async stop() {

@@ -1,0 +1,142 @@
+/**
+ * judge: one activity per shard, on the judge task queue, for benchmarks a
+ * second model grades (HLE). Same cached, checkpointed calls as generation.
+ * A judge reply that cannot be parsed is asked again (a new, separately
+ * cached call), and a judge that keeps failing is recorded as a judge error —
+ * never as a wrong answer (DESIGN.md invariant 5).
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { buildPayload } from '../lib/endpoint';
+import { keys } from '../lib/store';
+import type { GenerationParams, ResolvedTask } from '../lib/types';
+import { runCachedCalls } from './calls';
+import { type ActivityDeps, rethrowStore } from './deps';
+import { clientFor, type GenerationRecord, toActivityFailure } from './generate';
+import { benchmarkFor, type PreparedSample } from './prepare';
+import { TaskLog } from './tasklog';
+
+/** Times an unparseable judge reply is asked for again before it counts as a judge error. */
+export const JUDGE_PARSE_ATTEMPTS = 3;
+
+export interface JudgementRecord {
+  sample_id: string;
+  repeat: number;
+  /** The verdict; null with judge_error set when the judge failed. */
+  correct: boolean | null;
+  details?: Record<string, unknown>;
+  judge_error?: string;
+  /** The judge's reply (last one asked). */
+  judge_response?: string;
+  /** Judge calls made for this unit (re-asks after unparseable replies included). */
+  judge_calls: number;
+  request_hash?: string;
+}
+
+export interface JudgeInput {
+  run_id: string;
+  task: ResolvedTask;
+  shard: number;
+  concurrency: number;
+}
+
+export interface JudgeResult {
+  units: number;
+  judged: number;
+  judge_errors: number;
+}
+
+function summarize(rows: JudgementRecord[]): JudgeResult {
+  const errors = rows.filter((r) => r.judge_error !== undefined).length;
+  return { units: rows.length, judged: rows.length - errors, judge_errors: errors };
+}
+
+export function judgeActivities(deps: ActivityDeps) {
+  const { store } = deps;
+
+  async function judgeShard(input: JudgeInput): Promise<JudgeResult> {
+    const { run_id, task, shard } = input;
+    const outKey = keys.judgementsShard(run_id, task.name, shard);
+    try {
+      const done = await store.getJsonl<JudgementRecord>(outKey);
+      if (done) return summarize(done);
+    } catch (e) {
+      rethrowStore(e);
+    }
+    const judge = task.judge;
+    const spec = benchmarkFor(task.benchmark).judge;
+    if (!judge || !spec) {
+      throw ApplicationFailure.nonRetryable(`task ${task.name} has no judge configured (params.extra.judge) or its benchmark is not judged`, 'ConfigError');
+    }
+    const log = new TaskLog(store, run_id, task.name, `judge-${String(shard).padStart(5, '0')}`);
+    try {
+      const samples = await store.getJsonl<PreparedSample>(keys.samplesShard(run_id, task.name, shard));
+      const gens = await store.getJsonl<GenerationRecord>(keys.generationsShard(run_id, task.name, shard));
+      if (!samples || !gens) {
+        throw ApplicationFailure.nonRetryable(`shard ${shard} of ${task.name} has no ${!samples ? 'samples' : 'generations'} to judge`, 'InvalidInput');
+      }
+      const byId = new Map(samples.map((s) => [s.id, s]));
+      const params: GenerationParams = {
+        parallelism: judge.parallelism,
+        request_timeout: judge.request_timeout,
+        max_retries: judge.max_retries,
+        num_repeats: 1,
+        max_new_tokens: judge.max_new_tokens,
+        temperature: judge.temperature,
+        top_p: judge.top_p,
+      };
+      const client = clientFor(judge.endpoint);
+      const records: JudgementRecord[] = gens.map((g) => ({ sample_id: g.sample_id, repeat: g.repeat, correct: null, judge_calls: 0 }));
+      let pending = records.map((_, i) => i);
+      for (let attempt = 0; attempt < JUDGE_PARSE_ATTEMPTS && pending.length; attempt++) {
+        const calls = pending.map((i) => {
+          const sample = byId.get(gens[i].sample_id);
+          if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${gens[i].sample_id}`, 'InvalidInput');
+          // The attempt index is part of the cache key: a re-ask is a new call, and a replay sees the same sequence.
+          return { payload: buildPayload(judge.endpoint, params, spec.prompt(sample, gens[i].content)), repeat: attempt, label: `judge sample ${gens[i].sample_id} repeat ${gens[i].repeat}` };
+        });
+        const { outcomes } = await runCachedCalls(calls, {
+          store,
+          client,
+          endpoint: judge.endpoint,
+          timeoutMs: judge.request_timeout * 1000,
+          maxRetries: judge.max_retries,
+          concurrency: input.concurrency,
+          log,
+          tolerateTransient: true,
+        });
+        const still: number[] = [];
+        outcomes.forEach((o, j) => {
+          const rec = records[pending[j]];
+          rec.judge_calls++;
+          rec.request_hash = o.request_hash;
+          if (o.error !== undefined || !o.response) {
+            rec.judge_error = `judge call failed: ${o.error}`;
+            return;
+          }
+          rec.judge_response = o.response.content;
+          const verdict = spec.parse(o.response.content);
+          if (verdict.correct === null) {
+            rec.judge_error = `judge reply could not be parsed after ${rec.judge_calls} attempt(s)`;
+            still.push(pending[j]);
+            return;
+          }
+          delete rec.judge_error;
+          rec.correct = verdict.correct;
+          if (verdict.details) rec.details = verdict.details;
+        });
+        pending = still;
+      }
+      await store.putJsonl(outKey, records);
+      const result = summarize(records);
+      log.info(`shard ${shard}: ${result.judged} judged, ${result.judge_errors} judge errors`);
+      return result;
+    } catch (e) {
+      if (Context.current().cancellationSignal.aborted) throw e;
+      toActivityFailure(e);
+    } finally {
+      await log.flush();
+    }
+  }
+
+  return { judgeShard };
+}

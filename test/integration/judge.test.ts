@@ -1,0 +1,127 @@
+/**
+ * The judge role on real Temporal + MinIO: a judged benchmark's responses are
+ * graded by a second endpoint through judge activities on their own task
+ * queue; unparseable verdicts are asked again, then recorded as judge errors
+ * (never as wrong answers); judge failures after retries likewise; transient
+ * judge errors are retried; judge calls are cached like generation calls.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startEvaluation } from '../../lib/client';
+import { keys } from '../../lib/store';
+import type { Benchmark } from '../../benchmarks/types';
+import type { JudgementRecord } from '../../activities/judge';
+import type { NemoResults } from '../../activities/score';
+import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { type Env, startEnv, startInProcessWorker } from '../support/harness';
+
+/** A judged toy benchmark: the judge says whether the answer names the capital. */
+const capitals: Benchmark = {
+  name: 'example_capitals_judged',
+  description: 'test-only judged benchmark',
+  dataset: { hfRepo: 'example/capitals', hfConfig: 'default', split: 'test', localFile: 'capitals/test.jsonl' },
+  defaults: {},
+  toSample: (raw) => ({ id: String(raw.id), expected: String(raw.capital), data: { country: String(raw.country) } }),
+  prompt: (s) => [{ role: 'user', content: `What is the capital of ${s.data.country}?` }],
+  judge: {
+    prompt: (s, response) => [{ role: 'user', content: `Gold: ${s.expected}\nResponse: ${response}\nReply "Judgement: yes" or "Judgement: no".` }],
+    parse: (text) => {
+      const m = /Judgement:\s*(yes|no)/i.exec(text);
+      return m ? { correct: m[1].toLowerCase() === 'yes' } : { correct: null };
+    },
+  },
+  score: (response, _s, verdict) => ({ predicted: response || null, correct: verdict?.correct === true }),
+};
+
+const ROWS = [
+  { id: 'c1', country: 'France', capital: 'Paris', model: 'Paris', judge: 'Judgement: yes' },
+  { id: 'c2', country: 'Japan', capital: 'Tokyo', model: 'Kyoto', judge: 'Judgement: no' },
+  { id: 'c3', country: 'Peru', capital: 'Lima', model: 'Lima', judge: 'Judgement: yes' },
+  { id: 'c4', country: 'Chile', capital: 'Santiago', model: 'Santiago', judge: 'I cannot decide.' }, // never parseable
+  { id: 'c5', country: 'Kenya', capital: 'Nairobi', model: 'Nairobi', judge: 'Judgement: yes' }, // judge returns 500 first
+  { id: 'c6', country: 'Ghana', capital: 'Accra', model: 'Accra', judge: 'HTTP-500-ALWAYS' }, // judge always fails
+];
+
+let env: Env;
+let model: FakeEndpoint;
+let judge: FakeEndpoint;
+let worker: { stop(): Promise<void> };
+
+before(async () => {
+  env = await startEnv('judge');
+  model = await startFakeEndpoint({
+    port: 0,
+    models: ['m'],
+    answer: (req) => ({ content: ROWS.find((r) => req.messages?.at(-1)?.content.includes(r.country))?.model ?? '' }),
+  });
+  judge = await startFakeEndpoint({
+    port: 0,
+    models: ['judge-model'],
+    answer: (req) => ({ content: ROWS.find((r) => req.messages?.at(-1)?.content.includes(`Gold: ${r.capital}`))?.judge ?? '' }),
+  });
+  worker = await startInProcessWorker(env.taskQueue, [capitals]);
+});
+after(async () => {
+  await worker?.stop();
+  await model?.close();
+  await judge?.close();
+  await env?.close();
+});
+
+test('a judged task: verdicts, re-asks, judge errors counted apart, transient judge failures retried, judge calls cached', async () => {
+  const dir = path.join(env.stack.dir, 'data');
+  fs.mkdirSync(path.join(dir, 'capitals'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'capitals', 'test.jsonl'), ROWS.map((r) => JSON.stringify({ id: r.id, country: r.country, capital: r.capital })).join('\n'));
+  judge.setFaults([
+    { kind: '500', count: 1, match: 'Gold: Nairobi' },
+    { kind: '500', rate: 1, match: 'Gold: Accra' },
+  ]);
+  const config = {
+    target: { api_endpoint: { url: `${model.url}/chat/completions`, model_id: 'm' } },
+    evaluation: {
+      nemo_evaluator_config: { config: { params: { parallelism: 2, max_retries: 2 } } },
+      tasks: [
+        {
+          name: 'example_capitals_judged',
+          dataset_dir: dir,
+          nemo_evaluator_config: { config: { params: { extra: { judge: { url: `${judge.url}/chat/completions`, model_id: 'judge-model', max_retries: 1 } } } } },
+        },
+      ],
+    },
+    execution: { heartbeat_timeout: 5 },
+  };
+  await startEvaluation({ config, runId: 'judged-1', taskQueue: env.taskQueue });
+  await env.client.workflow.getHandle('judged-1').result();
+
+  const judgements: JudgementRecord[] = [];
+  for (const k of await env.store.list('runs/judged-1/example_capitals_judged/judgements/')) judgements.push(...((await env.store.getJsonl<JudgementRecord>(k)) ?? []));
+  const by = new Map(judgements.map((j) => [j.sample_id, j]));
+  assert.equal(judgements.length, 6);
+  assert.equal(by.get('c1')!.correct, true);
+  assert.equal(by.get('c2')!.correct, false);
+  assert.equal(by.get('c4')!.correct, null);
+  assert.equal(by.get('c4')!.judge_calls, 3, 'an unparseable verdict is asked for three times');
+  assert.match(by.get('c4')!.judge_error!, /could not be parsed/);
+  assert.equal(by.get('c5')!.correct, true, 'a transient judge error is retried');
+  assert.match(by.get('c6')!.judge_error!, /judge call failed/);
+
+  const results = await env.store.getJson<NemoResults>(keys.results('judged-1', 'example_capitals_judged'));
+  const t = results!.results.tasks.example_capitals_judged;
+  assert.equal(t.judge_errors, 2);
+  // Accuracy over the four judged samples (c1, c3, c5 right; c2 wrong): the judge errors are not wrong answers.
+  assert.equal(t.metrics['pass@1'].scores.symbolic_correct.value, 75);
+  assert.equal(t.metrics['pass@1'].scores.symbolic_correct.stats.count, 4);
+
+  // A re-run replays model and judge responses from the cache.
+  model.resetStats();
+  judge.resetStats();
+  judge.setFaults([]);
+  await startEvaluation({ config, runId: 'judged-2', taskQueue: env.taskQueue });
+  await env.client.workflow.getHandle('judged-2').result();
+  assert.equal(model.stats().requests, 0);
+  // Only the judge calls that never succeeded (c6's) are asked again.
+  assert.equal(judge.stats().succeeded, judge.stats().requests);
+  assert.ok(judge.stats().requests <= 3, `judge requests on re-run: ${judge.stats().requests}`);
+});
