@@ -6,23 +6,23 @@
 import type { Benchmark } from './types';
 import { gsm8k } from './gsm8k';
 import { mmluPro } from './mmlu_pro';
+import { gpqa } from './gpqa';
+import { aime2025 } from './aime';
+import { mmlu } from './mmlu';
 
-export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro];
+export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu];
 
 /**
  * NeMo Evaluator tasks evalflow recognises but does not implement yet, with
  * the reason, so a config naming one fails with a clear message.
  */
 export const KNOWN_UNSUPPORTED_TASKS: Readonly<Record<string, string>> = {
-  ns_gpqa: 'planned: GPQA Diamond is gated on the Hub and needs its own MCQ module (not in this release)',
-  ns_aime2025: 'planned: needs the AIME 2025 module with math_verify-grade symbolic equivalence (not in this release)',
   ns_ifbench: 'planned: needs the IFBench instruction checkers (not in this release)',
   ns_hle: 'planned: needs the LLM judge (not in this release)',
   ns_livecodebench: 'planned: needs the code-execution sandbox (not in this release)',
   ns_scicode: 'planned: needs the code-execution sandbox with SciCode test data (not in this release)',
   ns_bfcl_v4: 'planned: needs the BFCL function-call checkers and multi-turn tool execution (not in this release)',
   ifeval: 'planned: needs the IFEval instruction checkers (not in this release)',
-  mmlu: 'planned: needs the lm-evaluation-harness MMLU module (not in this release)',
   humaneval: 'planned: needs the code-execution sandbox (not in this release)',
 };
 

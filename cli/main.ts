@@ -21,6 +21,7 @@ import {
   uiLink,
 } from '../lib/client';
 import { loadDataset } from '../lib/datasets';
+import { benchmarkModuleSpecs, registerBenchmarkModules } from '../lib/custom-benchmarks';
 import { baseUrlOf } from '../lib/endpoint';
 import { loadSettings } from '../lib/settings';
 import { ArtifactStore, keys } from '../lib/store';
@@ -196,8 +197,10 @@ program
   .option('--wait', 'show live progress and print the results table at the end')
   .option('--task-queue <queue>', 'task queue of the evalflow workers (default EVALFLOW_TASK_QUEUE or "evalflow")')
   .option('--no-preflight', 'skip the endpoint, API-key and store checks made before starting')
-  .action(async (o: { config: string; override: string[]; task: string[]; runId?: string; dryRun?: boolean; wait?: boolean; taskQueue?: string; preflight: boolean }) => {
+  .option('--benchmark-module <path|package>', 'load custom benchmarks (repeatable; also EVALFLOW_BENCHMARK_MODULES); workers need the same', collect, [])
+  .action(async (o: { config: string; override: string[]; task: string[]; runId?: string; dryRun?: boolean; wait?: boolean; taskQueue?: string; preflight: boolean; benchmarkModule: string[] }) => {
     try {
+      registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.dryRun) return await dryRun(o.config, o.override, o.task);
       const { plan } = buildSuiteInput({ configFile: o.config, overrides: o.override, tasks: o.task, runId: o.runId });
       for (const w of plan.warnings) console.error(`warning: ${w}`);
@@ -308,7 +311,9 @@ program
 const ls = program.command('ls').description('list tasks or runs');
 ls.command('tasks')
   .description('the benchmarks this evalflow can run, and the known ones it cannot yet')
-  .action(() => {
+  .option('--benchmark-module <path|package>', 'include custom benchmarks from a module (repeatable)', collect, [])
+  .action((o: { benchmarkModule: string[] }) => {
+    registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
     const rows: string[][] = listBenchmarks().map((b) => [b.name, 'yes', b.description]);
     for (const [name, reason] of Object.entries(KNOWN_UNSUPPORTED_TASKS)) rows.push([name, 'not yet', reason]);
     console.log(table(['task', 'runnable', 'description'], rows));
@@ -369,8 +374,10 @@ program
   .option('--task-queue <queue>', 'task queue (default EVALFLOW_TASK_QUEUE or "evalflow")')
   .option('--max-activities <n>', 'concurrent activity executions', '32')
   .option('--datasets-dir <dir>', 'local benchmark data (sets EVALFLOW_DATASETS_DIR)')
-  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string }) => {
+  .option('--benchmark-module <path|package>', 'register custom benchmarks from a module (repeatable; also EVALFLOW_BENCHMARK_MODULES)', collect, [])
+  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[] }) => {
     try {
+      const custom = registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
       const { runWorker } = await import('../workers/main.js');
       const s = loadSettings();
@@ -381,7 +388,11 @@ program
         taskQueue: o.taskQueue,
         maxConcurrentActivities: Number(o.maxActivities),
         signal: ac.signal,
-        onReady: () => console.log(`evalflow worker: task queue '${o.taskQueue ?? s.taskQueue}' on ${s.temporalAddress}, artifacts in ${s.storage.endpoint}/${s.storage.bucket} (Ctrl-C stops)`),
+        onReady: () =>
+          console.log(
+            `evalflow worker: task queues '${o.taskQueue ?? s.taskQueue}' and '${o.taskQueue ?? s.taskQueue}-judge' on ${s.temporalAddress}, ` +
+              `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''} (Ctrl-C stops)`,
+          ),
       });
     } catch (e) {
       fail(e);

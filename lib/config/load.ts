@@ -699,7 +699,8 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
     const known = registry.knownTasks?.() ?? [];
     throw new ConfigError(
       `unknown task${unknownNames.length > 1 ? 's' : ''} ${unknownNames.map((n) => `'${n}'`).join(', ')} in evaluation.tasks; ` +
-        (known.length ? `evalflow knows: ${known.join(', ')}` : 'see `evalflow ls tasks` for the tasks evalflow knows'),
+        (known.length ? `evalflow knows: ${known.join(', ')}` : 'see `evalflow ls tasks` for the tasks evalflow knows') +
+        '; a custom benchmark is loaded with --benchmark-module (on the CLI and the workers)',
       'evaluation.tasks',
     );
   }

@@ -1,0 +1,85 @@
+/**
+ * AIME 2025 — the 30 problems of AIME 2025 I and II, integer answers 0–999.
+ * NeMo Evaluator task `ns_aime2025` (NeMo-Skills dataset `aime25`).
+ *
+ * Data: NeMo-Skills ships the set in its repository
+ * (`nemo_skills/dataset/aime25/test.txt`: `id`, `problem`, `expected_answer`,
+ * `reference_solution`), not on the Hub. Locally: `aime25/test.jsonl` in that
+ * schema (the shared datasets folder holds it). Hub fallback: `math-ai/aime25`
+ * (split `test`), a community copy of the same 30 problems with the gold in
+ * `answer`; its problem wording may differ from NeMo-Skills' file in
+ * whitespace, so prefer the local file when matching published numbers.
+ * Prompt: NeMo-Skills `generic/math` (the aime25 PROMPT_CONFIG; the same
+ * builder as gsm8k), or `eval/aai/math`.
+ * Extraction: the last `\boxed{}`; scoring: `symbolic_correct` = math_equal
+ * (integers, so numeric equality after NeMo-Skills' normalisation).
+ * Metrics: lib/metrics (pass@1[avg-of-k], majority@k, pass@k) — the Nemotron
+ * config asks for `num_repeats: 64`.
+ */
+import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
+import { extractAnswer, mathEqual } from './math-grading';
+import { gsm8kUserPrompt } from './gsm8k';
+
+/** NeMo-Skills `eval/aai/math.yaml` (Artificial Analysis' math prompt). */
+export function aaiMathUserPrompt(problem: string): string {
+  return `Solve the following math problem step by step. Put your answer inside \\boxed{}.\n\n${problem}\n\nRemember to put your answer inside \\boxed{}.`;
+}
+
+export const AIME_PROMPT_CONFIGS: Readonly<Record<string, (problem: string) => string>> = {
+  'generic/math': gsm8kUserPrompt,
+  'eval/aai/math': aaiMathUserPrompt,
+};
+export const AIME_DEFAULT_PROMPT_CONFIG = 'generic/math';
+
+export function aimeUserPrompt(problem: string, promptConfig?: string): string {
+  const config = promptConfig ?? AIME_DEFAULT_PROMPT_CONFIG;
+  const build = AIME_PROMPT_CONFIGS[config];
+  if (build) return build(problem);
+  const supported = Object.keys(AIME_PROMPT_CONFIGS).join(', ');
+  if (/eval_factory_prompts\/math-oai\.yaml/.test(config)) {
+    // The published Nemotron 3 Nano config points at a prompt file inside NeMo
+    // Evaluator's nemo-skills container; its text is not published, so it
+    // cannot be reproduced here, and guessing would change the scores.
+    throw new Error(
+      `ns_aime2025: prompt_config "${config}" is a file inside NeMo Evaluator's nemo-skills container whose text is not published; ` +
+        `evalflow cannot reproduce it. Choose one of: ${supported} ` +
+        `(e.g. -o 'evaluation.tasks.ns_aime2025.nemo_evaluator_config.config.params.extra.args=++prompt_config=generic/math')`,
+    );
+  }
+  throw new Error(`ns_aime2025: unsupported prompt_config "${config}" (supported: ${supported})`);
+}
+
+export const aime2025: Benchmark = {
+  name: 'ns_aime2025',
+  description: 'AIME 2025 (30 problems), NeMo-Skills generic/math prompt, \\boxed{} answer, symbolic_correct; pass@1[avg-of-k], majority@k, pass@k',
+  dataset: { hfRepo: 'math-ai/aime25', hfConfig: 'default', split: 'test', localFile: 'aime25/test.jsonl' },
+  // NeMo-Skills inference defaults: greedy decoding (configs sample with num_repeats and their own temperature).
+  defaults: { temperature: 0 },
+
+  toSample(raw: Record<string, unknown>, index: number): Sample {
+    const problem = raw.problem;
+    if (typeof problem !== 'string') throw new Error(`ns_aime2025 row ${index}: "problem" must be a string`);
+    const gold = raw.expected_answer ?? raw.answer;
+    if (!(typeof gold === 'string' && gold.trim() !== '') && !(typeof gold === 'number' && Number.isFinite(gold))) {
+      throw new Error(`ns_aime2025 row ${index}: "expected_answer" (or "answer") must be a non-empty string or a number, got ${JSON.stringify(gold)}`);
+    }
+    const id = raw.id;
+    return {
+      id: typeof id === 'string' || typeof id === 'number' ? String(id) : String(index),
+      expected: String(gold).trim(),
+      data: { problem },
+    };
+  },
+
+  prompt(sample: Sample, options: PromptOptions): ChatMessage[] {
+    const messages: ChatMessage[] = [];
+    if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
+    messages.push({ role: 'user', content: aimeUserPrompt(String(sample.data.problem), options.promptConfig) });
+    return messages;
+  },
+
+  score(responseText: string, sample: Sample): UnitScore {
+    const predicted = extractAnswer(responseText);
+    return { predicted, correct: mathEqual(sample.expected, predicted) };
+  },
+};

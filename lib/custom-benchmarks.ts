@@ -1,0 +1,61 @@
+/**
+ * Custom benchmarks from outside the repo: modules named by a file path or an
+ * installed package, loaded by the CLI (to plan) and by workers (to run).
+ * Named by whoever runs the process (`--benchmark-module`, or
+ * EVALFLOW_BENCHMARK_MODULES, comma-separated), never by a config a service
+ * sends: a workflow input must not make workers execute new code.
+ *
+ * A module exports one or more Benchmark objects (default or named exports).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { getBenchmark, registerBenchmark } from '../benchmarks/index';
+import type { Benchmark } from '../benchmarks/types';
+
+export class BenchmarkModuleError extends Error {
+  override name = 'BenchmarkModuleError';
+}
+
+function looksLikeBenchmark(v: unknown): v is Benchmark {
+  if (!v || typeof v !== 'object') return false;
+  const b = v as Record<string, unknown>;
+  return typeof b.name === 'string' && typeof b.toSample === 'function' && typeof b.prompt === 'function' && typeof b.score === 'function' && typeof b.dataset === 'object';
+}
+
+/** The benchmarks a module exports. */
+export function loadBenchmarkModule(spec: string): Benchmark[] {
+  const isPath = spec.startsWith('.') || spec.startsWith('/') || fs.existsSync(spec);
+  const target = isPath ? path.resolve(spec) : spec;
+  let mod: Record<string, unknown>;
+  try {
+    mod = require(target) as Record<string, unknown>;
+  } catch (e) {
+    throw new BenchmarkModuleError(
+      `cannot load benchmark module '${spec}' (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); ` +
+        (isPath ? 'give the path of a compiled .js file' : `install it ('npm install ${spec}') or give a file path`),
+    );
+  }
+  const found = Object.values(mod).filter(looksLikeBenchmark);
+  if (!found.length) {
+    throw new BenchmarkModuleError(`module '${spec}' exports no benchmark (an object with name, dataset, toSample, prompt and score); see examples/arithmetic-benchmark.ts`);
+  }
+  return found;
+}
+
+/** Load and register the modules; returns the benchmarks registered. Idempotent for the same objects. */
+export function registerBenchmarkModules(specs: readonly string[]): Benchmark[] {
+  const out: Benchmark[] = [];
+  for (const spec of specs) {
+    for (const b of loadBenchmarkModule(spec)) {
+      if (getBenchmark(b.name) !== b) registerBenchmark(b);
+      out.push(b);
+    }
+  }
+  return out;
+}
+
+/** Module specs from EVALFLOW_BENCHMARK_MODULES plus explicit ones. */
+export function benchmarkModuleSpecs(explicit: readonly string[] = []): string[] {
+  const fromEnv = (process.env.EVALFLOW_BENCHMARK_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return [...fromEnv, ...explicit];
+}
