@@ -112,6 +112,18 @@ async function preflight(tasks: ResolvedTask[]): Promise<void> {
       if (res.status === 401 || res.status === 403) {
         throw new EvalflowError(`${base} refused the API key from ${name ?? '(none)'} (HTTP ${res.status}); check the key`);
       }
+      // When the endpoint lists its models, a model id it does not serve is caught here, before anything starts.
+      if (res.ok) {
+        const body = (await res.json().catch(() => null)) as { data?: { id?: string }[] } | null;
+        const served = (body?.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+        const wanted = tasks.filter((x) => baseUrlOf(x.endpoint) === base).map((x) => x.endpoint.model_id);
+        const missing = [...new Set(wanted)].filter((m) => served.length && !served.includes(m));
+        if (missing.length) {
+          throw new EvalflowError(
+            `${base} does not serve model ${missing.map((m) => `'${m}'`).join(', ')}; it serves: ${served.join(', ')} — fix target.api_endpoint.model_id`,
+          );
+        }
+      }
     } catch (e) {
       if (e instanceof EvalflowError) throw e;
       const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);

@@ -79,9 +79,26 @@ describe('bad input gets a clear error and starts nothing', () => {
       expect: [/unreachable/, /target\.api_endpoint\.url/],
     },
     {
+      name: 'negative parallelism',
+      cfg: good,
+      args: ['-o', 'evaluation.nemo_evaluator_config.config.params.parallelism=-4'],
+      expect: [/params\.parallelism/, /≥ 1|>= 1|at least 1|positive/],
+    },
+    {
+      name: 'model id the endpoint does not serve',
+      cfg: good,
+      args: ['-o', 'target.api_endpoint.model_id=gpt-7'],
+      expect: [/does not serve model 'gpt-7'/, /demo-model/, /model_id/],
+    },
+    {
       name: 'unsupported task',
+      cfg: () => ({ ...good(), evaluation: { ...good().evaluation, tasks: [{ name: 'ns_livecodebench' }] } }),
+      expect: [/ns_livecodebench/, /not supported yet/],
+    },
+    {
+      name: 'judged task without a judge',
       cfg: () => ({ ...good(), evaluation: { ...good().evaluation, tasks: [{ name: 'ns_hle' }] } }),
-      expect: [/ns_hle/, /not supported yet/],
+      expect: [/ns_hle/, /graded by an LLM judge/, /extra\.judge/],
     },
   ];
 
@@ -108,6 +125,31 @@ describe('bad input gets a clear error and starts nothing', () => {
       await notStarted('bad-minio-down');
     } finally {
       await env.stack.startMinio();
+    }
+  });
+
+  test('MinIO credentials wrong', async () => {
+    const file = write('minio-creds', good());
+    const r = await runCli(['run', '--config', file, '--run-id', 'bad-minio-creds'], { ...env.childEnv, EVALFLOW_S3_SECRET_KEY: 'not-the-secret' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /refused/);
+    assert.match(r.stderr, /EVALFLOW_S3_SECRET_KEY/);
+    await notStarted('bad-minio-creds');
+  });
+
+  test('a dataset that does not exist fails the run at once, naming the path', async () => {
+    const worker = await startInProcessWorker(env.taskQueue);
+    try {
+      const cfg = good();
+      (cfg.evaluation.tasks[0] as Record<string, unknown>).dataset_dir = '/nonexistent/benchmarks';
+      const file = write('no-dataset', cfg);
+      const t0 = Date.now();
+      const r = await runCli(['run', '--config', file, '--run-id', 'bad-no-dataset', '--wait'], env.childEnv);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /\/nonexistent\/benchmarks\/gsm8k\/test\.jsonl/);
+      assert.ok(Date.now() - t0 < 60_000, 'not retried for long');
+    } finally {
+      await worker.stop();
     }
   });
 
