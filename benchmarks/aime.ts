@@ -50,6 +50,7 @@ export function aimeUserPrompt(problem: string, promptConfig?: string): string {
 }
 
 export const aime2025: Benchmark = {
+  promptConfigs: Object.keys(AIME_PROMPT_CONFIGS),
   name: 'ns_aime2025',
   description: 'AIME 2025 (30 problems), NeMo-Skills generic/math prompt, \\boxed{} answer, symbolic_correct; pass@1[avg-of-k], majority@k, pass@k',
   dataset: { hfRepo: 'math-ai/aime25', hfConfig: 'default', split: 'test', localFile: 'aime25/test.jsonl' },

@@ -249,6 +249,7 @@ function optionalText(raw: Record<string, unknown>, field: string, index: number
 }
 
 export const gpqa: Benchmark = {
+  promptConfigs: Object.keys(GPQA_PROMPT_CONFIGS),
   name: 'ns_gpqa',
   description: 'GPQA Diamond (198 questions, 4 options, gated: HF_TOKEN), NeMo-Skills eval/aai/mcq-4choices prompt, seeded choice shuffle, letter extraction, symbolic_correct',
   dataset: { hfRepo: 'Idavidrein/gpqa', hfConfig: 'gpqa_diamond', split: 'train', localFile: 'gpqa/diamond.jsonl', gated: true },

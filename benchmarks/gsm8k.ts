@@ -43,6 +43,7 @@ function requireString(raw: Record<string, unknown>, field: string, index: numbe
 }
 
 export const gsm8k: Benchmark = {
+  promptConfigs: GSM8K_PROMPT_CONFIGS,
   name: 'gsm8k',
   description: 'GSM8K grade-school math (1,319 test problems), NeMo-Skills generic/math prompt, \\boxed{} answer, symbolic_correct',
   dataset: { hfRepo: 'openai/gsm8k', hfConfig: 'main', split: 'test', localFile: 'gsm8k/test.jsonl' },

@@ -179,15 +179,17 @@ function leadingNumber(value: string | undefined): number | undefined {
 }
 
 /**
- * Parse a judge reply: verdict from NeMo-Skills' `Judgement:` rule, else from
- * cais/hle's `correct: yes|no` field; null when neither gives yes or no.
+ * Parse a judge reply: verdict from NeMo-Skills' `Judgement:` rule; failing
+ * that, from a `Judgement:` line whose value is itself in bold
+ * (`**Judgement:** **yes**`, which the NeMo-Skills rule reads as no verdict),
+ * then from cais/hle's `correct: yes|no` field; null when none gives yes or no.
  * `details`: `extracted_final_answer` (null when the judge wrote None or gave
  * none), `reasoning`, `judge_confidence` (the confidence the judge read from
  * the response) when present.
  */
 export function parseHleJudgement(judgeText: string): JudgeVerdict {
   const fields = hleJudgeFields(judgeText);
-  const correct = nsJudgementVerdict(judgeText) ?? yesNo(fields.correct);
+  const correct = nsJudgementVerdict(judgeText) ?? yesNo(fields.judgement) ?? yesNo(fields.correct);
   const extracted = fields.extracted_final_answer?.replace(/^['"]|['"]$/g, '').trim();
   const details: Record<string, unknown> = {
     extracted_final_answer: extracted === undefined || extracted === '' || extracted.toLowerCase() === 'none' ? null : extracted,
@@ -360,6 +362,7 @@ function str(raw: Record<string, unknown>, field: string, index: number): string
 }
 
 export const hle: Benchmark = {
+  promptConfigs: Object.keys(SYSTEM_PROMPTS),
   name: 'ns_hle',
   description: "Humanity's Last Exam, text-only (2,158 of 2,500), NeMo-Skills generic/hle prompt, LLM judge (judge/hle), judge_correct + calibration error",
   dataset: { hfRepo: 'cais/hle', hfConfig: 'default', split: 'test', localFile: 'hle/test.jsonl', gated: true },

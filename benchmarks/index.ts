@@ -5,12 +5,14 @@
  */
 import type { Benchmark } from './types';
 import { gsm8k } from './gsm8k';
+import { hle } from './hle';
+import { ifeval } from './ifeval';
 import { mmluPro } from './mmlu_pro';
 import { gpqa } from './gpqa';
 import { aime2025 } from './aime';
 import { mmlu } from './mmlu';
 
-export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu];
+export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu, hle, ifeval];
 
 /**
  * NeMo Evaluator tasks evalflow recognises but does not implement yet, with
@@ -18,11 +20,9 @@ export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, a
  */
 export const KNOWN_UNSUPPORTED_TASKS: Readonly<Record<string, string>> = {
   ns_ifbench: 'planned: needs the IFBench instruction checkers (not in this release)',
-  ns_hle: 'planned: needs the LLM judge (not in this release)',
   ns_livecodebench: 'planned: needs the code-execution sandbox (not in this release)',
   ns_scicode: 'planned: needs the code-execution sandbox with SciCode test data (not in this release)',
   ns_bfcl_v4: 'planned: needs the BFCL function-call checkers and multi-turn tool execution (not in this release)',
-  ifeval: 'planned: needs the IFEval instruction checkers (not in this release)',
   humaneval: 'planned: needs the code-execution sandbox (not in this release)',
 };
 

@@ -24,7 +24,7 @@
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
 import { extractMcqLetter } from './math-grading';
-import { mcq4UserPrompt } from './gpqa';
+import { GPQA_PROMPT_CONFIGS, mcq4UserPrompt } from './gpqa';
 
 /** NeMo-Skills mmlu/prepare.py `subcategories` (from hendrycks/test categories.py): subject → subset. */
 export const MMLU_SUBCATEGORIES: Readonly<Record<string, string>> = {
@@ -95,6 +95,7 @@ export function mmluGold(answer: unknown, index: number): string {
 }
 
 export const mmlu: Benchmark = {
+  promptConfigs: Object.keys(GPQA_PROMPT_CONFIGS),
   name: 'mmlu',
   description: 'MMLU (14,042 questions, 4 options), generative NeMo-Skills variant: eval/aai/mcq-4choices prompt, letter extraction, symbolic_correct',
   dataset: { hfRepo: 'cais/mmlu', hfConfig: 'all', split: 'test', localFile: 'mmlu/test.jsonl' },

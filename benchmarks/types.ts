@@ -97,6 +97,12 @@ export interface Benchmark {
   /** One line for `evalflow ls tasks`. */
   description: string;
   dataset: DatasetSource;
+  /**
+   * The NeMo-Skills prompt configs this module reproduces (`++prompt_config=`);
+   * a config naming another one is reported before anything runs. Undefined:
+   * the module takes no prompt config.
+   */
+  promptConfigs?: readonly string[];
   /** Generation defaults the benchmark's reference uses (overridden by config params). */
   defaults: { max_new_tokens?: number; temperature?: number; top_p?: number };
   /**
@@ -106,13 +112,6 @@ export interface Benchmark {
   accept?(raw: Record<string, unknown>): boolean;
   /** Normalise one raw dataset row (Hub or local file) into a Sample. */
   toSample(raw: Record<string, unknown>, index: number): Sample;
-  /**
-   * Which raw rows the benchmark evaluates, when it is a subset of the split
-   * (e.g. HLE keeps only text-only questions, as NeMo-Skills' prepare script
-   * does). Rows it rejects are dropped before `toSample` and before
-   * `limit_samples`. Absent: every row.
-   */
-  accept?(raw: Record<string, unknown>): boolean;
   /** Build the request messages for a sample. */
   prompt(sample: Sample, options: PromptOptions): ChatMessage[];
   /**

@@ -80,12 +80,12 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
     const judgeCalls = t.judge ? (Number.isFinite(n) ? `≥${n * t.params.num_repeats}` : '?') : 0;
     rows.push([t.name, samples, t.params.num_repeats, calls, judgeCalls, t.params.parallelism, t.endpoint.model_id + (t.judge ? `, judge ${t.judge.endpoint.model_id}` : '')]);
   }
-  for (const u of report.unsupported) rows.push([u.name, '-', '-', '-', '-', '-', `NOT SUPPORTED YET: ${u.reason}`]);
+  for (const u of report.unsupported) rows.push([u.name, '-', '-', '-', '-', '-', `CANNOT RUN: ${u.reason}`]);
   console.log(table(['task', 'samples', 'repeats', 'model calls', 'judge calls', 'parallelism', 'model / note'], rows));
   for (const w of report.warnings) console.log(`warning: ${w}`);
   if (report.unsupported.length) {
     console.log(
-      `\n${report.unsupported.length} task(s) cannot run yet; 'evalflow run' would refuse this config. ` +
+      `\n${report.unsupported.length} task(s) cannot run; 'evalflow run' would refuse this config. ` +
         (report.tasks.length ? `Run the others with: ${report.tasks.map((t) => `-t ${t.name}`).join(' ')}` : ''),
     );
   }

@@ -21,6 +21,14 @@ export const registryView = {
   unsupportedReason: (name: string) => KNOWN_UNSUPPORTED_TASKS[name],
   defaults: (name: string) => getBenchmark(name)?.defaults,
   isJudged: (name: string) => getBenchmark(name)?.judge !== undefined,
+  promptConfigProblem: (name: string, promptConfig: string | undefined) => {
+    const known = getBenchmark(name)?.promptConfigs;
+    if (promptConfig === undefined || !known || known.includes(promptConfig)) return undefined;
+    const why = promptConfig.startsWith('/')
+      ? `prompt_config '${promptConfig}' is a file inside NeMo Evaluator's container whose text is not published`
+      : `prompt_config '${promptConfig}' is not one evalflow reproduces for ${name}`;
+    return `${why}; known: ${known.join(', ')} — choose one with -o evaluation.tasks.${name}.nemo_evaluator_config.config.params.extra.args='++prompt_config=${known[0]}'`;
+  },
   knownTasks: () => [...listBenchmarks().map((b) => b.name), ...Object.keys(KNOWN_UNSUPPORTED_TASKS)],
 };
 
@@ -37,7 +45,7 @@ export function planRun(input: SuiteInput): RunPlan & { redacted: unknown; warni
   if (report.unsupported.length) {
     const runnable = report.tasks.map((t) => t.name);
     throw new ConfigError(
-      `tasks not supported yet: ${report.unsupported.map((u) => `${u.name} (${u.reason})`).join('; ')}. ` +
+      `tasks that cannot run: ${report.unsupported.map((u) => `${u.name} (${u.reason})`).join('; ')}. ` +
         (runnable.length ? `Run the supported ones with ${runnable.map((n) => `-t ${n}`).join(' ')}.` : 'No task in this config can run yet.'),
       'evaluation.tasks',
     );

@@ -364,6 +364,8 @@ export interface ResolvedPlan {
 }
 
 export interface TaskRegistry {
+  /** Why the task cannot run with this prompt config (unknown to its module), or undefined. */
+  promptConfigProblem?(name: string, promptConfig: string | undefined): string | undefined;
   /** True when the task's responses are graded by an LLM judge (needs extra.judge). */
   isJudged?(name: string): boolean;
   isImplemented(name: string): boolean;
@@ -687,6 +689,12 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
       );
     }
     if (judge && !judged) warn(`${where}: params.extra.judge is not used: ${task.name} is scored without a judge`);
+
+    const promptProblem = registry.promptConfigProblem?.(task.name, promptConfig);
+    if (promptProblem !== undefined) {
+      unsupported.push({ name: task.name, reason: promptProblem });
+      return;
+    }
 
     const resolved: ResolvedTask = { name: task.name, benchmark: task.name, endpoint, params, shard_size: execution.shard_size };
     if (judge && judged) resolved.judge = judge;

@@ -93,7 +93,7 @@ describe('bad input gets a clear error and starts nothing', () => {
     {
       name: 'unsupported task',
       cfg: () => ({ ...good(), evaluation: { ...good().evaluation, tasks: [{ name: 'ns_livecodebench' }] } }),
-      expect: [/ns_livecodebench/, /not supported yet/],
+      expect: [/ns_livecodebench/, /cannot run/, /not in this release/],
     },
     {
       name: 'judged task without a judge',
