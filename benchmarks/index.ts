@@ -7,19 +7,19 @@ import type { Benchmark } from './types';
 import { gsm8k } from './gsm8k';
 import { hle } from './hle';
 import { ifeval } from './ifeval';
+import { ifbench } from './ifbench';
 import { mmluPro } from './mmlu_pro';
 import { gpqa } from './gpqa';
 import { aime2025 } from './aime';
 import { mmlu } from './mmlu';
 
-export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu, hle, ifeval];
+export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu, hle, ifeval, ifbench];
 
 /**
  * NeMo Evaluator tasks evalflow recognises but does not implement yet, with
  * the reason, so a config naming one fails with a clear message.
  */
 export const KNOWN_UNSUPPORTED_TASKS: Readonly<Record<string, string>> = {
-  ns_ifbench: 'planned: needs the IFBench instruction checkers (not in this release)',
   ns_livecodebench: 'planned: needs the code-execution sandbox (not in this release)',
   ns_scicode: 'planned: needs the code-execution sandbox with SciCode test data (not in this release)',
   ns_bfcl_v4: 'planned: needs the BFCL function-call checkers and multi-turn tool execution (not in this release)',
