@@ -1,23 +1,44 @@
 /**
  * Cached, checkpointed model calls: the one loop behind generation and
- * judging. Every call is first looked up in the content-addressed response
- * cache; only a miss reaches the endpoint, and the response is written to the
- * cache the moment it arrives — that write is the checkpoint that makes a
- * retried shard, a resumed run or a re-run replay instead of pay (DESIGN.md
- * invariants 2 and 3).
+ * judging (DESIGN.md invariants 2 and 3).
+ *
+ * The response cache is content-addressed — an entry is found by the sha256
+ * of the exact request payload, route and repeat index — and stored in
+ * checkpoint segments rather than one object per response:
+ *
+ *   cache/calls/<family>/<block>/<writer>-<seq>.jsonl
+ *
+ * `family` hashes everything in the payload except the prompt (model, sampling
+ * settings, extra body), `block` is the sample's dataset index divided by 64.
+ * A shard reads the segments of its blocks once when it starts (a LIST per
+ * block, no lookup per call) and keeps a map from request hash to response; a
+ * retried shard, a resumed run, and a re-run of the same config with another
+ * shard size or sample limit all find their responses there.
+ *
+ * A response counts as finished only once its segment is written (group
+ * commit: responses that finish while a write is under way go out together in
+ * the next one). So a hard kill of the worker loses at most the calls of the
+ * lanes still running — never one that was acknowledged — while a fast model
+ * at high concurrency costs one store write per batch, not per call.
  */
 import { Context } from '@temporalio/activity';
+import { randomBytes } from 'node:crypto';
 import type OpenAI from 'openai';
 import { callModel, type ModelResponse, PermanentEndpointError, type RequestPayload } from '../lib/endpoint';
-import { requestHash } from '../lib/hash';
-import { type ArtifactStore, keys } from '../lib/store';
+import { canonicalJson, requestHash, sha256 } from '../lib/hash';
+import { type ArtifactStore, keys, parseJsonl } from '../lib/store';
 import type { EndpointSpec } from '../lib/types';
 import type { TaskLog } from './tasklog';
+
+/** Sample indices per cache block. */
+export const CACHE_BLOCK = 64;
 
 export interface CallSpec {
   payload: RequestPayload;
   /** Repeat index (generation) or judge attempt: part of the cache key. */
   repeat: number;
+  /** Dataset index of the sample: locates the cache block. */
+  index: number;
   /** For log lines, e.g. "sample 12 repeat 0". */
   label: string;
 }
@@ -30,7 +51,7 @@ export interface CallOutcome {
   cached: boolean;
 }
 
-interface CachedResponse {
+interface CacheEntry {
   request_hash: string;
   model_id: string;
   created_at: string;
@@ -45,6 +66,8 @@ export interface CallBatchOptions {
   maxRetries: number;
   concurrency: number;
   log: TaskLog;
+  /** Names this writer's segments (e.g. run, task, shard, attempt). */
+  writer: string;
   /** Record transient failures per call instead of stopping the batch (judging). */
   tolerateTransient?: boolean;
 }
@@ -55,30 +78,91 @@ export interface CallBatchStats {
   retries: number;
 }
 
+/** Everything in a request except the prompt: calls of one task configuration share it. */
+export function callFamily(route: string, payload: RequestPayload): string {
+  const { messages: _m, prompt: _p, ...rest } = payload;
+  return sha256(canonicalJson({ route, rest })).slice(0, 32);
+}
+
+function blockPrefix(family: string, index: number): string {
+  return keys.callCacheBlock(family, Math.floor(index / CACHE_BLOCK));
+}
+
+/** Cached responses for the blocks these calls fall in. */
+async function readCache(store: ArtifactStore, prefixes: Set<string>): Promise<Map<string, ModelResponse>> {
+  const found = new Map<string, ModelResponse>();
+  for (const prefix of prefixes) {
+    for (const key of await store.list(prefix)) {
+      const text = await store.getText(key);
+      if (text === null) continue;
+      for (const e of parseJsonl<CacheEntry>(text)) found.set(e.request_hash, e.response);
+    }
+  }
+  return found;
+}
+
 /**
  * Run the calls with bounded concurrency. Permanent errors (and, unless
  * tolerated, transient ones past their retries) stop new calls from starting;
- * calls in flight finish and are cached; then the first error is thrown.
+ * calls in flight finish and are checkpointed; then the first error is thrown.
  */
 export async function runCachedCalls(
   calls: readonly CallSpec[],
   opts: CallBatchOptions,
 ): Promise<{ outcomes: CallOutcome[]; stats: CallBatchStats }> {
   const ctx = Context.current();
+  const route = opts.endpoint.type;
+  const located = calls.map((c) => {
+    const hash = requestHash(route, c.payload, c.repeat);
+    return { hash, prefix: blockPrefix(callFamily(route, c.payload), c.index) };
+  });
+  const cache = await readCache(opts.store, new Set(located.map((l) => l.prefix)));
+
   const outcomes: CallOutcome[] = new Array(calls.length);
   const stats: CallBatchStats = { called: 0, cached: 0, retries: 0 };
   let finished = 0;
   let next = 0;
   let fatal: unknown = null;
 
+  // Group commit of finished responses: one segment per block per write.
+  interface Waiting {
+    prefix: string;
+    entry: CacheEntry;
+    done: (err?: unknown) => void;
+  }
+  let waiting: Waiting[] = [];
+  let writing = false;
+  let seq = 0;
+  const writer = `${opts.writer}-${randomBytes(3).toString('hex')}`;
+  const drain = async () => {
+    writing = true;
+    while (waiting.length) {
+      const batch = waiting;
+      waiting = [];
+      const byBlock = new Map<string, CacheEntry[]>();
+      for (const w of batch) byBlock.set(w.prefix, [...(byBlock.get(w.prefix) ?? []), w.entry]);
+      try {
+        await Promise.all([...byBlock].map(([prefix, entries]) => opts.store.putJsonl(`${prefix}${writer}-${String(seq++).padStart(6, '0')}.jsonl`, entries)));
+        for (const w of batch) w.done();
+      } catch (e) {
+        for (const w of batch) w.done(e);
+      }
+    }
+    writing = false;
+  };
+  const checkpoint = (prefix: string, entry: CacheEntry) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ prefix, entry, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!writing) void drain();
+    });
+
   const one = async (i: number) => {
     const { payload, repeat, label } = calls[i];
-    const hash = requestHash(opts.endpoint.type, payload, repeat);
-    const cacheKey = keys.cachedResponse(hash);
-    const hit = await opts.store.getJson<CachedResponse>(cacheKey);
+    const { hash, prefix } = located[i];
+    const hit = cache.get(hash);
     if (hit) {
       stats.cached++;
-      outcomes[i] = { response: hit.response, request_hash: hash, cached: true };
+      outcomes[i] = { response: hit, request_hash: hash, cached: true };
       return;
     }
     try {
@@ -91,9 +175,9 @@ export async function runCachedCalls(
           opts.log.warn(`${label}: retry ${attempt} in ${delayMs} ms after ${reason}`);
         },
       });
-      // Checkpoint before anything else: from here on this call is never paid for again.
-      const entry: CachedResponse = { request_hash: hash, model_id: opts.endpoint.model_id, created_at: new Date().toISOString(), response };
-      await opts.store.putJson(cacheKey, entry);
+      // Acknowledged only once checkpointed: from here on this call is never paid for again.
+      await checkpoint(prefix, { request_hash: hash, model_id: opts.endpoint.model_id, created_at: new Date().toISOString(), response });
+      cache.set(hash, response); // the same call twice in one batch (identical judge prompts) is paid once
       stats.called++;
       outcomes[i] = { response, request_hash: hash, cached: false };
     } catch (e) {

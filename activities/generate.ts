@@ -84,6 +84,7 @@ export function generateActivities(deps: ActivityDeps) {
         units.map(({ sample, repeat }) => ({
           payload: buildPayload(task.endpoint, task.params, sample.messages),
           repeat,
+          index: sample.index,
           label: `sample ${sample.id} repeat ${repeat}`,
         })),
         {
@@ -94,6 +95,7 @@ export function generateActivities(deps: ActivityDeps) {
           maxRetries: task.params.max_retries,
           concurrency: input.concurrency,
           log,
+          writer: `${run_id}-${task.name}-${shard}-${attempt}`,
         },
       );
       const records: GenerationRecord[] = outcomes.map((o, i) => ({

@@ -92,7 +92,7 @@ export function judgeActivities(deps: ActivityDeps) {
           const sample = byId.get(gens[i].sample_id);
           if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${gens[i].sample_id}`, 'InvalidInput');
           // The attempt index is part of the cache key: a re-ask is a new call, and a replay sees the same sequence.
-          return { payload: buildPayload(judge.endpoint, params, spec.prompt(sample, gens[i].content)), repeat: attempt, label: `judge sample ${gens[i].sample_id} repeat ${gens[i].repeat}` };
+          return { payload: buildPayload(judge.endpoint, params, spec.prompt(sample, gens[i].content)), repeat: attempt, index: gens[i].index, label: `judge sample ${gens[i].sample_id} repeat ${gens[i].repeat}` };
         });
         const { outcomes } = await runCachedCalls(calls, {
           store,
@@ -102,6 +102,7 @@ export function judgeActivities(deps: ActivityDeps) {
           maxRetries: judge.max_retries,
           concurrency: input.concurrency,
           log,
+          writer: `${run_id}-${task.name}-judge-${shard}-${Context.current().info.attempt}-${attempt}`,
           tolerateTransient: true,
         });
         const still: number[] = [];

@@ -226,8 +226,8 @@ export const keys = {
   taskLogDir: (runId: string, task: string) => `runs/${runId}/${task}/logs/`,
   /** Hub datasets, cached for every worker and run (a run never downloads twice). */
   dataset: (repo: string, config: string, split: string) => `cache/datasets/${repo}/${config}/${split}.jsonl`,
-  /** Content-addressed response cache, shared by all runs. */
-  cachedResponse: (hash: string) => `cache/responses/${hash.slice(0, 2)}/${hash}.json`,
+  /** Checkpoint segments of the content-addressed response cache, shared by all runs (activities/calls.ts). */
+  callCacheBlock: (family: string, block: number) => `cache/calls/${family}/${String(block).padStart(6, '0')}/`,
 };
 
 export function shardName(shard: number): string {
