@@ -1,0 +1,214 @@
+/**
+ * The performance benchmark: evalflow end to end (real Temporal, real MinIO,
+ * worker processes) against a plain `openai`-SDK loop with the same
+ * concurrency, on the same load endpoint, in one command. Prints figures;
+ * ratios are against the plain loop run in the same command (machines are noisy).
+ *
+ *   npm run bench -- [--samples 1000,10000] [--parallelism 64,256] [--latency 50,500] [--workers 1] [--repeats 1]
+ *
+ * Per scenario: throughput of both, evalflow / plain-loop ratio, the ideal
+ * time samples × latency / concurrency, worker CPU seconds and peak memory per
+ * 1,000 samples, the largest Temporal history (events) of any workflow
+ * execution, and MinIO objects and bytes per sample.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import OpenAI from 'openai';
+import { Client, Connection } from '@temporalio/client';
+import { startStack, type Stack } from '../test/support/stack';
+import { startEvaluation } from '../lib/client';
+import { ArtifactStore } from '../lib/store';
+import { loadSettings } from '../lib/settings';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const CLI = path.join(REPO, 'bin', 'evalflow.js');
+
+function listArg(name: string, fallback: number[]): number[] {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  return process.argv[i + 1].split(',').map(Number);
+}
+
+function waitForLine(p: ChildProcess, file: string, text: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(text)) return resolve();
+      if (p.exitCode !== null) return reject(new Error(`process exited: ${fs.readFileSync(file, 'utf8')}`));
+      if (Date.now() > until) return reject(new Error(`timed out waiting for '${text}' in ${file}`));
+      setTimeout(tick, 100);
+    };
+    tick();
+  });
+}
+
+/** CPU seconds (user + system) of a process from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** Peak resident memory (MiB) of a process from /proc. */
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function plainLoop(url: string, samples: number, concurrency: number): Promise<number> {
+  const client = new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 0 });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < samples) {
+        const i = next++;
+        await client.chat.completions.create({
+          model: 'load-model',
+          messages: [{ role: 'user', content: `Solve the following math problem. What is ${i} plus one?` }],
+          max_tokens: 64,
+        });
+      }
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
+
+interface Row {
+  samples: number;
+  parallelism: number;
+  latency: number;
+  workers: number;
+  ideal: number;
+  plain: number;
+  evalflow: number;
+  cpuPer1k: number;
+  peakMiB: number;
+  maxEvents: number;
+  objPerSample: number;
+  bytesPerSample: number;
+}
+
+async function main(): Promise<void> {
+  const samplesList = listArg('samples', [1000, 10000]);
+  const parList = listArg('parallelism', [64, 256]);
+  const latList = listArg('latency', [50]);
+  const workersList = listArg('workers', [1]);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evalflow-bench-'));
+  console.log(`# evalflow benchmark — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  const stack: Stack = await startStack();
+  const env = {
+    ...process.env,
+    EVALFLOW_TEMPORAL_ADDRESS: stack.temporalAddress,
+    EVALFLOW_S3_ENDPOINT: stack.s3Endpoint,
+    EVALFLOW_S3_ACCESS_KEY: stack.accessKey,
+    EVALFLOW_S3_SECRET_KEY: stack.secretKey,
+    EVALFLOW_TASK_QUEUE: 'bench',
+    HF_HUB_OFFLINE: '1',
+  };
+  Object.assign(process.env, env);
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection });
+  const rows: Row[] = [];
+  const children: ChildProcess[] = [];
+  try {
+    for (const latency of latList) {
+      const epLog = path.join(tmp, `endpoint-${latency}.log`);
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const ep = spawn(process.execPath, [path.join(REPO, 'dist', 'bench', 'load-endpoint.js'), '--port', String(port), '--latency-ms', String(latency)], {
+        stdio: ['ignore', fs.openSync(epLog, 'w'), fs.openSync(epLog, 'a')],
+      });
+      children.push(ep);
+      await waitForLine(ep, epLog, 'load endpoint ready');
+      const url = `http://127.0.0.1:${port}/v1`;
+      for (const samples of samplesList) {
+        const dataDir = path.join(tmp, `data-${samples}`);
+        if (!fs.existsSync(dataDir)) {
+          fs.mkdirSync(path.join(dataDir, 'gsm8k'), { recursive: true });
+          const lines: string[] = [];
+          for (let i = 0; i < samples; i++) lines.push(JSON.stringify({ question: `What is ${i} plus one?`, answer: `#### ${i + 1}` }));
+          fs.writeFileSync(path.join(dataDir, 'gsm8k', 'test.jsonl'), lines.join('\n') + '\n');
+        }
+        for (const parallelism of parList) {
+          for (const workers of workersList) {
+            const plain = await plainLoop(url, samples, parallelism);
+            const bucket = `bench-${samples}-${parallelism}-${latency}-${workers}-${Date.now()}`;
+            const wenv = { ...env, EVALFLOW_S3_BUCKET: bucket };
+            process.env.EVALFLOW_S3_BUCKET = bucket;
+            const procs: ChildProcess[] = [];
+            for (let w = 0; w < workers; w++) {
+              const log = path.join(tmp, `${bucket}-w${w}.log`);
+              const p = spawn(process.execPath, [CLI, 'worker'], { env: wenv, stdio: ['ignore', fs.openSync(log, 'w'), fs.openSync(log, 'a')] });
+              procs.push(p);
+              children.push(p);
+              await waitForLine(p, log, 'evalflow worker:');
+            }
+            const cpu0 = procs.map((p) => cpuSeconds(p.pid!));
+            const runId = `bench-${samples}-${parallelism}-${latency}-${workers}`;
+            const t0 = performance.now();
+            await startEvaluation({
+              runId: `${runId}-${Date.now()}`,
+              taskQueue: 'bench',
+              config: {
+                target: { api_endpoint: { url: `${url}/chat/completions`, model_id: 'load-model' } },
+                evaluation: {
+                  nemo_evaluator_config: { config: { params: { parallelism, max_new_tokens: 64 } } },
+                  tasks: [{ name: 'gsm8k', dataset_dir: dataDir }],
+                },
+              },
+            }).then((s) => client.workflow.getHandle(s.runId).result().then(() => s.runId));
+            const wall = (performance.now() - t0) / 1000;
+            const cpu = procs.reduce((acc, p, i) => acc + cpuSeconds(p.pid!) - cpu0[i], 0);
+            const peak = Math.max(...procs.map((p) => peakRssMiB(p.pid!)));
+            for (const p of procs) p.kill('SIGTERM');
+            let maxEvents = 0;
+            for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${runId}'` })) maxEvents = Math.max(maxEvents, wf.historyLength);
+            const store = new ArtifactStore(loadSettings().storage);
+            let objects = 0;
+            let bytes = 0;
+            for await (const o of store.client.listObjectsV2(bucket, '', true) as AsyncIterable<{ size?: number }>) {
+              objects++;
+              bytes += o.size ?? 0;
+            }
+            rows.push({
+              samples, parallelism, latency, workers,
+              ideal: (samples * latency) / 1000 / parallelism,
+              plain, evalflow: wall,
+              cpuPer1k: (cpu / samples) * 1000,
+              peakMiB: peak,
+              maxEvents,
+              objPerSample: objects / samples,
+              bytesPerSample: bytes / samples,
+            });
+            const r = rows[rows.length - 1];
+            console.log(
+              `samples ${samples} par ${parallelism} lat ${latency}ms workers ${workers}: ideal ${r.ideal.toFixed(1)}s plain ${plain.toFixed(1)}s (${(samples / plain).toFixed(0)}/s) ` +
+                `evalflow ${wall.toFixed(1)}s (${(samples / wall).toFixed(0)}/s) ratio ${(plain / wall).toFixed(2)} cpu/1k ${r.cpuPer1k.toFixed(2)}s peak ${peak.toFixed(0)}MiB ` +
+                `events ${maxEvents} objects/sample ${r.objPerSample.toFixed(2)} bytes/sample ${r.bytesPerSample.toFixed(0)}`,
+            );
+          }
+        }
+      }
+      ep.kill('SIGTERM');
+    }
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await connection.close();
+    await stack.stop();
+  }
+  console.log('\n| samples | parallelism | latency ms | workers | ideal s | plain loop /s | evalflow /s | evalflow / plain | worker CPU s per 1k | peak MiB | max events/execution | objects/sample | bytes/sample |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.samples} | ${r.parallelism} | ${r.latency} | ${r.workers} | ${r.ideal.toFixed(1)} | ${(r.samples / r.plain).toFixed(0)} | ${(r.samples / r.evalflow).toFixed(0)} | ${(r.plain / r.evalflow).toFixed(2)} | ${r.cpuPer1k.toFixed(2)} | ${r.peakMiB.toFixed(0)} | ${r.maxEvents} | ${r.objPerSample.toFixed(2)} | ${r.bytesPerSample.toFixed(0)} |`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack : String(e));
+  process.exit(1);
+});
