@@ -194,16 +194,16 @@ export async function runCachedCalls(
       try {
         await one(i);
         finished++;
-        ctx.heartbeat({ done: finished, total: calls.length });
       } catch (e) {
         if (fatal === null) fatal = e;
       }
     }
   };
 
-  // Heartbeat on a clock too, not only per finished call: a shard waiting on a
-  // slow model or on the store is alive and must not be handed to another worker.
+  // Heartbeat on a clock (progress as details), not per call: cheap at thousands of calls a
+  // second, and a shard waiting on a slow model or on the store still shows it is alive.
   const beatMs = Math.max(500, Math.min(10_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+  ctx.heartbeat({ done: 0, total: calls.length });
   const beat = setInterval(() => ctx.heartbeat({ done: finished, total: calls.length }), beatMs);
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, calls.length)) }, lane));

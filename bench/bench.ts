@@ -141,7 +141,7 @@ async function main(): Promise<void> {
             const procs: ChildProcess[] = [];
             for (let w = 0; w < workers; w++) {
               const log = path.join(tmp, `${bucket}-w${w}.log`);
-              const p = spawn(process.execPath, [CLI, 'worker'], { env: wenv, stdio: ['ignore', fs.openSync(log, 'w'), fs.openSync(log, 'a')] });
+              const p = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), CLI, 'worker'], { env: wenv, stdio: ['ignore', fs.openSync(log, 'w'), fs.openSync(log, 'a')] });
               procs.push(p);
               children.push(p);
               await waitForLine(p, log, 'evalflow worker:');
