@@ -202,7 +202,7 @@ export async function runCachedCalls(
 
   // Heartbeat on a clock (progress as details), not per call: cheap at thousands of calls a
   // second, and a shard waiting on a slow model or on the store still shows it is alive.
-  const beatMs = Math.max(500, Math.min(10_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+  const beatMs = Math.max(500, Math.min(2_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
   ctx.heartbeat({ done: 0, total: calls.length });
   const beat = setInterval(() => ctx.heartbeat({ done: finished, total: calls.length }), beatMs);
   try {

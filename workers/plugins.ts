@@ -15,6 +15,7 @@
  * scoring extracts and scores).
  */
 import { SimplePlugin } from '@temporalio/plugin';
+import type { WorkerOptions } from '@temporalio/worker';
 import { registerBenchmark, getBenchmark } from '../benchmarks/index';
 import type { Benchmark } from '../benchmarks/types';
 import {
@@ -50,9 +51,22 @@ export function orchestrationPlugin(opts: EvalflowPluginOptions = {}): SimplePlu
   });
 }
 
+/**
+ * A plugin for roles that make paid calls: heartbeats must reach the server at
+ * least every 2 s (unless the worker sets its own throttle), because that is how
+ * a running shard learns it was cancelled — `evalflow cancel` then stops paid
+ * calls within seconds instead of up to the SDK's default of a minute.
+ */
+class CallingRolePlugin extends SimplePlugin {
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    const configured = super.configureWorker(options);
+    return { ...configured, maxHeartbeatThrottleInterval: configured.maxHeartbeatThrottleInterval ?? '2 seconds' };
+  }
+}
+
 /** Endpoint calls with retries, the response cache and checkpoints. */
 export function generationPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
-  return new SimplePlugin({ name: 'evalflow.generation', activities: generationActivities(opts.deps ?? defaultDeps()) });
+  return new CallingRolePlugin({ name: 'evalflow.generation', activities: generationActivities(opts.deps ?? defaultDeps()) });
 }
 
 /** Answer extraction, scoring and aggregation into results.json. */
@@ -68,7 +82,7 @@ export function scoringPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
  */
 export function judgePlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
   register(opts.benchmarks);
-  return new SimplePlugin({ name: 'evalflow.judge', activities: judgingActivities(opts.deps ?? defaultDeps()) });
+  return new CallingRolePlugin({ name: 'evalflow.judge', activities: judgingActivities(opts.deps ?? defaultDeps()) });
 }
 
 /** All roles of the main task queue, for the all-in-one worker (the judge role polls its own queue). */

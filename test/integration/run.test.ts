@@ -247,8 +247,9 @@ describe('durable run on real Temporal + MinIO', () => {
   });
 
   test('cancel a running run, then resume it: it finishes without repeating a completed call; progress and pull work', async () => {
-    const slow = await startDemoEndpoint({ port: 0, latencyMs: 100, datasetsDir: datasetsDir() });
+    const slow = await startDemoEndpoint({ port: 0, latencyMs: 300, datasetsDir: datasetsDir() });
     try {
+      // 60 calls, 4 at a time, 300 ms each: about 4.5 s, so the cancel lands mid-run.
       const cfg = demoConfig(slow.url, [{ name: 'ns_mmlu_pro', params: { limit_samples: 60 } }], { parallelism: 2, temperature: 0.7 }, { shard_size: 10 });
       await startEvaluation({ config: cfg, runId: 'cancel-1', taskQueue: env.taskQueue });
       await waitFor('progress visible through the query', async () => {
