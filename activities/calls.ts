@@ -27,7 +27,8 @@ import type OpenAI from 'openai';
 import { callModel, type ModelResponse, PermanentEndpointError, type RequestPayload } from '../lib/endpoint';
 import { canonicalJson, requestHash, sha256 } from '../lib/hash';
 import { type ArtifactStore, keys, parseJsonl } from '../lib/store';
-import type { EndpointSpec } from '../lib/types';
+import type { EndpointSpec, TaskControl } from '../lib/types';
+import type { Client } from '@temporalio/client';
 import type { TaskLog } from './tasklog';
 
 /** Sample indices per cache block. */
@@ -70,6 +71,33 @@ export interface CallBatchOptions {
   writer: string;
   /** Record transient failures per call instead of stopping the batch (judging). */
   tolerateTransient?: boolean;
+  /** Live controls (pause, concurrency) read before each new call; default: never paused, `concurrency`. */
+  control?: () => { paused: boolean; concurrency: number };
+}
+
+/**
+ * Follow the task workflow's live controls (its `control` query) once a second,
+ * so a running shard honours pause / resume / setParallelism.
+ */
+export function followControls(pick: 'shard' | 'judge', initial: number): { get: () => { paused: boolean; concurrency: number }; stop: () => void } {
+  const ctx = Context.current();
+  const workflowId = ctx.info.workflowExecution?.workflowId;
+  let current = { paused: false, concurrency: initial };
+  let client: Client | undefined;
+  try {
+    client = ctx.client;
+  } catch {
+    client = undefined; // no client in this context (e.g. a bare activity test): fixed controls
+  }
+  if (!client || !workflowId) return { get: () => current, stop: () => undefined };
+  const handle = client.workflow.getHandle(workflowId);
+  const timer = setInterval(() => {
+    handle
+      .query<TaskControl>('control')
+      .then((c) => (current = { paused: c.paused, concurrency: pick === 'shard' ? c.shard_concurrency : c.judge_concurrency }))
+      .catch(() => undefined); // the workflow may be replaying or between runs: keep the last controls
+  }, 1000);
+  return { get: () => current, stop: () => clearInterval(timer) };
 }
 
 export interface CallBatchStats {
@@ -188,27 +216,47 @@ export async function runCachedCalls(
     }
   };
 
-  const lane = async () => {
-    while (fatal === null && next < calls.length) {
+  // An event-driven pool whose limit can change while it runs (setParallelism) and
+  // that starts nothing new while paused; calls in flight always finish.
+  const limits = () => opts.control?.() ?? { paused: false, concurrency: opts.concurrency };
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  const pump = () => {
+    const { paused, concurrency } = limits();
+    while (fatal === null && !paused && inFlight < Math.max(1, concurrency) && next < calls.length) {
       const i = next++;
-      try {
-        await one(i);
-        finished++;
-      } catch (e) {
-        if (fatal === null) fatal = e;
-      }
+      inFlight++;
+      one(i)
+        .then(
+          () => void finished++,
+          (e: unknown) => {
+            if (fatal === null) fatal = e;
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          wake?.();
+        });
     }
   };
-
   // Heartbeat on a clock (progress as details), not per call: cheap at thousands of calls a
   // second, and a shard waiting on a slow model or on the store still shows it is alive.
   const beatMs = Math.max(500, Math.min(2_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
   ctx.heartbeat({ done: 0, total: calls.length });
   const beat = setInterval(() => ctx.heartbeat({ done: finished, total: calls.length }), beatMs);
+  // Controls change without a call finishing (a resume, a larger limit): look again each second.
+  const recheck = setInterval(() => wake?.(), 1000);
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, calls.length)) }, lane));
+    while (true) {
+      if (ctx.cancellationSignal.aborted && fatal === null) fatal = ctx.cancellationSignal.reason;
+      pump();
+      if (inFlight === 0 && (fatal !== null || next >= calls.length)) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
   } finally {
     clearInterval(beat);
+    clearInterval(recheck);
   }
   if (fatal !== null) {
     const e: unknown = fatal;

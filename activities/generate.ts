@@ -7,7 +7,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { buildPayload, makeClient, type ModelResponse, PermanentEndpointError, TransientEndpointError } from '../lib/endpoint';
 import { keys } from '../lib/store';
 import type { ResolvedTask } from '../lib/types';
-import { runCachedCalls } from './calls';
+import { followControls, runCachedCalls } from './calls';
 import { type ActivityDeps, rethrowStore } from './deps';
 import type { PreparedSample } from './prepare';
 import { TaskLog } from './tasklog';
@@ -80,6 +80,7 @@ export function generateActivities(deps: ActivityDeps) {
       const units: { sample: PreparedSample; repeat: number }[] = [];
       for (const sample of samples) for (let r = 0; r < task.params.num_repeats; r++) units.push({ sample, repeat: r });
 
+      const controls = followControls('shard', input.concurrency);
       const { outcomes, stats } = await runCachedCalls(
         units.map(({ sample, repeat }) => ({
           payload: buildPayload(task.endpoint, task.params, sample.messages),
@@ -96,8 +97,9 @@ export function generateActivities(deps: ActivityDeps) {
           concurrency: input.concurrency,
           log,
           writer: `${run_id}-${task.name}-${shard}-${attempt}`,
+          control: controls.get,
         },
-      );
+      ).finally(controls.stop);
       const records: GenerationRecord[] = outcomes.map((o, i) => ({
         ...o.response!,
         sample_id: units[i].sample.id,

@@ -9,7 +9,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { buildPayload } from '../lib/endpoint';
 import { keys } from '../lib/store';
 import type { GenerationParams, ResolvedTask } from '../lib/types';
-import { runCachedCalls } from './calls';
+import { followControls, runCachedCalls } from './calls';
 import { type ActivityDeps, rethrowStore } from './deps';
 import { clientFor, type GenerationRecord, toActivityFailure } from './generate';
 import { benchmarkFor, type PreparedSample } from './prepare';
@@ -94,6 +94,7 @@ export function judgeActivities(deps: ActivityDeps) {
           // The attempt index is part of the cache key: a re-ask is a new call, and a replay sees the same sequence.
           return { payload: buildPayload(judge.endpoint, params, spec.prompt(sample, gens[i].content)), repeat: attempt, index: gens[i].index, label: `judge sample ${gens[i].sample_id} repeat ${gens[i].repeat}` };
         });
+        const controls = followControls('judge', input.concurrency);
         const { outcomes } = await runCachedCalls(calls, {
           store,
           client,
@@ -104,7 +105,8 @@ export function judgeActivities(deps: ActivityDeps) {
           log,
           writer: `${run_id}-${task.name}-judge-${shard}-${Context.current().info.attempt}-${attempt}`,
           tolerateTransient: true,
-        });
+          control: controls.get,
+        }).finally(controls.stop);
         const still: number[] = [];
         outcomes.forEach((o, j) => {
           const rec = records[pending[j]];

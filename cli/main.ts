@@ -15,9 +15,12 @@ import {
   cancelEvaluation,
   connectClient,
   EvalflowError,
+  searchAttributesRegistered,
   getProgress,
   getResults,
+  pauseEvaluation,
   resumeEvaluation,
+  setParallelism,
   startEvaluation,
   uiLink,
 } from '../lib/client';
@@ -28,6 +31,7 @@ import { loadSettings } from '../lib/settings';
 import { ArtifactStore, keys } from '../lib/store';
 import type { ResolvedTask, SuiteProgress, TaskSummary } from '../lib/types';
 import { RESULT_HEADER, resultRows, table } from './format';
+import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -262,10 +266,21 @@ program
     }
   });
 
-async function listRuns(limit: number): Promise<void> {
+async function listRuns(limit: number, filter: { model?: string; status?: string; config?: string } = {}): Promise<void> {
   const client = await connectClient();
   const rows: string[][] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = 'evaluationSuite'` })) {
+  const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
+  const clauses = [`WorkflowType = 'evaluationSuite'`];
+  if (filter.model) clauses.push(`EvalflowModel = ${quote(filter.model)}`);
+  if (filter.status) clauses.push(`EvalflowStatus = ${quote(filter.status[0].toUpperCase() + filter.status.slice(1).toLowerCase())}`);
+  if (filter.config) clauses.push(`EvalflowConfig = ${quote(filter.config)}`);
+  if (clauses.length > 1 && !(await searchAttributesRegistered(client, loadSettings().namespace))) {
+    throw new EvalflowError(
+      `this namespace has no evalflow search attributes to filter by; register them (evalflow dev up does; on a cluster: ` +
+        `temporal operator search-attribute create --name EvalflowModel --type Keyword, and likewise for ${Object.keys(SEARCH_ATTRIBUTES).join(', ')})`,
+    );
+  }
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
     rows.push([wf.workflowId, wf.status.name, wf.startTime.toISOString(), wf.closeTime?.toISOString() ?? '', String((wf.memo as Record<string, unknown> | undefined)?.tasks ?? '')]);
     if (rows.length >= limit) break;
   }
@@ -297,12 +312,40 @@ program
   .command('resume')
   .argument('<run-id>')
   .option('--wait', 'show live progress and the results at the end')
-  .description('run a failed or cancelled run again under the same id; finished work and cached responses are replayed, nothing is paid twice')
+  .description('continue a run: a paused one resumes its model calls; a failed or cancelled one runs again under the same id, replaying finished work and cached responses (nothing is paid twice)')
   .action(async (runId: string, o: { wait?: boolean }) => {
     try {
-      await resumeEvaluation(runId);
-      console.log(`resumed ${runId}; Temporal UI: ${uiLink(loadSettings(), runId)}`);
+      const how = await resumeEvaluation(runId);
+      console.log(`${how === 'unpaused' ? 'resumed the paused run' : 'restarted'} ${runId}; Temporal UI: ${uiLink(loadSettings(), runId)}`);
       if (o.wait) process.exitCode = (await watch(runId)) ? 0 : 1;
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('pause')
+  .argument('<run-id>')
+  .description('stop scheduling new model calls of a running run (calls in flight finish); `evalflow resume` continues it')
+  .action(async (runId: string) => {
+    try {
+      await pauseEvaluation(runId);
+      console.log(`paused ${runId}: no new model calls until 'evalflow resume ${runId}'`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('set-parallelism')
+  .argument('<run-id>')
+  .argument('<parallelism>', 'concurrent requests per task')
+  .option('--task <name>', 'only this task')
+  .description('change the concurrency of a running run without restarting it (e.g. after hitting rate limits)')
+  .action(async (runId: string, n: string, o: { task?: string }) => {
+    try {
+      await setParallelism(runId, Number(n), { task: o.task });
+      console.log(`parallelism of ${o.task ?? 'every task'} in ${runId} set to ${n} (takes effect within seconds)`);
     } catch (e) {
       fail(e);
     }
@@ -333,10 +376,13 @@ ls.command('tasks')
   });
 ls.command('runs')
   .option('-n, --limit <n>', 'how many', '20')
-  .description('recent runs, newest first')
-  .action(async (o: { limit: string }) => {
+  .option('--model <id>', 'only runs of this model')
+  .option('--status <status>', 'Running, Paused, Completed, Failed or Cancelled')
+  .option('--config <name>', 'only runs of this config')
+  .description('recent runs, newest first (the filters use evalflow\'s search attributes, also in the Temporal UI filter box)')
+  .action(async (o: { limit: string; model?: string; status?: string; config?: string }) => {
     try {
-      await listRuns(Number(o.limit));
+      await listRuns(Number(o.limit), o);
     } catch (e) {
       fail(e);
     }

@@ -9,6 +9,7 @@ import { planRun } from './plan';
 import { loadSettings, type Settings } from './settings';
 import { ArtifactStore, keys } from './store';
 import type { RunPlan, SuiteInput, SuiteProgress, TaskProgress } from './types';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export class EvalflowError extends Error {
   override name = 'EvalflowError';
@@ -77,17 +78,40 @@ export function uiLink(settings: Settings, workflowId: string): string {
   return `${settings.uiUrl}/namespaces/${settings.namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+/** True when the namespace has evalflow's search attributes (lib/search-attributes.ts) registered. */
+export async function searchAttributesRegistered(client: Client, namespace: string): Promise<boolean> {
+  try {
+    const res = await client.connection.operatorService.listSearchAttributes({ namespace });
+    const have = res.customAttributes ?? {};
+    return Object.keys(SEARCH_ATTRIBUTES).every((name) => name in have);
+  } catch {
+    return false;
+  }
+}
+
 export async function startEvaluation(opts: StartOptions): Promise<StartedRun> {
   const settings = opts.settings ?? loadSettings();
   const { input, plan } = buildSuiteInput(opts);
   const client = opts.client ?? (await connectClient(settings));
+  if (await searchAttributesRegistered(client, settings.namespace)) input.search_attributes = true;
+  const store = new ArtifactStore(settings.storage);
   try {
     await client.workflow.start('evaluationSuite', {
       workflowId: input.run_id,
       taskQueue: opts.taskQueue ?? settings.taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { config_name: plan.config_name, tasks: plan.tasks.map((t) => t.name).join(','), model: plan.tasks[0]?.endpoint.model_id },
+      // What makes the run readable in the Temporal UI without evalflow.
+      memo: {
+        config_name: plan.config_name,
+        tasks: plan.tasks.map((t) => t.name).join(','),
+        model: plan.tasks[0]?.endpoint.model_id,
+        artifacts: store.uri(keys.run(input.run_id)),
+        config: plan.redacted,
+      },
+      staticSummary: `evalflow run ${input.run_id}: ${plan.tasks.map((t) => t.name).join(', ')} on ${plan.tasks[0]?.endpoint.model_id}`,
+      staticDetails: `config **${plan.config_name}** — artifacts in \`${store.uri(keys.run(input.run_id))}\`\n\n` +
+        plan.tasks.map((t) => `- ${t.name}: ${t.params.limit_samples ?? 'all'} samples × ${t.params.num_repeats} repeats, parallelism ${t.params.parallelism}`).join('\n'),
     });
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) {
@@ -159,12 +183,16 @@ export async function getResults(runId: string, store = new ArtifactStore(loadSe
 }
 
 /** Start the run again under the same id: every finished shard and cached response is replayed, nothing is paid twice. */
-export async function resumeEvaluation(runId: string, opts: { client?: Client; taskQueue?: string } = {}): Promise<void> {
+export async function resumeEvaluation(runId: string, opts: { client?: Client; taskQueue?: string } = {}): Promise<'unpaused' | 'restarted'> {
   const settings = loadSettings();
   const c = opts.client ?? (await connectClient(settings));
   const desc = await describeOrExplain(c, runId);
   const status = desc.status.name;
-  if (status === 'RUNNING') throw new EvalflowError(`run '${runId}' is still running; nothing to resume ('evalflow status ${runId}')`);
+  if (status === 'RUNNING') {
+    // A running run may be paused: resume its new model calls.
+    await c.workflow.getHandle(runId).signal('resume');
+    return 'unpaused';
+  }
   if (status === 'COMPLETED') throw new EvalflowError(`run '${runId}' already completed; see 'evalflow results ${runId}'`);
   const history = await c.workflow.getHandle(runId).fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
@@ -177,6 +205,26 @@ export async function resumeEvaluation(runId: string, opts: { client?: Client; t
     args: [input],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
   });
+  return 'restarted';
+}
+
+async function signalRunning(runId: string, client: Client | undefined, name: string, arg?: unknown): Promise<void> {
+  const c = client ?? (await connectClient());
+  const desc = await describeOrExplain(c, runId);
+  if (desc.status.name !== 'RUNNING') throw new EvalflowError(`run '${runId}' is not running (${desc.status.name})`);
+  const h = c.workflow.getHandle(runId);
+  await (arg === undefined ? h.signal(name) : h.signal(name, arg));
+}
+
+/** Stop scheduling new model calls of a running run (calls in flight finish). */
+export async function pauseEvaluation(runId: string, client?: Client): Promise<void> {
+  await signalRunning(runId, client, 'pause');
+}
+
+/** Change the concurrency of a running run's tasks (or one task) without restarting it. */
+export async function setParallelism(runId: string, parallelism: number, opts: { task?: string; client?: Client } = {}): Promise<void> {
+  if (!Number.isInteger(parallelism) || parallelism < 1) throw new EvalflowError(`parallelism must be a whole number ≥ 1, got ${parallelism}`);
+  await signalRunning(runId, opts.client, 'setParallelism', { parallelism, ...(opts.task ? { task: opts.task } : {}) });
 }
 
 export async function cancelEvaluation(runId: string, client?: Client): Promise<void> {

@@ -90,6 +90,22 @@ export interface SuiteInput {
   config: Record<string, unknown>;
   /** Keep only these tasks (like `-t`). */
   tasks?: string[];
+  /**
+   * Set evalflow's search attributes (lib/search-attributes.ts) on the run's
+   * workflows. The CLI sets it when the namespace has them registered; leave
+   * it out when starting runs on a namespace that does not.
+   */
+  search_attributes?: boolean;
+}
+
+/** Live controls of a running task (signals pause / resume / setParallelism). */
+export interface TaskControl {
+  paused: boolean;
+  /** Total concurrent requests of the task. */
+  parallelism: number;
+  /** Concurrent requests per shard in flight (parallelism shared by the shard window). */
+  shard_concurrency: number;
+  judge_concurrency: number;
 }
 
 /** What `initRun` returns to the suite workflow. */
@@ -104,6 +120,10 @@ export interface TaskInput {
   run_id: string;
   task: ResolvedTask;
   execution: ExecutionSettings;
+  config_name?: string;
+  search_attributes?: boolean;
+  /** Controls the suite had when it started this task (a pause or parallelism change made earlier). */
+  control?: { paused: boolean; parallelism?: number };
 }
 
 export type TaskPhase = 'pending' | 'preparing' | 'generating' | 'scoring' | 'aggregating' | 'completed' | 'failed' | 'cancelled';

@@ -14,14 +14,21 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { SA, type RunStatusValue } from '../lib/search-attributes';
 import type { GenerationActivities, JudgingActivities, OrchestrationActivities, ScoringActivities } from '../activities/index';
 import type { PrepareResult } from '../activities/prepare';
 import type {
@@ -29,6 +36,7 @@ import type {
   SuiteInput,
   SuiteProgress,
   SuiteResult,
+  TaskControl,
   TaskInput,
   TaskProgress,
   TaskSummary,
@@ -37,6 +45,20 @@ import type {
 /** Both workflows answer the `progress` query. */
 export const suiteProgressQuery = defineQuery<SuiteProgress>('progress');
 export const taskProgressQuery = defineQuery<TaskProgress>('progress');
+/** The task's live controls; its shard activities poll it. */
+export const controlQuery = defineQuery<TaskControl>('control');
+/** Results of a finished run (or of the tasks finished so far). */
+export const resultsQuery = defineQuery<TaskSummary[]>('results');
+
+/**
+ * Live controls, accepted by the suite (forwarded to its running tasks) and by
+ * a task directly: pause stops scheduling new model calls (calls in flight
+ * finish), resume continues, setParallelism changes a task's concurrency while
+ * it runs — for a user who hits rate limits and must not restart.
+ */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const setParallelismSignal = defineSignal<[{ parallelism: number; task?: string }]>('setParallelism');
 
 const NON_RETRYABLE = ['ConfigError', 'DatasetError', 'PermanentEndpointError', 'StoreAccessError', 'InvalidInput'];
 
@@ -108,10 +130,15 @@ export interface TaskState {
   prepared: PrepareResult;
   next_shard: number;
   units_done: number;
+  control?: { paused: boolean; parallelism: number };
 }
 
 export async function evaluationTask(input: TaskInput, state?: TaskState): Promise<TaskSummary> {
   const { run_id, task, execution } = input;
+  const control = {
+    paused: state?.control?.paused ?? input.control?.paused ?? false,
+    parallelism: state?.control?.parallelism ?? input.control?.parallelism ?? task.params.parallelism,
+  };
   const progress: TaskProgress = {
     task: task.name,
     phase: 'preparing',
@@ -123,17 +150,57 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
     shards_total: state?.prepared.shards ?? 0,
   };
   setHandler(taskProgressQuery, () => progress);
+  let window = 1;
+  // `parallelism` is the task's total concurrent requests, shared by the shards in flight.
+  const controls = (): TaskControl => ({
+    ...control,
+    shard_concurrency: Math.max(1, Math.ceil(control.parallelism / window)),
+    judge_concurrency: task.judge ? Math.max(1, Math.ceil(task.judge.parallelism / window)) : 1,
+  });
+  setHandler(controlQuery, controls);
+  const labels = () => {
+    if (!input.search_attributes) return;
+    const status: RunStatusValue = control.paused ? 'Paused' : 'Running';
+    upsertSearchAttributes([
+      { key: SA.runId, value: run_id },
+      { key: SA.task, value: task.name },
+      { key: SA.model, value: task.endpoint.model_id },
+      { key: SA.config, value: input.config_name ?? 'config' },
+      { key: SA.status, value: status },
+      { key: SA.samplesDone, value: progress.units_done },
+      { key: SA.samplesTotal, value: progress.units_total },
+    ]);
+  };
+  const details = () =>
+    setCurrentDetails(
+      `**${task.name}**: ${control.paused ? 'paused' : progress.phase}, ${progress.units_done}/${progress.units_total} responses scored, ` +
+        `parallelism ${control.parallelism}${progress.error ? `\n\nerror: ${progress.error}` : ''}`,
+    );
+  setHandler(pauseSignal, () => {
+    control.paused = true;
+    labels();
+    details();
+  });
+  setHandler(resumeSignal, () => {
+    control.paused = false;
+    labels();
+    details();
+  });
+  setHandler(setParallelismSignal, ({ parallelism }) => {
+    if (Number.isInteger(parallelism) && parallelism >= 1) control.parallelism = parallelism;
+    details();
+  });
 
+  details();
   const prepared = state?.prepared ?? (await orchestration().prepareTask({ run_id, task, execution }));
   Object.assign(progress, { samples: prepared.samples, units_total: prepared.units, shards_total: prepared.shards, phase: 'generating' });
+  labels();
+  details();
 
   const gen = generation(execution);
   const sc = scoring();
   const judge = task.judge ? judging(execution) : null;
-  const judgeConcurrency = task.judge ? Math.max(1, Math.ceil(task.judge.parallelism / Math.max(1, Math.min(execution.shard_parallelism, prepared.shards)))) : 1;
-  const window = Math.max(1, Math.min(execution.shard_parallelism, prepared.shards));
-  // `parallelism` is the task's total concurrent requests, shared by the shards in flight.
-  const concurrency = Math.max(1, Math.ceil(task.params.parallelism / window));
+  window = Math.max(1, Math.min(execution.shard_parallelism, prepared.shards));
 
   let next = state?.next_shard ?? 0;
   let failure: unknown = null;
@@ -141,13 +208,18 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
 
   const lane = async () => {
     while (failure === null && next < prepared.shards && !historyFull()) {
+      // A paused task schedules no new shard; running shards hold their new calls too.
+      await condition(() => !control.paused);
+      if (failure !== null || next >= prepared.shards || historyFull()) break;
       const shard = next++;
       try {
-        await gen.generateShard({ run_id, task, shard, concurrency });
-        if (judge) await judge.judgeShard({ run_id, task, shard, concurrency: judgeConcurrency });
+        await gen.generateShard({ run_id, task, shard, concurrency: controls().shard_concurrency });
+        if (judge) await judge.judgeShard({ run_id, task, shard, concurrency: controls().judge_concurrency });
         const scored = await sc.scoreShard({ run_id, task, shard });
         progress.units_done += scored.units;
         progress.shards_done++;
+        labels();
+        details();
       } catch (e) {
         if (failure === null) failure = e;
       }
@@ -159,6 +231,8 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
     if (isCancellation(failure)) throw failure;
     progress.phase = 'failed';
     progress.error = rootMessage(failure);
+    if (input.search_attributes) upsertSearchAttributes([{ key: SA.status, value: 'Failed' }]);
+    details();
     throw ApplicationFailure.nonRetryable(
       `task ${task.name} failed: ${progress.error}. Completed responses are kept in the cache; ` +
         `fix the cause and run 'evalflow resume ${run_id}'.`,
@@ -167,21 +241,44 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
   }
   if (next < prepared.shards) {
     // Every shard below `next` is scored (lanes drained): safe watermark for the new execution.
-    await continueAsNew<typeof evaluationTask>(input, { prepared, next_shard: next, units_done: progress.units_done });
+    await continueAsNew<typeof evaluationTask>(input, { prepared, next_shard: next, units_done: progress.units_done, control: { ...control } });
   }
 
   progress.phase = 'aggregating';
+  details();
   const summary = await sc.aggregateTask({ run_id, task, prepared });
   progress.phase = 'completed';
+  if (input.search_attributes) upsertSearchAttributes([{ key: SA.status, value: 'Completed' }, { key: SA.samplesDone, value: progress.units_done }]);
+  upsertMemo({ headline: summary.headline ?? {} });
+  details();
   return summary;
 }
 
 export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
   const progress: SuiteProgress = { run_id: input?.run_id, phase: 'planning', tasks: [] };
+  const summaries: TaskSummary[] = [];
+  const control: { paused: boolean; parallelism: Record<string, number> } = { paused: false, parallelism: {} };
   setHandler(suiteProgressQuery, () => progress);
+  setHandler(resultsQuery, () => summaries.filter(Boolean));
 
   const orch = orchestration();
   const plan = await orch.initRun(input);
+  const model = plan.tasks[0]?.endpoint.model_id ?? '';
+  const setStatus = (status: RunStatusValue) => {
+    if (input.search_attributes) {
+      upsertSearchAttributes([
+        { key: SA.runId, value: plan.run_id },
+        { key: SA.model, value: model },
+        { key: SA.config, value: plan.config_name },
+        { key: SA.status, value: status },
+      ]);
+    }
+  };
+  const details = () =>
+    setCurrentDetails(
+      `run **${plan.run_id}** (${plan.config_name}, model ${model})${control.paused ? ' — paused' : ''}\n\n` +
+        progress.tasks.map((t) => `- ${t.task}: ${t.phase}${t.error ? ` — ${t.error}` : ''}`).join('\n'),
+    );
   progress.phase = 'running';
   progress.tasks = plan.tasks.map((t) => ({
     task: t.name,
@@ -193,8 +290,41 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
     shards_done: 0,
     shards_total: 0,
   }));
+  setStatus('Running');
+  details();
 
-  const summaries: TaskSummary[] = [];
+  // Controls reach the tasks already running now; tasks started later get them in their input.
+  const running = new Set<string>();
+  const forward = async (name: string, arg?: unknown) => {
+    await Promise.all(
+      [...running].map((task) => {
+        const h = getExternalWorkflowHandle(`${plan.run_id}/${task}`);
+        if (name === 'setParallelism') {
+          const a = arg as { parallelism: number; task?: string };
+          return a.task && a.task !== task ? undefined : h.signal(setParallelismSignal, { parallelism: a.parallelism }).catch(() => undefined);
+        }
+        return h.signal(name === 'pause' ? pauseSignal : resumeSignal).catch(() => undefined);
+      }),
+    );
+  };
+  setHandler(pauseSignal, async () => {
+    control.paused = true;
+    setStatus('Paused');
+    details();
+    await forward('pause');
+  });
+  setHandler(resumeSignal, async () => {
+    control.paused = false;
+    setStatus('Running');
+    details();
+    await forward('resume');
+  });
+  setHandler(setParallelismSignal, async (arg) => {
+    if (!Number.isInteger(arg.parallelism) || arg.parallelism < 1) return;
+    for (const t of plan.tasks) if (!arg.task || arg.task === t.name) control.parallelism[t.name] = arg.parallelism;
+    await forward('setParallelism', arg);
+  });
+
   let nextTask = 0;
   const lane = async () => {
     while (nextTask < plan.tasks.length) {
@@ -202,10 +332,21 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
       const task = plan.tasks[i];
       const p = progress.tasks[i];
       p.phase = 'generating';
+      running.add(task.name);
+      details();
       try {
         const summary = await executeChild(evaluationTask, {
           workflowId: `${plan.run_id}/${task.name}`,
-          args: [{ run_id: plan.run_id, task, execution: plan.execution }],
+          args: [
+            {
+              run_id: plan.run_id,
+              task,
+              execution: plan.execution,
+              config_name: plan.config_name,
+              search_attributes: input.search_attributes,
+              control: { paused: control.paused, parallelism: control.parallelism[task.name] },
+            },
+          ],
         });
         summaries[i] = summary;
         p.phase = 'completed';
@@ -218,6 +359,9 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
         summaries[i] = { task: task.name, status: 'failed', error: rootMessage(e) };
         p.phase = 'failed';
         p.error = summaries[i].error;
+      } finally {
+        running.delete(task.name);
+        details();
       }
     }
   };
@@ -225,9 +369,10 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
     await Promise.all(Array.from({ length: Math.max(1, plan.execution.task_parallelism) }, lane));
   } catch (e) {
     if (isCancellation(e)) {
-      await CancellationScope.nonCancellable(() =>
-        orch.finalizeRun({ run_id: plan.run_id, status: 'cancelled', summaries: summaries.filter(Boolean) }),
-      );
+      await CancellationScope.nonCancellable(async () => {
+        setStatus('Cancelled');
+        await orch.finalizeRun({ run_id: plan.run_id, status: 'cancelled', summaries: summaries.filter(Boolean) });
+      });
     }
     throw e;
   }
@@ -235,6 +380,9 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
   const failed = summaries.filter((s) => s.status !== 'completed');
   const status = failed.length ? 'failed' : 'completed';
   progress.phase = status;
+  setStatus(failed.length ? 'Failed' : 'Completed');
+  upsertMemo({ headline: Object.fromEntries(summaries.map((s) => [s.task, s.headline ?? {}])) });
+  details();
   await orch.finalizeRun({ run_id: plan.run_id, status, summaries });
   if (failed.length) {
     throw ApplicationFailure.nonRetryable(

@@ -21,6 +21,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { DEFAULT_PORTS, loadSettings, type Settings } from '../settings';
+import { SEARCH_ATTRIBUTES } from '../search-attributes';
 import { defaultLogger, ensureBinary, type BinaryName, type Logger } from './binaries';
 
 export type ServiceName = BinaryName;
@@ -428,6 +429,8 @@ export async function startTemporal(opts: TemporalServerOptions): Promise<Tempor
     '--ui-port', String(opts.uiPort),
     '--db-filename', opts.dbFile,
     ...namespaces.flatMap((ns) => ['--namespace', ns]),
+    // evalflow's search attributes, so runs can be filtered in the UI and `evalflow ls runs`.
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     '--log-level', 'warn',
   ];
   if (opts.httpPort !== undefined) args.push('--http-port', String(opts.httpPort));
