@@ -31,6 +31,10 @@ import { loadSettings } from '../lib/settings';
 import { ArtifactStore, keys } from '../lib/store';
 import type { ResolvedTask, SuiteProgress, TaskSummary } from '../lib/types';
 import { RESULT_HEADER, resultRows, table } from './format';
+import { register as registerReport } from './report';
+import { register as registerCompare } from './compare';
+import { register as registerGate } from './gate';
+import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -525,5 +529,10 @@ program
       fail(e);
     }
   });
+
+registerReport(program);
+registerCompare(program);
+registerGate(program);
+registerExport(program);
 
 program.parseAsync(process.argv).catch(fail);
