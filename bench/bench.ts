@@ -4,7 +4,8 @@
  * concurrency, on the same load endpoint, in one command. Prints figures;
  * ratios are against the plain loop run in the same command (machines are noisy).
  *
- *   npm run bench -- [--samples 1000,10000] [--parallelism 64,256] [--latency 50,500] [--workers 1] [--repeats 1]
+ *   npm run bench -- [--samples 1000,10000] [--parallelism 64,256] [--latency 50,500] [--workers 1,2,4]
+ *                    [--worker-activities N] [--shard-size N]
  *
  * Per scenario: throughput of both, evalflow / plain-loop ratio, the ideal
  * time samples × latency / concurrency, worker CPU seconds and peak memory per
@@ -24,6 +25,11 @@ import { loadSettings } from '../lib/settings';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CLI = path.join(REPO, 'bin', 'evalflow.js');
+
+function numArg(name: string): number | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : Number(process.argv[i + 1]);
+}
 
 function listArg(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,6 +103,9 @@ async function main(): Promise<void> {
   const parList = listArg('parallelism', [64, 256]);
   const latList = listArg('latency', [50]);
   const workersList = listArg('workers', [1]);
+  // Scale-out: cap each worker to this many shards at a time, so added workers add capacity.
+  const workerActivities = numArg('worker-activities');
+  const shardSize = numArg('shard-size');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evalflow-bench-'));
   console.log(`# evalflow benchmark — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   const stack: Stack = await startStack();
@@ -141,7 +150,7 @@ async function main(): Promise<void> {
             const procs: ChildProcess[] = [];
             for (let w = 0; w < workers; w++) {
               const log = path.join(tmp, `${bucket}-w${w}.log`);
-              const p = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), CLI, 'worker'], { env: wenv, stdio: ['ignore', fs.openSync(log, 'w'), fs.openSync(log, 'a')] });
+              const p = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), CLI, 'worker', ...(workerActivities ? ['--max-activities', String(workerActivities)] : [])], { env: wenv, stdio: ['ignore', fs.openSync(log, 'w'), fs.openSync(log, 'a')] });
               procs.push(p);
               children.push(p);
               await waitForLine(p, log, 'evalflow worker:');
@@ -158,6 +167,7 @@ async function main(): Promise<void> {
                   nemo_evaluator_config: { config: { params: { parallelism, max_new_tokens: 64 } } },
                   tasks: [{ name: 'gsm8k', dataset_dir: dataDir }],
                 },
+                ...(shardSize ? { execution: { shard_size: shardSize } } : {}),
               },
             }).then((s) => client.workflow.getHandle(s.runId).result().then(() => s.runId));
             const wall = (performance.now() - t0) / 1000;

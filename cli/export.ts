@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exportRows, inspectLogName, inspectLogs, toCsv } from '../lib/export';
+import { exportToMlflow } from '../lib/mlflow';
 import { loadSettings } from '../lib/settings';
 import { ArtifactStore } from '../lib/store';
 
@@ -17,11 +18,24 @@ export function register(program: Command): void {
   program
     .command('export')
     .argument('<run-id>', 'run to export')
-    .requiredOption('--format <format>', `one of ${FORMATS.join(', ')}`)
+    .option('--format <format>', `one of ${FORMATS.join(', ')}`)
     .option('--out <dir>', 'directory to write to (json/csv: default stdout; inspect: default ./logs)')
-    .description('export a run: NeMo-style result rows as JSON or CSV, or Inspect AI eval logs (one per task) for `inspect view`')
-    .action(async (runId: string, o: { format: string; out?: string }) => {
+    .option('--dest <dest>', "'mlflow': log the run (params, metrics, results and report as artifacts) to an MLflow tracking server")
+    .option('--tracking-uri <url>', 'MLflow tracking server (default MLFLOW_TRACKING_URI)')
+    .option('--experiment <name>', 'MLflow experiment', 'evalflow')
+    .description('export a run: NeMo-style result rows as JSON or CSV, Inspect AI eval logs (one per task) for `inspect view`, or to MLflow (--dest mlflow)')
+    .action(async (runId: string, o: { format?: string; out?: string; dest?: string; trackingUri?: string; experiment: string }) => {
       try {
+        if (o.dest !== undefined) {
+          if (o.dest !== 'mlflow') throw new Error(`--dest must be 'mlflow', got '${o.dest}'`);
+          const trackingUri = o.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
+          if (!trackingUri) throw new Error('--dest mlflow needs --tracking-uri URL (or MLFLOW_TRACKING_URI); a local server: bash scripts/mlflow-server.sh start');
+          const store = new ArtifactStore(loadSettings().storage);
+          const r = await exportToMlflow(store, runId, { trackingUri, experiment: o.experiment, token: process.env.MLFLOW_TRACKING_TOKEN || undefined });
+          console.log(`${r.updated ? 'updated' : 'created'} MLflow run ${r.mlflowRunId} in experiment ${r.experimentId}: ${r.url} (${r.artifacts.length} artifacts)`);
+          return;
+        }
+        if (o.format === undefined) throw new Error(`give --format (${FORMATS.join(', ')}) or --dest mlflow`);
         if (!(FORMATS as readonly string[]).includes(o.format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got '${o.format}'`);
         const format = o.format as Format;
         const store = new ArtifactStore(loadSettings().storage);
