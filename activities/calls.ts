@@ -13,7 +13,9 @@
  * A shard reads the segments of its blocks once when it starts (a LIST per
  * block, no lookup per call) and keeps a map from request hash to response; a
  * retried shard, a resumed run, and a re-run of the same config with another
- * shard size or sample limit all find their responses there.
+ * shard size or sample limit all find their responses there. The lookup is by
+ * content within the sample's block: a prompt that a dataset repeats word for
+ * word at a distant position (MMLU-Pro has 64 such pairs) is one call per copy.
  *
  * A response counts as finished only once its segment is written (group
  * commit: responses that finish while a write is under way go out together in

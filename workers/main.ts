@@ -19,6 +19,8 @@ export interface RunWorkerOptions extends EvalflowPluginOptions {
   onReady?: () => void;
   /** Aborting stops the worker gracefully. */
   signal?: AbortSignal;
+  /** Where to say that the server is not reachable yet (default: stderr). */
+  onRetry?: (message: string) => void;
 }
 
 let runtimeInstalled = false;
@@ -29,15 +31,25 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     Runtime.install({ logger: new DefaultLogger(opts.logLevel ?? 'WARN') });
     runtimeInstalled = true;
   }
-  let connection: NativeConnection;
   const address = opts.address ?? settings.temporalAddress;
-  try {
-    connection = await NativeConnection.connect({ address });
-  } catch (e) {
-    throw new Error(
-      `cannot reach the Temporal server at ${address}: ${e instanceof Error ? e.message : String(e)}. ` +
-        `Start it with 'evalflow dev up' or set EVALFLOW_TEMPORAL_ADDRESS.`,
-    );
+  // A worker started while the server restarts (or before it is up) waits for it
+  // instead of exiting: a replacement worker must not die of bad timing.
+  let connection: NativeConnection | undefined;
+  for (let attempt = 0; !connection; attempt++) {
+    try {
+      connection = await NativeConnection.connect({ address });
+    } catch (e) {
+      if (opts.signal?.aborted) return;
+      const waitS = Math.min(10, 1 + attempt);
+      const raw = e instanceof Error ? e.message : String(e);
+      const why = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw.split('\n')[0];
+      (opts.onRetry ?? ((m: string) => console.error(m)))(
+        `evalflow worker: cannot reach the Temporal server at ${address} (${why}); ` +
+          `retrying in ${waitS} s — start it with 'evalflow dev up' or set EVALFLOW_TEMPORAL_ADDRESS (Ctrl-C stops)`,
+      );
+      await new Promise((r) => setTimeout(r, waitS * 1000));
+      if (opts.signal?.aborted) return;
+    }
   }
   try {
     const taskQueue = opts.taskQueue ?? settings.taskQueue;
