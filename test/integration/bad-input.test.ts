@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startDemoEndpoint } from '../../lib/demo-model';
-import type { FakeEndpoint } from '../fake-endpoint/server';
+import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { ArtifactStore } from '../../lib/store';
+import { loadSettings } from '../../lib/settings';
 import { datasetsDir, demoConfig, type Env, runCli, startEnv, startInProcessWorker } from '../support/harness';
 
 describe('bad input gets a clear error and starts nothing', () => {
@@ -151,6 +153,29 @@ describe('bad input gets a clear error and starts nothing', () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  test('wrong API key: refused before anything starts', async () => {
+    const locked = await startFakeEndpoint({ port: 0, models: ['demo-model'], apiKey: 'the-right-key', answer: () => ({ content: 'x' }) });
+    try {
+      const cfg = demoConfig(locked.url, [{ name: 'gsm8k', params: { limit_samples: 3 } }]);
+      (cfg.target.api_endpoint as Record<string, unknown>).api_key_name = 'EVALFLOW_TEST_KEY';
+      const file = write('wrong-key', cfg);
+      const r = await runCli(['run', '--config', file, '--run-id', 'bad-wrong-key'], { ...env.childEnv, EVALFLOW_TEST_KEY: 'a-wrong-key' });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /refused the API key from EVALFLOW_TEST_KEY \(HTTP 401\)/);
+      await notStarted('bad-wrong-key');
+      assert.equal(locked.stats().requests, 0, 'no model call was made');
+    } finally {
+      await locked.close();
+    }
+  });
+
+  test('a missing bucket is created on first use', async () => {
+    const fresh = new ArtifactStore({ ...loadSettings().storage, bucket: 'evalflow-never-made' });
+    assert.equal(await fresh.client.bucketExists('evalflow-never-made'), false);
+    await fresh.ensureBucket();
+    assert.equal(await fresh.client.bucketExists('evalflow-never-made'), true);
   });
 
   test('Temporal server absent', async () => {
