@@ -121,12 +121,10 @@ function blockPrefix(family: string, index: number): string {
 /** Cached responses for the blocks these calls fall in. */
 async function readCache(store: ArtifactStore, prefixes: Set<string>): Promise<Map<string, ModelResponse>> {
   const found = new Map<string, ModelResponse>();
-  for (const prefix of prefixes) {
-    for (const key of await store.list(prefix)) {
-      const text = await store.getText(key);
-      if (text === null) continue;
-      for (const e of parseJsonl<CacheEntry>(text)) found.set(e.request_hash, e.response);
-    }
+  const segments = (await Promise.all([...prefixes].map((p) => store.list(p)))).flat();
+  const texts = await Promise.all(segments.map((key) => store.getText(key)));
+  for (const text of texts) {
+    if (text !== null) for (const e of parseJsonl<CacheEntry>(text)) found.set(e.request_hash, e.response);
   }
   return found;
 }

@@ -206,6 +206,21 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
   let failure: unknown = null;
   const historyFull = () => workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE || workflowInfo().continueAsNewSuggested;
 
+  // Scoring runs beside generation: a lane starts its next shard's model calls as soon as
+  // the last ones are answered, instead of waiting for the scores.
+  const scorings: Promise<void>[] = [];
+  const score = (shard: number) =>
+    sc.scoreShard({ run_id, task, shard }).then(
+      (scored) => {
+        progress.units_done += scored.units;
+        progress.shards_done++;
+        labels();
+        details();
+      },
+      (e: unknown) => {
+        if (failure === null) failure = e;
+      },
+    );
   const lane = async () => {
     while (failure === null && next < prepared.shards && !historyFull()) {
       // A paused task schedules no new shard; running shards hold their new calls too.
@@ -215,17 +230,14 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
       try {
         await gen.generateShard({ run_id, task, shard, concurrency: controls().shard_concurrency });
         if (judge) await judge.judgeShard({ run_id, task, shard, concurrency: controls().judge_concurrency });
-        const scored = await sc.scoreShard({ run_id, task, shard });
-        progress.units_done += scored.units;
-        progress.shards_done++;
-        labels();
-        details();
+        scorings.push(score(shard));
       } catch (e) {
         if (failure === null) failure = e;
       }
     }
   };
   await Promise.all(Array.from({ length: window }, lane));
+  await Promise.all(scorings);
 
   if (failure !== null) {
     if (isCancellation(failure)) throw failure;
