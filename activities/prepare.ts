@@ -92,26 +92,25 @@ export function prepareActivities(deps: ActivityDeps) {
       const accepted = bench.accept ? loaded.rows.filter((r) => bench.accept!(r)) : loaded.rows;
       if (accepted.length !== loaded.rows.length) log.info(`${accepted.length} of ${loaded.rows.length} rows kept by the benchmark's filter`);
       const rows = limit !== undefined ? accepted.slice(0, limit) : accepted;
-      const prepared: PreparedSample[] = rows.map((raw, index) => {
-        const sample = bench.toSample(raw, index);
-        const messages = bench.prompt(sample, {
-          promptConfig: task.params.prompt_config,
-          systemPrompt: task.params.system_prompt,
-        });
-        return { ...sample, index, messages };
-      });
       const repeats = task.params.num_repeats;
       const perShard = Math.max(1, Math.floor(task.shard_size / repeats));
-      const shards = Math.ceil(prepared.length / perShard);
+      const shards = Math.ceil(rows.length / perShard);
+      // Shard by shard, so only one shard's prompts are built at a time.
       for (let s = 0; s < shards; s++) {
-        await store.putJsonl(keys.samplesShard(run_id, task.name, s), prepared.slice(s * perShard, (s + 1) * perShard));
+        const shard: PreparedSample[] = rows.slice(s * perShard, (s + 1) * perShard).map((raw, i) => {
+          const index = s * perShard + i;
+          const sample = bench.toSample(raw, index);
+          const messages = bench.prompt(sample, { promptConfig: task.params.prompt_config, systemPrompt: task.params.system_prompt });
+          return { ...sample, index, messages };
+        });
+        await store.putJsonl(keys.samplesShard(run_id, task.name, s), shard);
       }
       const result: PrepareResult = {
-        samples: prepared.length,
+        samples: rows.length,
         repeats,
         shards,
         samples_per_shard: perShard,
-        units: prepared.length * repeats,
+        units: rows.length * repeats,
         dataset: { origin: loaded.origin, location: loaded.location, sha256: loaded.sha256 },
       };
       await store.putJson(manifestKey, result);

@@ -53,35 +53,60 @@ function quantile(sorted: number[], q: number): number | null {
   return sorted[i];
 }
 
-/** Response statistics for metrics.json. */
-export function responseStats(gens: GenerationRecord[]) {
-  const latencies = gens.filter((g) => !g.cached).map((g) => g.latency_ms).sort((a, b) => a - b);
-  const sum = (f: (g: GenerationRecord) => number | null) => gens.reduce((acc, g) => acc + (f(g) ?? 0), 0);
-  const finish: Record<string, number> = {};
-  for (const g of gens) finish[g.finish_reason ?? 'unknown'] = (finish[g.finish_reason ?? 'unknown'] ?? 0) + 1;
-  const n = gens.length || 1;
-  return {
-    responses: gens.length,
-    from_cache: gens.filter((g) => g.cached).length,
-    retries: gens.reduce((acc, g) => acc + Math.max(0, g.attempts - 1), 0),
-    reasoning_unfinished: gens.filter((g) => g.reasoning_unfinished).length,
-    with_reasoning: gens.filter((g) => g.reasoning !== null).length,
-    tokens: {
-      prompt_total: sum((g) => g.prompt_tokens),
-      completion_total: sum((g) => g.completion_tokens),
-      prompt_mean: sum((g) => g.prompt_tokens) / n,
-      completion_mean: sum((g) => g.completion_tokens) / n,
-    },
-    latency_ms: {
-      count: latencies.length,
-      mean: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null,
-      p50: quantile(latencies, 0.5),
-      p90: quantile(latencies, 0.9),
-      p99: quantile(latencies, 0.99),
-      max: latencies.length ? latencies[latencies.length - 1] : null,
-    },
-    finish_reasons: finish,
-  };
+/**
+ * Response statistics for metrics.json, accumulated shard by shard so a task
+ * of any size never holds its responses in memory at once.
+ */
+export class ResponseStats {
+  private readonly latencies: number[] = [];
+  private responses = 0;
+  private fromCache = 0;
+  private retries = 0;
+  private unfinished = 0;
+  private withReasoning = 0;
+  private promptTotal = 0;
+  private completionTotal = 0;
+  private readonly finish: Record<string, number> = {};
+
+  add(g: GenerationRecord): void {
+    this.responses++;
+    if (g.cached) this.fromCache++;
+    else this.latencies.push(g.latency_ms);
+    this.retries += Math.max(0, g.attempts - 1);
+    if (g.reasoning_unfinished) this.unfinished++;
+    if (g.reasoning !== null) this.withReasoning++;
+    this.promptTotal += g.prompt_tokens ?? 0;
+    this.completionTotal += g.completion_tokens ?? 0;
+    const f = g.finish_reason ?? 'unknown';
+    this.finish[f] = (this.finish[f] ?? 0) + 1;
+  }
+
+  result() {
+    const l = [...this.latencies].sort((a, b) => a - b);
+    const n = this.responses || 1;
+    return {
+      responses: this.responses,
+      from_cache: this.fromCache,
+      retries: this.retries,
+      reasoning_unfinished: this.unfinished,
+      with_reasoning: this.withReasoning,
+      tokens: {
+        prompt_total: this.promptTotal,
+        completion_total: this.completionTotal,
+        prompt_mean: this.promptTotal / n,
+        completion_mean: this.completionTotal / n,
+      },
+      latency_ms: {
+        count: l.length,
+        mean: l.length ? l.reduce((a, b) => a + b, 0) / l.length : null,
+        p50: quantile(l, 0.5),
+        p90: quantile(l, 0.9),
+        p99: quantile(l, 0.99),
+        max: l.length ? l[l.length - 1] : null,
+      },
+      finish_reasons: this.finish,
+    };
+  }
 }
 
 export function headlineOf(metrics: TaskMetrics): Record<string, Record<string, number>> {
@@ -142,14 +167,21 @@ export function scoreActivities(deps: ActivityDeps) {
       if (existing) {
         return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(existing.results.tasks[task.name].metrics) };
       }
+      // Shard by shard: keep the score rows the metrics need, fold the responses into statistics.
       const scores: ScoreRecord[] = [];
-      const gens: GenerationRecord[] = [];
+      const stats = new ResponseStats();
       for (let s = 0; s < prepared.shards; s++) {
         const rows = await store.getJsonl<ScoreRecord>(keys.scoresShard(run_id, task.name, s));
         const g = await store.getJsonl<GenerationRecord>(keys.generationsShard(run_id, task.name, s));
         if (!rows || !g) throw ApplicationFailure.nonRetryable(`shard ${s} of ${task.name} is not scored yet`, 'InvalidInput');
-        scores.push(...rows);
-        gens.push(...g);
+        for (const r of rows) {
+          // Only what the metrics read; the full rows stay in the store.
+          const unit: ScoreRecord = { sample_id: r.sample_id, repeat: r.repeat, subset: r.subset, predicted: r.predicted, correct: r.correct, expected: '', finish_reason: null };
+          if (r.details !== undefined) unit.details = r.details;
+          if (r.judge_error !== undefined) unit.judge_error = r.judge_error;
+          scores.push(unit);
+        }
+        for (const x of g) stats.add(x);
       }
       const bench = benchmarkFor(task.benchmark);
       const judgeErrors = scores.filter((s) => s.judge_error !== undefined).length;
@@ -181,7 +213,7 @@ export function scoreActivities(deps: ActivityDeps) {
           dataset: prepared.dataset,
         },
       };
-      await store.putJson(keys.metrics(run_id, task.name), { task: task.name, ...responseStats(gens) });
+      await store.putJson(keys.metrics(run_id, task.name), { task: task.name, ...stats.result() });
       await store.putJson(resultsKey, results);
       log.info(`aggregated ${scores.length} scored units into ${resultsKey}`);
       return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(metrics) };

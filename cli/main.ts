@@ -254,8 +254,17 @@ program
       if (p.progress) {
         console.log(
           table(
-            ['task', 'phase', 'samples', 'repeats', 'units done', 'shards done', 'error'],
-            p.progress.tasks.map((t) => [t.task, t.phase, t.samples, t.repeats, `${t.units_done}/${t.units_total}`, `${t.shards_done}/${t.shards_total}`, t.error ?? '']),
+            ['task', 'phase', 'samples', 'repeats', 'units done', 'shards done', 'eta', 'error'],
+            p.progress.tasks.map((t) => [
+              t.task,
+              t.phase,
+              t.samples,
+              t.repeats,
+              `${t.units_done}/${t.units_total}`,
+              `${t.shards_done}/${t.shards_total}`,
+              t.eta_seconds === undefined ? '' : t.eta_seconds >= 3600 ? `${(t.eta_seconds / 3600).toFixed(1)} h` : t.eta_seconds >= 60 ? `${Math.round(t.eta_seconds / 60)} min` : `${t.eta_seconds} s`,
+              t.error ?? '',
+            ]),
           ),
         );
       } else {

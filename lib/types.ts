@@ -138,6 +138,8 @@ export interface TaskProgress {
   units_total: number;
   shards_done: number;
   shards_total: number;
+  /** Estimated seconds to finish, from the rate of this execution so far (absent until a shard is scored). */
+  eta_seconds?: number;
   error?: string;
 }
 

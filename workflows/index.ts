@@ -149,7 +149,15 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
     shards_done: state?.next_shard ?? 0,
     shards_total: state?.prepared.shards ?? 0,
   };
-  setHandler(taskProgressQuery, () => progress);
+  // ETA from this execution's own pace (workflow time is deterministic and fine for a query).
+  const startedAt = Date.now();
+  const unitsAtStart = progress.units_done;
+  setHandler(taskProgressQuery, () => {
+    const done = progress.units_done - unitsAtStart;
+    const elapsedS = (Date.now() - startedAt) / 1000;
+    const running = progress.phase === 'generating' && done > 0 && elapsedS > 0;
+    return running ? { ...progress, eta_seconds: Math.round((progress.units_total - progress.units_done) / (done / elapsedS)) } : progress;
+  });
   let window = 1;
   // `parallelism` is the task's total concurrent requests, shared by the shards in flight.
   const controls = (): TaskControl => ({

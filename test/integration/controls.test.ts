@@ -46,8 +46,11 @@ test('pause, resume and setParallelism steer a running task; search attributes f
   assert.ok(fast >= slow * 2.5, `setParallelism 2 → 8 raised the rate from ${slow.toFixed(1)}/s to ${fast.toFixed(1)}/s`);
   assert.ok(demo.stats().maxInFlight >= 6, `in flight after the change: ${demo.stats().maxInFlight}`);
 
+  await waitFor('the first shard of 100 scored', async () => ((await getProgress('steer-1', env.client)).progress?.tasks[0].units_done ?? 0) >= 100);
   const p = await getProgress('steer-1', env.client);
   assert.equal(p.progress?.tasks[0].units_total, 400);
+  assert.equal(p.progress?.tasks[0].phase, 'generating');
+  assert.ok((p.progress?.tasks[0].eta_seconds ?? -1) > 0, `an ETA while generating: ${p.progress?.tasks[0].eta_seconds}`);
 
   await pauseEvaluation('steer-1', env.client);
   await new Promise((r) => setTimeout(r, 1500)); // in-flight calls finish, no new ones start
