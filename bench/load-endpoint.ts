@@ -9,6 +9,7 @@
  * Answers are a fixed short text; it is not a model.
  */
 import { startFakeEndpoint } from '../test/fake-endpoint/server';
+import { mulberry32 } from '../lib/random';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,16 +26,6 @@ function lognormal(median: number, sigma: number, rand: () => number): number {
   return median * Math.exp(sigma * z);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function main(): Promise<void> {
   const latency = arg('latency-ms', 50);

@@ -24,6 +24,7 @@ import type { NemoResults, ScoreRecord } from '../activities/score';
 import type { PrepareResult } from '../activities/prepare';
 import type { RunMetadata } from '../activities/run';
 import { ArtifactStore, keys } from './store';
+import { mulberry32 } from './random';
 
 // ───────────────────────────── statistics (pure) ─────────────────────────────
 
@@ -135,17 +136,7 @@ export function agrestiMinInterval(n11: number, n12: number, n21: number, n22: n
   return [Math.max(-1, d - z * se), Math.min(1, d + z * se)];
 }
 
-/** Seeded PRNG (mulberry32, T. Ettinger): 32-bit state, uniform in [0, 1). Enough for resampling indices. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Sample quantile, linear interpolation between order statistics (Hyndman & Fan 1996, type 7). */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {

@@ -42,6 +42,7 @@ import type { NemoResults, ScoreRecord } from '../../activities/score';
 import { payloadHash, type FakeEndpoint, type FaultRule } from '../fake-endpoint/server';
 import { demoConfig, spawnWorker } from '../support/harness';
 import { startStack, type Stack } from '../support/stack';
+import { mulberry32 } from '../../lib/random';
 
 export interface ChaosOptions {
   /** Samples in total, split between GSM8K and MMLU-Pro in proportion 1,319 : 3,681. */
@@ -147,17 +148,8 @@ const MAX_RETRIES = 15;
 const HEARTBEAT_TIMEOUT_SEC = 5;
 const ACTIVITY_ATTEMPTS = 20;
 
-/** mulberry32: a small seeded PRNG, so a seed always yields the same schedule. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The schedule's PRNG: a seed always yields the same schedule. */
+export const seededRandom = mulberry32;
 
 /**
  * Fault rules whose combined firing probability is `rate`: the seven transient

@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { ChatMessage } from '../../benchmarks/types';
+import { mulberry32 } from '../../lib/random';
 
 export interface FakeRequest {
   kind: 'chat' | 'completions';
@@ -149,17 +150,6 @@ export function payloadHash(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
-/** mulberry32: tiny, fast, good enough to pick faults reproducibly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function wordCount(text: string): number {
   const trimmed = text.trim();
