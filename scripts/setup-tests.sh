@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Everything the tests need besides Node itself, installed once and idempotent
+# (later runs find it and skip): npm dependencies, the build, the temporal and
+# minio binaries (~/.cache/evalflow/bin), Debian's chromium (report tests),
+# inspect_ai and MLflow in cached venvs (export tests). `npm test` runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${EVALFLOW_CACHE_DIR:-$HOME/.cache/evalflow}"
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npm run build --silent
+node bin/evalflow.js dev install
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && apt-get install -y -q chromium
+  else
+    echo "setup-tests: headless Chromium is missing; install it with 'sudo apt-get install -y chromium' (the report tests need it)" >&2
+  fi
+fi
+
+INSPECT_VENV="$CACHE/venvs/inspect"
+if ! { [ -x "$INSPECT_VENV/bin/python" ] && "$INSPECT_VENV/bin/python" -c 'import inspect_ai' 2>/dev/null; }; then
+  python3 -m venv "$INSPECT_VENV" && "$INSPECT_VENV/bin/python" -m pip install -q inspect_ai==0.3.285
+fi
+
+bash scripts/mlflow-server.sh install
