@@ -28,7 +28,16 @@ let runtimeInstalled = false;
 export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const settings = loadSettings();
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger(opts.logLevel ?? 'WARN') });
+    // The judge role's worker polls activities only; the SDK's warning that it has no
+    // workflows is expected there and would only confuse whoever reads the worker log.
+    Runtime.install({
+      logger: new DefaultLogger(opts.logLevel ?? 'WARN', (entry) => {
+        if (entry.message.startsWith('No workflows registered')) return;
+        const ts = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+        const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta)}` : '';
+        (entry.level === 'ERROR' || entry.level === 'WARN' ? console.error : console.log)(`${ts} [${entry.level}] ${entry.message}${meta}`);
+      }),
+    });
     runtimeInstalled = true;
   }
   const address = opts.address ?? settings.temporalAddress;
