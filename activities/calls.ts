@@ -185,7 +185,7 @@ export async function runCachedCalls(
     });
 
   const one = async (i: number) => {
-    const { payload, repeat, label } = calls[i];
+    const { payload, label } = calls[i];
     const { hash, prefix } = located[i];
     const hit = cache.get(hash);
     if (hit) {

@@ -7,7 +7,6 @@
  * (test_instruction_following_strict / _loose) and allenai/IFBench, which
  * reuses the same evaluation library; NeMo-Skills runs both unchanged.
  */
-import type { ScoredResponse } from '../types';
 
 export type Kwargs = Record<string, unknown>;
 

@@ -35,7 +35,6 @@ const PY_SPACE = new RegExp(`[${PY_SPACE_CLASS}]`, 'u');
 const PY_SPACE_RUN = new RegExp(`[${PY_SPACE_CLASS}]+`, 'gu');
 /** Python `re` Unicode `\w` (alnum or underscore). */
 const W = '[\\p{L}\\p{N}_]';
-const WORD_CHAR = new RegExp(`^${W}$`, 'u');
 
 /** Code points, as Python indexes a str. */
 function cps(s: string): string[] {

@@ -13,7 +13,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,31 +27,10 @@ import { loadSettings } from '../../lib/settings';
 import { keys } from '../../lib/store';
 import type { NemoResults } from '../../activities/score';
 import { startFakeEndpoint, type FakeEndpoint, type FakeRequest } from '../fake-endpoint/server';
-import { datasetsDir, demoConfig, type Env, REPO, startEnv, startInProcessWorker } from '../support/harness';
+import { datasetsDir, demoConfig, type Env, REPO, runCli, startEnv, startInProcessWorker } from '../support/harness';
 
-/** Run one evalflow subcommand (compare / gate / export) built from its register() in a fresh process. */
-function evalflow(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script =
-    "const { Command } = require('commander');" +
-    "const program = new Command('evalflow');" +
-    `for (const m of ['compare', 'gate', 'export']) require(${JSON.stringify(path.join(REPO, 'dist', 'cli'))} + '/' + m + '.js').register(program);` +
-    'program.parseAsync(process.argv.slice(1), { from: "user" });';
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['-e', script, '--', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`evalflow ${args.join(' ')} timed out; ${stdout}\n${stderr}`));
-    }, 120_000);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+/** The real `evalflow` command (bin/evalflow.js) in a fresh process. */
+const evalflow = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, env);
 
 const N = 80;
 
