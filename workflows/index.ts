@@ -72,13 +72,17 @@ function orchestration() {
   });
 }
 
-function generation(execution: ExecutionSettings) {
-  return proxyActivities<GenerationActivities>({
-    // A shard may take long on a slow model; a dead worker is noticed through the heartbeat.
+/**
+ * Options of the activities that make paid calls (generation, judging): long
+ * start-to-close (a shard may take long on a slow model), a dead worker noticed
+ * through the heartbeat, and a cancelled run that closes only once its shards
+ * stopped calling the endpoint — so a resume right after a cancel never races
+ * the old attempt for the same calls.
+ */
+function callingOptions(execution: ExecutionSettings) {
+  return {
     startToCloseTimeout: '7 days',
     heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
-    // A cancelled run closes only once its shards have stopped calling the endpoint,
-    // so a resume right after a cancel never races the old attempt for the same calls.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '2s',
@@ -87,23 +91,18 @@ function generation(execution: ExecutionSettings) {
       maximumAttempts: execution.activity_attempts,
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
-  });
+  } as const;
+}
+
+function generation(execution: ExecutionSettings) {
+  return proxyActivities<GenerationActivities>(callingOptions(execution));
 }
 
 /** Judge activities run on their own task queue so judge workers scale apart. */
 function judging(execution: ExecutionSettings) {
   return proxyActivities<JudgingActivities>({
+    ...callingOptions(execution),
     taskQueue: execution.judge_task_queue ?? `${workflowInfo().taskQueue}-judge`,
-    startToCloseTimeout: '7 days',
-    heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '2 minutes',
-      maximumAttempts: execution.activity_attempts,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
   });
 }
 
