@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import OpenAI from 'openai';
 import { Client, Connection } from '@temporalio/client';
 import { startStack, type Stack } from '../test/support/stack';
+import { getFreePort } from '../lib/infra/dev';
 import { startEvaluation } from '../lib/client';
 import { ArtifactStore } from '../lib/store';
 import { loadSettings } from '../lib/settings';
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
   try {
     for (const latency of latList) {
       const epLog = path.join(tmp, `endpoint-${latency}.log`);
-      const port = 20000 + Math.floor(Math.random() * 20000);
+      const port = await getFreePort();
       const ep = spawn(process.execPath, [path.join(REPO, 'dist', 'bench', 'load-endpoint.js'), '--port', String(port), '--latency-ms', String(latency)], {
         stdio: ['ignore', fs.openSync(epLog, 'w'), fs.openSync(epLog, 'a')],
       });

@@ -60,17 +60,41 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** A port the OS considers free on `host` right now (bind to port 0, read it back, close). */
-export function getFreePort(host: string = LOOPBACK): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Can a listener bind this port now? */
+function canBind(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen({ host, port: 0, exclusive: true }, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('could not obtain a free port'))));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+/** The kernel's range for outgoing connections' local ports (Linux), or a common default. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo > 0 && hi >= lo) return [lo, hi];
+  } catch {
+    /* not Linux */
+  }
+  return [32768, 60999];
+}
+
+/**
+ * A free port for a server we are about to start. Chosen below the kernel's
+ * ephemeral range: a port from that range can be taken by an outgoing
+ * connection's local end between choosing it and the server binding it.
+ */
+export async function getFreePort(host: string = LOOPBACK): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const low = 10_000;
+  const high = Math.max(low + 1000, ephemeralLow);
+  for (let i = 0; i < 50; i++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await canBind(host, port)) return port;
+  }
+  throw new Error(`could not find a free port on ${host} between ${low} and ${high}`);
 }
 
 /** Whether something accepts TCP connections on host:port (one attempt). */
