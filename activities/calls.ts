@@ -25,6 +25,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type OpenAI from 'openai';
 import { callModel, type ModelResponse, PermanentEndpointError, type RequestPayload } from '../lib/endpoint';
 import { canonicalJson, requestHash, sha256 } from '../lib/hash';
@@ -139,6 +140,8 @@ export async function runCachedCalls(
   opts: CallBatchOptions,
 ): Promise<{ outcomes: CallOutcome[]; stats: CallBatchStats }> {
   const ctx = Context.current();
+  // Every call in flight listens on the activity's cancellation signal.
+  setMaxListeners(10_000, ctx.cancellationSignal);
   const route = opts.endpoint.type;
   const located = calls.map((c) => {
     const hash = requestHash(route, c.payload, c.repeat);
