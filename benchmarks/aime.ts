@@ -19,6 +19,7 @@
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
 import { extractAnswer, mathEqual } from './math-grading';
 import { gsm8kUserPrompt } from './gsm8k';
+import { rowString } from './rows';
 
 /** NeMo-Skills `eval/aai/math.yaml` (Artificial Analysis' math prompt). */
 export function aaiMathUserPrompt(problem: string): string {
@@ -58,8 +59,7 @@ export const aime2025: Benchmark = {
   defaults: { temperature: 0 },
 
   toSample(raw: Record<string, unknown>, index: number): Sample {
-    const problem = raw.problem;
-    if (typeof problem !== 'string') throw new Error(`ns_aime2025 row ${index}: "problem" must be a string`);
+    const problem = rowString('ns_aime2025', raw, 'problem', index);
     const gold = raw.expected_answer ?? raw.answer;
     if (!(typeof gold === 'string' && gold.trim() !== '') && !(typeof gold === 'number' && Number.isFinite(gold))) {
       throw new Error(`ns_aime2025 row ${index}: "expected_answer" (or "answer") must be a non-empty string or a number, got ${JSON.stringify(gold)}`);

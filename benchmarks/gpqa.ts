@@ -36,6 +36,8 @@
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
 import { extractMcqLetter } from './math-grading';
 import { mmluProProblem } from './mmlu_pro';
+import { rowOptionalString } from './rows';
+import { rowString } from './rows';
 
 // ---------------------------------------------------------------------------
 // CPython's `random`: MT19937 seeded by init_by_array, getrandbits, shuffle
@@ -241,13 +243,6 @@ export function mcq4UserPrompt(task: string, question: string, choices: readonly
   return `${instruction}\n\n${mmluProProblem(question, choices)}`;
 }
 
-function optionalText(raw: Record<string, unknown>, field: string, index: number): string | null {
-  const v = raw[field];
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'string') throw new Error(`ns_gpqa row ${index}: field "${field}" must be a string or null, got ${typeof v}`);
-  return v;
-}
-
 export const gpqa: Benchmark = {
   promptConfigs: Object.keys(GPQA_PROMPT_CONFIGS),
   name: 'ns_gpqa',
@@ -257,17 +252,16 @@ export const gpqa: Benchmark = {
   defaults: { temperature: 0 },
 
   toSample(raw: Record<string, unknown>, index: number): Sample {
-    const question = raw.Question;
-    if (typeof question !== 'string') throw new Error(`ns_gpqa row ${index}: "Question" must be a string (GPQA's original column names are expected)`);
-    const correct = optionalText(raw, 'Correct Answer', index);
+    const question = rowString('ns_gpqa', raw, 'Question', index, " (GPQA's original column names are expected)");
+    const correct = rowOptionalString('ns_gpqa', raw, 'Correct Answer', index);
     if (correct === null) throw new Error(`ns_gpqa row ${index}: "Correct Answer" is missing`);
     const { choices, expected } = gpqaChoices(
       correct,
-      [optionalText(raw, 'Incorrect Answer 1', index), optionalText(raw, 'Incorrect Answer 2', index), optionalText(raw, 'Incorrect Answer 3', index)],
+      [rowOptionalString('ns_gpqa', raw, 'Incorrect Answer 1', index), rowOptionalString('ns_gpqa', raw, 'Incorrect Answer 2', index), rowOptionalString('ns_gpqa', raw, 'Incorrect Answer 3', index)],
       index,
     );
-    const subdomain = optionalText(raw, 'Subdomain', index);
-    const difficulty = optionalText(raw, "Writer's Difficulty Estimate", index);
+    const subdomain = rowOptionalString('ns_gpqa', raw, 'Subdomain', index);
+    const difficulty = rowOptionalString('ns_gpqa', raw, "Writer's Difficulty Estimate", index);
     const recordId = raw['Record ID'];
     return {
       id: typeof recordId === 'string' && recordId !== '' ? recordId : String(index),
@@ -276,7 +270,7 @@ export const gpqa: Benchmark = {
       data: {
         question,
         options: choices,
-        domain: optionalText(raw, 'High-level domain', index),
+        domain: rowOptionalString('ns_gpqa', raw, 'High-level domain', index),
         // prepare.py: re.split(r"\s*\(", estimate)[0]
         difficulty: difficulty === null ? null : (difficulty.split(/\s*\(/)[0] ?? ''),
       },

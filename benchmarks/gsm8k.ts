@@ -12,6 +12,7 @@
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
 import { extractAnswer, mathEqual } from './math-grading';
+import { rowString } from './rows';
 
 export const GSM8K_PROMPT_CONFIGS = ['generic/math'] as const;
 
@@ -36,12 +37,6 @@ export function gsm8kGold(answerField: string): string {
   return String(value);
 }
 
-function requireString(raw: Record<string, unknown>, field: string, index: number): string {
-  const v = raw[field];
-  if (typeof v !== 'string') throw new Error(`gsm8k row ${index}: field "${field}" must be a string, got ${typeof v}`);
-  return v;
-}
-
 export const gsm8k: Benchmark = {
   promptConfigs: GSM8K_PROMPT_CONFIGS,
   name: 'gsm8k',
@@ -51,8 +46,8 @@ export const gsm8k: Benchmark = {
   defaults: { temperature: 0 },
 
   toSample(raw: Record<string, unknown>, index: number): Sample {
-    const question = requireString(raw, 'question', index);
-    const answer = requireString(raw, 'answer', index);
+    const question = rowString('gsm8k', raw, 'question', index);
+    const answer = rowString('gsm8k', raw, 'answer', index);
     return { id: String(index), expected: gsm8kGold(answer), data: { question } };
   },
 

@@ -42,6 +42,7 @@
 import { sha256 } from '../lib/hash';
 import { computeMetrics, type MetricGroup, type TaskMetrics } from '../lib/metrics';
 import type { Benchmark, ChatMessage, JudgeVerdict, PromptOptions, Sample, ScoredResponse, UnitScore } from './types';
+import { rowString } from './rows';
 
 /** NeMo-Skills `prompt/config/generic/hle.yaml` system message (after format's `{{`→`{`). */
 const NS_GENERIC_HLE_SYSTEM =
@@ -355,12 +356,6 @@ export function hleMetrics(units: ScoredResponse[], repeats: number, beta: numbe
 // ---------------------------------------------------------------------------
 // The module
 
-function str(raw: Record<string, unknown>, field: string, index: number): string {
-  const v = raw[field];
-  if (typeof v !== 'string') throw new Error(`ns_hle row ${index}: "${field}" must be a string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 export const hle: Benchmark = {
   promptConfigs: Object.keys(SYSTEM_PROMPTS),
   name: 'ns_hle',
@@ -375,9 +370,9 @@ export const hle: Benchmark = {
     if (!isTextOnly(raw)) {
       throw new Error(`ns_hle row ${index}: the question has an image; only text-only rows are evaluated (the benchmark's accept() filter must run first)`);
     }
-    const question = str(raw, 'question', index);
-    const answer = str(raw, 'answer', index);
-    const answerType = str(raw, 'answer_type', index);
+    const question = rowString('ns_hle', raw, 'question', index);
+    const answer = rowString('ns_hle', raw, 'answer', index);
+    const answerType = rowString('ns_hle', raw, 'answer_type', index);
     const id = raw.id;
     const category = typeof raw.category === 'string' && raw.category !== '' ? raw.category : undefined;
     return {

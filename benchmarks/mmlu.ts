@@ -25,6 +25,7 @@
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
 import { extractMcqLetter } from './math-grading';
 import { GPQA_PROMPT_CONFIGS, mcq4UserPrompt } from './gpqa';
+import { rowString } from './rows';
 
 /** NeMo-Skills mmlu/prepare.py `subcategories` (from hendrycks/test categories.py): subject → subset. */
 export const MMLU_SUBCATEGORIES: Readonly<Record<string, string>> = {
@@ -103,14 +104,12 @@ export const mmlu: Benchmark = {
   defaults: { temperature: 0 },
 
   toSample(raw: Record<string, unknown>, index: number): Sample {
-    const question = raw.question;
-    if (typeof question !== 'string') throw new Error(`mmlu row ${index}: "question" must be a string`);
+    const question = rowString('mmlu', raw, 'question', index);
     const choices = raw.choices;
     if (!Array.isArray(choices) || choices.length !== 4 || choices.some((c) => typeof c !== 'string')) {
       throw new Error(`mmlu row ${index}: "choices" must be a list of 4 strings`);
     }
-    const subject = raw.subject;
-    if (typeof subject !== 'string') throw new Error(`mmlu row ${index}: "subject" must be a string`);
+    const subject = rowString('mmlu', raw, 'subject', index);
     const subset = MMLU_SUBCATEGORIES[subject];
     if (subset === undefined) throw new Error(`mmlu row ${index}: unknown subject "${subject}" (not one of MMLU's 57)`);
     return { id: String(index), expected: mmluGold(raw.answer, index), subset, data: { question, options: choices as string[], subject } };

@@ -19,6 +19,7 @@
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
 import { extractMcqLetter } from './math-grading';
+import { rowString } from './rows';
 
 const AAI_INSTRUCTION =
   "Answer the following multiple choice question. The last line of your response should be in the following format: 'Answer: A/B/C/D/E/F/G/H/I/J' (e.g. 'Answer: A').";
@@ -69,8 +70,7 @@ export const mmluPro: Benchmark = {
   defaults: { temperature: 0 },
 
   toSample(raw: Record<string, unknown>, index: number): Sample {
-    const question = raw.question;
-    if (typeof question !== 'string') throw new Error(`ns_mmlu_pro row ${index}: "question" must be a string`);
+    const question = rowString('ns_mmlu_pro', raw, 'question', index);
     const options = readOptions(raw, index);
     const answer = raw.answer;
     if (typeof answer !== 'string' || !/^[A-J]$/.test(answer)) {
