@@ -36,8 +36,7 @@
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
 import { extractMcqLetter } from './math-grading';
 import { mmluProProblem } from './mmlu_pro';
-import { rowOptionalString } from './rows';
-import { rowString } from './rows';
+import { rowOptionalString, rowString } from './rows';
 
 // ---------------------------------------------------------------------------
 // CPython's `random`: MT19937 seeded by init_by_array, getrandbits, shuffle
