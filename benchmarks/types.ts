@@ -5,10 +5,55 @@
  * I/O (downloads, endpoint calls, MinIO) lives in activities.
  */
 
+import type { SandboxRunner } from '../lib/sandbox/types';
+
 /** One chat message as sent to an OpenAI-compatible endpoint. */
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** An assistant turn's native tool calls (OpenAI format), when it made any. */
+  tool_calls?: ToolCall[];
+  /** A tool message answers this call id. */
+  tool_call_id?: string;
+  /** Tool name of a tool message (some servers want it). */
+  name?: string;
+}
+
+/** A function the model may call natively (OpenAI `tools` entry). */
+export interface ToolSpec {
+  type: 'function';
+  function: { name: string; description?: string; parameters: Record<string, unknown> };
+}
+
+/** One native tool call in a response (OpenAI format; `arguments` is a JSON string). */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** One model call's answer as a benchmark sees it. */
+export interface TurnResponse {
+  /** Final text, reasoning removed. */
+  content: string;
+  /** Native tool calls, when the endpoint returned any. */
+  tool_calls?: ToolCall[];
+  finish_reason?: string | null;
+}
+
+/**
+ * Everything a unit (sample × repeat) produced. Single-call benchmarks read
+ * `content`; multi-call ones (SciCode's sub-steps, BFCL's multi-turn) read
+ * `turns`, every call in order.
+ */
+export interface UnitResponse extends TurnResponse {
+  turns?: TurnResponse[];
+}
+
+/** The next request of a multi-call unit. */
+export interface NextRequest {
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
 }
 
 /**
@@ -36,6 +81,19 @@ export interface DatasetSource {
   localFile: string;
   /** True when the Hub requires a token (HF_TOKEN) for this set. */
   gated?: boolean;
+  /**
+   * For data spread over several files (BFCL: a file per category plus the
+   * answers; LiveCodeBench: test.jsonl … test6.jsonl): build the rows from
+   * files read through `read`, which takes a path relative to the dataset
+   * directory (`<dir>/<path>`) or the Hub repository (`hfRepo`, file at
+   * `resolve/main/<hubPath ?? path>`), returns null when the file does not
+   * exist, and parses .json (array or JSON lines), .jsonl and .jsonl.gz.
+   * `split` is the configured `dataset_split` (or `dataset.split`).
+   * When set, `localFile` only names the directory in messages.
+   */
+  readRows?(read: (path: string, hubPath?: string) => Promise<Record<string, unknown>[] | null>, split: string): Promise<Record<string, unknown>[]>;
+  /** Split names a config may select with `dataset_split` (default: only `split`). */
+  splits?: readonly string[];
 }
 
 /** Options a config can pass to a benchmark's prompt builder. */
@@ -112,14 +170,38 @@ export interface Benchmark {
   accept?(raw: Record<string, unknown>): boolean;
   /** Normalise one raw dataset row (Hub or local file) into a Sample. */
   toSample(raw: Record<string, unknown>, index: number): Sample;
-  /** Build the request messages for a sample. */
+  /** Build the request messages for a sample (the first request of a multi-call unit). */
   prompt(sample: Sample, options: PromptOptions): ChatMessage[];
+  /** Native tools offered with the first request (BFCL). Default: none. */
+  tools?(sample: Sample, options: PromptOptions): ToolSpec[] | undefined;
+  /**
+   * Units made of several dependent calls (SciCode: one call per sub-step with
+   * the earlier steps' code; BFCL multi-turn: tool results fed back). Given the
+   * responses so far (`turns`, never empty: the first request is `prompt`),
+   * return the next request, or null when the unit is complete. Pure and
+   * deterministic — a resumed unit replays its earlier calls from the cache and
+   * must arrive at the same next request. `maxTurns` bounds a runaway unit.
+   */
+  conversation?: {
+    next(sample: Sample, turns: TurnResponse[], options: PromptOptions): NextRequest | null;
+    maxTurns: number;
+  };
   /**
    * Extract the answer from the model's final text (reasoning already removed)
    * and score it. Judged benchmarks get the judge's verdict (never null here:
    * units whose judge failed are not scored, they are counted as judge errors).
    */
-  score(responseText: string, sample: Sample, verdict?: JudgeVerdict): UnitScore;
+  score(responseText: string, sample: Sample, verdict?: JudgeVerdict, response?: UnitResponse): UnitScore;
+  /**
+   * Benchmarks whose answers are checked by running code (HumanEval,
+   * LiveCodeBench, SciCode): score one unit by running programs through
+   * `run`, the sandbox (bubblewrap; activities on the sandbox task queue).
+   * Put per-test-case results in `details.tests` (TestCaseResult[]). When
+   * present, evalflow calls this instead of `score`. A SandboxError thrown by
+   * `run` (the sandbox itself broke) must propagate: the unit is retried, never
+   * scored as wrong.
+   */
+  execute?(response: UnitResponse, sample: Sample, run: SandboxRunner): Promise<UnitScore>;
   /** Present when a judge model grades the responses (its endpoint comes from the task's `extra.judge`). */
   judge?: JudgeSpec;
   /**

@@ -86,9 +86,10 @@ export async function exportRows(store: ArtifactStore, runId: string): Promise<{
 
 // ───────────────────────────── Inspect AI eval log ─────────────────────────────
 
-/** Inspect's ChatMessage (system / user / assistant), as much of it as evalflow has. */
+/** Inspect's ChatMessage (system / user / assistant / tool), as much of it as evalflow has. */
 interface InspectMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  tool_call_id?: string;
   content: string | ({ type: 'reasoning'; reasoning: string } | { type: 'text'; text: string })[];
   source: 'input' | 'generate';
   model?: string;
@@ -185,7 +186,7 @@ function stopReason(finish: string | null): string {
 }
 
 function inputMessages(messages: readonly ChatMessage[]): InspectMessage[] {
-  return messages.map((m) => ({ role: m.role, content: m.content, source: 'input' as const }));
+  return messages.map((m) => ({ role: m.role, content: m.content, source: 'input' as const, ...(m.tool_call_id ? { tool_call_id: m.tool_call_id } : {}) }));
 }
 
 const STATUS: Record<RunMetadata['status'], InspectEvalLog['status']> = { running: 'started', completed: 'success', failed: 'error', cancelled: 'cancelled' };
