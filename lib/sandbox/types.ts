@@ -18,8 +18,10 @@ export interface SandboxJob {
   /** Address-space limit in MiB (default: the worker's setting, 2048). */
   memoryMb?: number;
   /**
-   * Named read-only data the program may read (e.g. 'scicode' → SciCode's
-   * test_data.h5), mounted at /data/<name> when the worker has it configured.
+   * Named read-only data the program may read (e.g. 'scicode' → the directory
+   * holding SciCode's test_data.h5), when the worker has it configured. The
+   * program finds its path in the environment variable EVALFLOW_DATA_<NAME>
+   * (upper case, e.g. EVALFLOW_DATA_SCICODE); absent when not configured.
    */
   data?: string[];
 }
