@@ -102,6 +102,12 @@ export interface PromptOptions {
   promptConfig?: string;
   /** Extra system prompt from the config (`extra.system_message` / adapter `system_prompt`). */
   systemPrompt?: string;
+  /**
+   * The other `++key=value` pairs of the task's `extra.args` (NeMo-Skills
+   * overrides), e.g. { use_client_parsing: 'False' } — BFCL reads it to choose
+   * native tool calls or prompt-mode call parsing.
+   */
+  benchmarkArgs?: Record<string, string>;
 }
 
 /** What scoring one response produced. */
