@@ -9,7 +9,7 @@
  * place that decides, counts and logs retries.
  */
 import OpenAI from 'openai';
-import type { ChatMessage } from '../benchmarks/types';
+import type { ChatMessage, ToolCall, ToolSpec } from '../benchmarks/types';
 import type { EndpointSpec, GenerationParams } from './types';
 import { splitReasoning } from './reasoning';
 
@@ -30,10 +30,12 @@ export class TransientEndpointError extends Error {
 /** The exact request body sent to the endpoint (and hashed for the cache). */
 export type RequestPayload = Record<string, unknown>;
 
-export function buildPayload(endpoint: EndpointSpec, params: GenerationParams, messages: ChatMessage[]): RequestPayload {
+export function buildPayload(endpoint: EndpointSpec, params: GenerationParams, messages: ChatMessage[], tools?: ToolSpec[]): RequestPayload {
   const body: RequestPayload = { model: endpoint.model_id };
   if (endpoint.type === 'chat') {
     body.messages = messages;
+    // Native function calling (BFCL); only chat endpoints take tools (checked when the task is prepared).
+    if (tools?.length) body.tools = tools;
   } else {
     // Completions endpoints take one text; the roles are joined in order.
     body.prompt = messages.map((m) => m.content).join('\n\n');
@@ -62,6 +64,8 @@ export interface ModelResponse {
   latency_ms: number;
   /** Attempts made (1 = no retry). */
   attempts: number;
+  /** Native tool calls of a chat response, when it made any. */
+  tool_calls?: ToolCall[];
 }
 
 export interface CallOptions {
@@ -167,13 +171,29 @@ export function classifyError(e: unknown, endpoint: EndpointSpec): Classified {
 }
 
 interface RawChoice {
-  message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
+  message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null; tool_calls?: unknown };
   text?: string;
   finish_reason?: string | null;
 }
 interface RawCompletion {
   choices?: RawChoice[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+}
+
+/** Native tool calls in OpenAI's shape; anything else in the field is a malformed response (retried). */
+function parseToolCalls(raw: unknown): ToolCall[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw new Error('malformed response: tool_calls is not a list');
+  return raw.map((c: unknown, i) => {
+    const call = c as { id?: unknown; function?: { name?: unknown; arguments?: unknown } };
+    if (typeof call?.function?.name !== 'string') throw new Error(`malformed response: tool_calls[${i}] has no function name`);
+    const args = call.function.arguments;
+    return {
+      id: typeof call.id === 'string' && call.id ? call.id : `call_${i}`,
+      type: 'function' as const,
+      function: { name: call.function.name, arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) },
+    };
+  });
 }
 
 function parseCompletion(endpoint: EndpointSpec, raw: RawCompletion): Omit<ModelResponse, 'latency_ms' | 'attempts'> {
@@ -183,7 +203,9 @@ function parseCompletion(endpoint: EndpointSpec, raw: RawCompletion): Omit<Model
   if (typeof content !== 'string') throw new Error('malformed response: content is not a string');
   const reasoningField = endpoint.type === 'chat' ? choice.message?.reasoning_content ?? choice.message?.reasoning : null;
   const split = splitReasoning(content, reasoningField);
+  const toolCalls = endpoint.type === 'chat' ? parseToolCalls(choice.message?.tool_calls) : undefined;
   return {
+    ...(toolCalls?.length ? { tool_calls: toolCalls } : {}),
     content: split.answer,
     reasoning: split.reasoning,
     reasoning_unfinished: split.reasoning_unfinished,
