@@ -76,6 +76,16 @@ export interface CallBatchOptions {
   tolerateTransient?: boolean;
   /** Live controls (pause, concurrency) read before each new call; default: never paused, `concurrency`. */
   control?: () => { paused: boolean; concurrency: number };
+  /**
+   * A cache view kept across batches of one activity (the rounds of multi-call
+   * units): blocks already read are not listed again, new responses are added.
+   */
+  cacheState?: CacheState;
+}
+
+export interface CacheState {
+  responses: Map<string, ModelResponse>;
+  blocks: Set<string>;
 }
 
 /**
@@ -147,7 +157,13 @@ export async function runCachedCalls(
     const hash = requestHash(route, c.payload, c.repeat);
     return { hash, prefix: blockPrefix(callFamily(route, c.payload), c.index) };
   });
-  const cache = await readCache(opts.store, new Set(located.map((l) => l.prefix)));
+  const state = opts.cacheState ?? { responses: new Map<string, ModelResponse>(), blocks: new Set<string>() };
+  const unread = new Set(located.map((l) => l.prefix).filter((p) => !state.blocks.has(p)));
+  if (unread.size) {
+    for (const [hash, response] of await readCache(opts.store, unread)) state.responses.set(hash, response);
+    for (const p of unread) state.blocks.add(p);
+  }
+  const cache = state.responses;
 
   const outcomes: CallOutcome[] = new Array(calls.length);
   const stats: CallBatchStats = { called: 0, cached: 0, retries: 0 };

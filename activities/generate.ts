@@ -7,9 +7,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { buildPayload, makeClient, type ModelResponse, PermanentEndpointError, TransientEndpointError } from '../lib/endpoint';
 import { keys } from '../lib/store';
 import type { ResolvedTask } from '../lib/types';
-import { followControls, runCachedCalls } from './calls';
+import type { Benchmark, NextRequest, TurnResponse } from '../benchmarks/types';
+import { type CallBatchOptions, type CallBatchStats, type CacheState, followControls, runCachedCalls } from './calls';
 import { type ActivityDeps, rethrowStore } from './deps';
-import type { PreparedSample } from './prepare';
+import { benchmarkFor, type PreparedSample, promptOptions } from './prepare';
 import { TaskLog } from './tasklog';
 
 export interface GenerateInput {
@@ -29,6 +30,19 @@ export interface GenerationRecord extends Omit<ModelResponse, 'attempts'> {
   attempts: number;
   /** True when the response came from the cache instead of the endpoint. */
   cached: boolean;
+  /**
+   * Multi-call units (SciCode sub-steps, BFCL multi-turn): every call's
+   * response in order; the record's own fields are the last call's, with
+   * tokens, latency and attempts summed over the calls.
+   */
+  turns?: ModelResponse[];
+  /** Set when a multi-call unit was stopped at the benchmark's bound on calls. */
+  turn_limit_reached?: boolean;
+}
+
+/** What a benchmark's scorer sees of a generation. */
+export function turnOf(r: Pick<ModelResponse, 'content' | 'tool_calls' | 'finish_reason'>): TurnResponse {
+  return { content: r.content, finish_reason: r.finish_reason, ...(r.tool_calls ? { tool_calls: r.tool_calls } : {}) };
 }
 
 export interface GenerateResult {
@@ -81,33 +95,46 @@ export function generateActivities(deps: ActivityDeps) {
       for (const sample of samples) for (let r = 0; r < task.params.num_repeats; r++) units.push({ sample, repeat: r });
 
       const controls = followControls('shard', input.concurrency);
-      const { outcomes, stats } = await runCachedCalls(
-        units.map(({ sample, repeat }) => ({
-          payload: buildPayload(task.endpoint, task.params, sample.messages),
-          repeat,
-          index: sample.index,
-          label: `sample ${sample.id} repeat ${repeat}`,
-        })),
-        {
-          store,
-          client,
-          endpoint: task.endpoint,
-          timeoutMs: task.params.request_timeout * 1000,
-          maxRetries: task.params.max_retries,
-          concurrency: input.concurrency,
-          log,
-          writer: `${run_id}-${task.name}-${shard}-${attempt}`,
-          control: controls.get,
-        },
-      ).finally(controls.stop);
-      const records: GenerationRecord[] = outcomes.map((o, i) => ({
-        ...o.response!,
-        sample_id: units[i].sample.id,
-        index: units[i].sample.index,
-        repeat: units[i].repeat,
-        request_hash: o.request_hash,
-        cached: o.cached,
-      }));
+      const batch: CallBatchOptions = {
+        store,
+        client,
+        endpoint: task.endpoint,
+        timeoutMs: task.params.request_timeout * 1000,
+        maxRetries: task.params.max_retries,
+        concurrency: input.concurrency,
+        log,
+        writer: `${run_id}-${task.name}-${shard}-${attempt}`,
+        control: controls.get,
+      };
+      const bench = benchmarkFor(task.benchmark);
+      let records: GenerationRecord[];
+      let stats: CallBatchStats;
+      try {
+        if (bench.conversation) {
+          ({ records, stats } = await generateConversations(bench, task, units, batch, log));
+        } else {
+          const done = await runCachedCalls(
+            units.map(({ sample, repeat }) => ({
+              payload: buildPayload(task.endpoint, task.params, sample.messages, sample.tools),
+              repeat,
+              index: sample.index,
+              label: `sample ${sample.id} repeat ${repeat}`,
+            })),
+            batch,
+          );
+          stats = done.stats;
+          records = done.outcomes.map((o, i) => ({
+            ...o.response!,
+            sample_id: units[i].sample.id,
+            index: units[i].sample.index,
+            repeat: units[i].repeat,
+            request_hash: o.request_hash,
+            cached: o.cached,
+          }));
+        }
+      } finally {
+        controls.stop();
+      }
       await store.putJsonl(outKey, records);
       log.info(`shard ${shard}: ${units.length} units (${stats.called} called, ${stats.cached} from cache, ${stats.retries} retries)`);
       return { units: units.length, ...stats };
@@ -120,4 +147,79 @@ export function generateActivities(deps: ActivityDeps) {
   }
 
   return { generateShard };
+}
+
+/**
+ * Multi-call units in rounds: every unit still talking makes its next call in
+ * the same batch (same cache, checkpoints, retries and controls as single
+ * calls). The benchmark derives each next request from the responses so far,
+ * so a retried shard replays the earlier calls from the cache and reaches the
+ * same requests — no call is paid twice.
+ */
+async function generateConversations(
+  bench: Benchmark,
+  task: ResolvedTask,
+  units: { sample: PreparedSample; repeat: number }[],
+  batch: CallBatchOptions,
+  log: TaskLog,
+): Promise<{ records: GenerationRecord[]; stats: CallBatchStats }> {
+  const conversation = bench.conversation!;
+  const options = promptOptions(task);
+  const cacheState: CacheState = { responses: new Map(), blocks: new Set() };
+  const stats: CallBatchStats = { called: 0, cached: 0, retries: 0 };
+  const state = units.map((u) => ({
+    responses: [] as ModelResponse[],
+    hashes: [] as string[],
+    allCached: true,
+    limited: false,
+    next: { messages: u.sample.messages, ...(u.sample.tools ? { tools: u.sample.tools } : {}) } as NextRequest | null,
+  }));
+  for (let round = 0; ; round++) {
+    const active = state.map((s, i) => ({ s, i })).filter(({ s }) => s.next !== null);
+    if (!active.length) break;
+    const done = await runCachedCalls(
+      active.map(({ s, i }) => ({
+        payload: buildPayload(task.endpoint, task.params, s.next!.messages, s.next!.tools),
+        repeat: units[i].repeat,
+        index: units[i].sample.index,
+        label: `sample ${units[i].sample.id} repeat ${units[i].repeat} call ${round + 1}`,
+      })),
+      { ...batch, cacheState },
+    );
+    stats.called += done.stats.called;
+    stats.cached += done.stats.cached;
+    stats.retries += done.stats.retries;
+    active.forEach(({ s, i }, k) => {
+      const o = done.outcomes[k];
+      s.responses.push(o.response!);
+      s.hashes.push(o.request_hash);
+      s.allCached &&= o.cached;
+      if (s.responses.length >= conversation.maxTurns) {
+        s.next = null;
+        s.limited = true;
+        log.warn(`sample ${units[i].sample.id} repeat ${units[i].repeat}: stopped at ${conversation.maxTurns} calls (the benchmark's bound)`);
+        return;
+      }
+      s.next = conversation.next(units[i].sample, s.responses.map(turnOf), options);
+    });
+  }
+  const records = state.map((s, i): GenerationRecord => {
+    const last = s.responses[s.responses.length - 1];
+    const sum = (f: (r: ModelResponse) => number | null) => s.responses.reduce<number | null>((a, r) => (f(r) === null ? a : (a ?? 0) + f(r)!), null);
+    return {
+      ...last,
+      prompt_tokens: sum((r) => r.prompt_tokens),
+      completion_tokens: sum((r) => r.completion_tokens),
+      latency_ms: sum((r) => r.latency_ms) ?? 0,
+      attempts: sum((r) => r.attempts) ?? s.responses.length,
+      sample_id: units[i].sample.id,
+      index: units[i].sample.index,
+      repeat: units[i].repeat,
+      request_hash: s.hashes[s.hashes.length - 1],
+      cached: s.allCached,
+      turns: s.responses,
+      ...(s.limited ? { turn_limit_reached: true } : {}),
+    };
+  });
+  return { records, stats };
 }

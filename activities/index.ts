@@ -8,6 +8,8 @@ import { judgeActivities } from './judge';
 import { prepareActivities } from './prepare';
 import { runActivities } from './run';
 import { scoreActivities } from './score';
+import { sandboxActivities } from './sandbox';
+import { createSandbox, type Sandbox } from '../lib/sandbox/bwrap';
 
 /** Run bookkeeping and data preparation: goes with the orchestration role. */
 export function orchestrationActivities(deps: ActivityDeps = defaultDeps()) {
@@ -29,6 +31,13 @@ export function judgingActivities(deps: ActivityDeps = defaultDeps()) {
   return judgeActivities(deps);
 }
 
+/** Running model-written code (HumanEval, LiveCodeBench, SciCode): the sandbox role, on its own task queue. */
+export function sandboxingActivities(deps: ActivityDeps = defaultDeps(), sandbox?: Sandbox) {
+  const s = deps.settings.sandbox;
+  return sandboxActivities(deps, sandbox ?? createSandbox({ slots: s.slots, memoryMb: s.memoryMb, data: s.data }));
+}
+
+export type SandboxingActivities = ReturnType<typeof sandboxingActivities>;
 export type JudgingActivities = ReturnType<typeof judgingActivities>;
 export type OrchestrationActivities = ReturnType<typeof orchestrationActivities>;
 export type GenerationActivities = ReturnType<typeof generationActivities>;

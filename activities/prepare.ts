@@ -5,8 +5,8 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { getBenchmark } from '../benchmarks/index';
-import type { ChatMessage, Sample } from '../benchmarks/types';
-import { DatasetError, loadDataset, type LoadedDataset } from '../lib/datasets';
+import type { ChatMessage, PromptOptions, Sample, ToolSpec } from '../benchmarks/types';
+import { DatasetError, loadDataset, loadDatasetFiles, type LoadedDataset } from '../lib/datasets';
 import { sha256 } from '../lib/hash';
 import { keys, parseJsonl } from '../lib/store';
 import type { ExecutionSettings, ResolvedTask } from '../lib/types';
@@ -17,6 +17,13 @@ import { TaskLog } from './tasklog';
 export interface PreparedSample extends Sample {
   index: number;
   messages: ChatMessage[];
+  /** Native tools offered with the first request (BFCL). */
+  tools?: ToolSpec[];
+}
+
+/** The prompt options of a task, as its benchmark module sees them. */
+export function promptOptions(task: ResolvedTask): PromptOptions {
+  return { promptConfig: task.params.prompt_config, systemPrompt: task.params.system_prompt, benchmarkArgs: task.params.benchmark_args };
 }
 
 export interface PrepareResult {
@@ -62,7 +69,8 @@ export function prepareActivities(deps: ActivityDeps) {
     const log = new TaskLog(store, run_id, task.name, 'prepare');
     try {
       let loaded: LoadedDataset | undefined;
-      const sharedKey = keys.dataset(bench.dataset.hfRepo, bench.dataset.hfConfig, bench.dataset.split);
+      const split = task.params.dataset_split ?? bench.dataset.split;
+      const sharedKey = keys.dataset(bench.dataset.hfRepo, bench.dataset.hfConfig, split);
       if (!task.dataset_dir) {
         // A Hub download any worker made before, kept in the store for all workers.
         const text = await store.getText(sharedKey);
@@ -70,14 +78,15 @@ export function prepareActivities(deps: ActivityDeps) {
       }
       if (!loaded) {
         try {
-          loaded = await loadDataset(bench.dataset, {
+          const opts = {
             datasetDir: task.dataset_dir,
             fallbackDir: settings.datasetsDir,
             cacheDir: settings.cacheDir,
             hfToken: process.env.HF_TOKEN || undefined,
             offline: process.env.HF_HUB_OFFLINE === '1' || process.env.EVALFLOW_OFFLINE === '1',
-            log: (m) => log.info(m),
-          });
+            log: (m: string) => log.info(m),
+          };
+          loaded = bench.dataset.readRows ? await loadDatasetFiles(bench.dataset, opts, split) : await loadDataset(bench.dataset, opts);
         } catch (e) {
           if (e instanceof DatasetError && e.permanent) throw ApplicationFailure.nonRetryable(e.message, 'DatasetError');
           throw e;
@@ -100,8 +109,17 @@ export function prepareActivities(deps: ActivityDeps) {
         const shard: PreparedSample[] = rows.slice(s * perShard, (s + 1) * perShard).map((raw, i) => {
           const index = s * perShard + i;
           const sample = bench.toSample(raw, index);
-          const messages = bench.prompt(sample, { promptConfig: task.params.prompt_config, systemPrompt: task.params.system_prompt });
-          return { ...sample, index, messages };
+          const options = promptOptions(task);
+          const messages = bench.prompt(sample, options);
+          const tools = bench.tools?.(sample, options);
+          if (tools?.length && task.endpoint.type !== 'chat') {
+            throw ApplicationFailure.nonRetryable(
+              `${task.name} offers the model native tools, which only a chat endpoint (…/v1/chat/completions) takes; ` +
+                `point target.api_endpoint.url at one, or use prompt mode (extra.args: ++use_client_parsing=True)`,
+              'ConfigError',
+            );
+          }
+          return { ...sample, index, messages, ...(tools?.length ? { tools } : {}) };
         });
         await store.putJsonl(keys.samplesShard(run_id, task.name, s), shard);
       }

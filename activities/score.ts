@@ -8,7 +8,8 @@ import { computeMetrics, type ScoredUnit, type TaskMetrics } from '../lib/metric
 import { keys } from '../lib/store';
 import type { ResolvedTask, TaskSummary } from '../lib/types';
 import { type ActivityDeps, rethrowStore } from './deps';
-import type { GenerationRecord } from './generate';
+import { type GenerationRecord, turnOf } from './generate';
+import type { UnitResponse } from '../benchmarks/types';
 import type { JudgementRecord } from './judge';
 import { benchmarkFor, type PrepareResult, type PreparedSample } from './prepare';
 import { TaskLog } from './tasklog';
@@ -39,7 +40,7 @@ export interface AggregateInput {
   prepared: PrepareResult;
 }
 
-function summarize(rows: ScoreRecord[]): ScoreResult {
+export function summarize(rows: ScoreRecord[]): ScoreResult {
   return {
     units: rows.length,
     correct: rows.filter((r) => r.correct).length,
@@ -109,6 +110,11 @@ export class ResponseStats {
   }
 }
 
+/** A stored generation as the benchmark's scorer sees it. */
+export function unitResponse(g: GenerationRecord): UnitResponse {
+  return { ...turnOf(g), ...(g.turns ? { turns: g.turns.map(turnOf) } : {}) };
+}
+
 export function headlineOf(metrics: TaskMetrics): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const [m, group] of Object.entries(metrics)) {
@@ -128,6 +134,9 @@ export function scoreActivities(deps: ActivityDeps) {
       const done = await store.getJsonl<ScoreRecord>(outKey);
       if (done) return summarize(done);
       const bench = benchmarkFor(task.benchmark);
+      if (bench.execute) {
+        throw ApplicationFailure.nonRetryable(`${task.name} is scored by running code: its shards go to the sandbox activity (sandboxScoreShard), not scoreShard`, 'InvalidInput');
+      }
       const samples = await store.getJsonl<PreparedSample>(keys.samplesShard(run_id, task.name, shard));
       const gens = await store.getJsonl<GenerationRecord>(keys.generationsShard(run_id, task.name, shard));
       if (!samples || !gens) {
@@ -148,7 +157,7 @@ export function scoreActivities(deps: ActivityDeps) {
         if (judgements && (!j || j.correct === null)) {
           return { ...base, predicted: null, correct: false, judge_error: j?.judge_error ?? 'no judgement recorded' };
         }
-        const s = bench.score(g.content, sample, j ? { correct: j.correct, details: j.details } : undefined);
+        const s = bench.score(g.content, sample, j ? { correct: j.correct, details: j.details } : undefined, unitResponse(g));
         return { ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}) };
       });
       await store.putJsonl(outKey, rows);

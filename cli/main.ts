@@ -442,12 +442,13 @@ program
 
 program
   .command('worker')
-  .description('run an all-in-one evalflow worker (orchestration, generation and scoring plugins)')
+  .description('run an all-in-one evalflow worker (orchestration, generation, scoring, judge and sandbox roles)')
   .option('--task-queue <queue>', 'task queue (default EVALFLOW_TASK_QUEUE or "evalflow")')
   .option('--max-activities <n>', 'concurrent activity executions', '32')
   .option('--datasets-dir <dir>', 'local benchmark data (sets EVALFLOW_DATASETS_DIR)')
   .option('--benchmark-module <path|package>', 'register custom benchmarks from a module (repeatable; also EVALFLOW_BENCHMARK_MODULES)', collect, [])
-  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[] }) => {
+  .option('--no-sandbox', "leave out the sandbox role (this host must not run model-written code; run it elsewhere on '<queue>-sandbox')")
+  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean }) => {
     try {
       const custom = registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
@@ -459,13 +460,15 @@ program
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
       process.once('SIGTERM', () => ac.abort());
+      const q = o.taskQueue ?? s.taskQueue;
       await runWorker({
         taskQueue: o.taskQueue,
+        noSandbox: !o.sandbox,
         maxConcurrentActivities: Number(o.maxActivities),
         signal: ac.signal,
         onReady: () =>
           console.log(
-            `evalflow worker: task queues '${o.taskQueue ?? s.taskQueue}' and '${o.taskQueue ?? s.taskQueue}-judge' on ${s.temporalAddress}, ` +
+            `evalflow worker: task queues '${q}', '${q}-judge'${o.sandbox ? ` and '${q}-sandbox'` : ''} on ${s.temporalAddress}, ` +
               `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''} (Ctrl-C stops)`,
           ),
       });

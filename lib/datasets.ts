@@ -278,3 +278,113 @@ export async function readLocalDataset(file: string): Promise<LoadedDataset> {
   }
   return { rows, origin: 'local', location: file, sha256 };
 }
+
+/**
+ * Datasets spread over several files (DatasetSource.readRows): the module asks
+ * for files by path; they come from `dataset_dir`, or from the Hub repository
+ * (`resolve/main/<path>`, cached under <cacheDir>/datasets/<repo>/files/),
+ * or — offline or with the Hub unreachable — from the fallback directory.
+ */
+export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions, split: string): Promise<LoadedDataset> {
+  if (!source.readRows) throw new DatasetError(`${source.hfRepo}: not a multi-file dataset`);
+  const log = opts.log ?? (() => undefined);
+  const label = `${source.hfRepo} (${split})`;
+  const digest = crypto.createHash('sha256');
+  const offline = opts.offline ?? process.env.HF_HUB_OFFLINE === '1';
+  const token = opts.hfToken ?? (process.env.HF_TOKEN || undefined);
+  const endpoint = (opts.hfEndpoint ?? (process.env.HF_ENDPOINT || DEFAULT_HUB)).replace(/\/+$/, '');
+  let mode: 'local' | 'hub' = opts.datasetDir || offline ? 'local' : 'hub';
+  let dir = opts.datasetDir ?? opts.fallbackDir;
+  let found = 0;
+  let fromHub = false;
+  if (mode === 'local' && !dir) {
+    throw new DatasetError(
+      `dataset ${label}: the Hub is off (HF_HUB_OFFLINE=1) and no local directory is set; set EVALFLOW_DATASETS_DIR or dataset_dir to a directory holding ${source.localFile}`,
+    );
+  }
+  if (mode === 'hub' && source.gated && !token) throw authError(source, endpoint, 'no HF_TOKEN is set');
+
+  const readLocal = async (rel: string): Promise<Record<string, unknown>[] | null> => {
+    const file = path.resolve(dir!, rel);
+    if (!fs.existsSync(file)) return null;
+    const loaded = await readLocalDataset(file);
+    digest.update(`${rel}\0${loaded.sha256}\n`);
+    found++;
+    return loaded.rows;
+  };
+  const readHub = async (rel: string, hubPath: string): Promise<Record<string, unknown>[] | null> => {
+    const parts = [...source.hfRepo.split('/'), 'files', ...hubPath.split('/')];
+    if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\'))) throw new DatasetError(`invalid dataset file path ${JSON.stringify(hubPath)} in ${source.hfRepo}`);
+    const cacheFile = path.join(opts.cacheDir, 'datasets', ...parts);
+    if (!fs.existsSync(cacheFile)) {
+      const url = `${endpoint}/datasets/${source.hfRepo}/resolve/main/${hubPath.split('/').map(encodeURIComponent).join('/')}`;
+      const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+      let res: Response;
+      try {
+        res = await (opts.fetchImpl ?? fetch)(url, { headers, signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS), redirect: 'follow' });
+      } catch (err) {
+        throw new HubUnreachable(`${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return null;
+      }
+      if (res.status === 401 || res.status === 403) {
+        await res.body?.cancel();
+        throw authError(source, endpoint, `HTTP ${res.status}${token ? ' with the given token' : ', no token given'}`);
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        if (res.status === 429 || res.status >= 500) throw new HubUnreachable(`HTTP ${res.status} for ${url}`);
+        throw new DatasetError(`unexpected HTTP ${res.status} from the Hub for ${url}`);
+      }
+      let bytes: Buffer;
+      try {
+        bytes = Buffer.from(await res.arrayBuffer());
+      } catch (err) {
+        throw new HubUnreachable(`download of ${url} broke off: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await fs.promises.mkdir(path.dirname(cacheFile), { recursive: true });
+      const tmp = `${cacheFile}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+      await fs.promises.writeFile(tmp, bytes);
+      await fs.promises.rename(tmp, cacheFile);
+      log(`dataset ${label}: downloaded ${hubPath} from ${endpoint}`);
+    }
+    fromHub = true;
+    const loaded = await readLocalDataset(cacheFile);
+    digest.update(`${rel}\0${loaded.sha256}\n`);
+    found++;
+    return loaded.rows;
+  };
+  const read = async (rel: string, hubPath?: string): Promise<Record<string, unknown>[] | null> => {
+    if (mode === 'local') return readLocal(rel);
+    try {
+      return await readHub(rel, hubPath ?? rel);
+    } catch (err) {
+      if (!(err instanceof HubUnreachable)) throw err;
+      if (!opts.fallbackDir || !fs.existsSync(opts.fallbackDir)) {
+        throw new DatasetError(`dataset ${label}: the Hub at ${endpoint} is unreachable (${err.message}); set EVALFLOW_DATASETS_DIR to a directory holding ${source.localFile} to run without the Hub`, false);
+      }
+      log(`dataset ${label}: Hub unreachable (${err.message}); reading the files from ${opts.fallbackDir}`);
+      mode = 'local';
+      dir = opts.fallbackDir;
+      return readLocal(rel);
+    }
+  };
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await source.readRows(read, split);
+  } catch (err) {
+    if (err instanceof DatasetError || err instanceof HubUnreachable) throw err;
+    const where = mode === 'local' ? path.resolve(dir!, source.localFile) : `${endpoint}/datasets/${source.hfRepo}`;
+    throw new DatasetError(`dataset ${label} from ${where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!found) {
+    const where = mode === 'local' ? path.resolve(dir!, source.localFile) : `${endpoint}/datasets/${source.hfRepo}`;
+    throw new DatasetError(`dataset ${label}: no data files found in ${where}; download them there or point dataset_dir / EVALFLOW_DATASETS_DIR at a directory holding ${source.localFile}`);
+  }
+  const origin = fromHub && mode === 'hub' ? 'hub' : 'local';
+  const location = origin === 'hub' ? `${endpoint}/datasets/${source.hfRepo}` : path.resolve(dir!, source.localFile);
+  log(`dataset ${label}: ${rows.length} rows from ${found} files (${location})`);
+  return { rows, origin, location, sha256: digest.digest('hex') };
+}

@@ -20,7 +20,13 @@ export const registryView = {
   isImplemented: (name: string) => getBenchmark(name) !== undefined,
   unsupportedReason: (name: string) => KNOWN_UNSUPPORTED_TASKS[name],
   defaults: (name: string) => getBenchmark(name)?.defaults,
+  splits: (name: string) => {
+    const b = getBenchmark(name);
+    return b?.dataset.splits ?? (b?.dataset.readRows ? [b.dataset.split] : undefined);
+  },
+  benchmarkArgs: (name: string) => getBenchmark(name)?.benchmarkArgs,
   isJudged: (name: string) => getBenchmark(name)?.judge !== undefined,
+  isSandboxed: (name: string) => getBenchmark(name)?.execute !== undefined,
   promptConfigProblem: (name: string, promptConfig: string | undefined) => {
     const known = getBenchmark(name)?.promptConfigs;
     if (promptConfig === undefined || !known || known.includes(promptConfig)) return undefined;

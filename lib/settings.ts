@@ -31,6 +31,25 @@ export interface Settings {
   cacheDir: string;
   /** Local directory holding benchmark data (NeMo's `dataset_dir` default). */
   datasetsDir?: string;
+  sandbox: SandboxEnvSettings;
+}
+
+/** The sandbox role's settings (EVALFLOW_SANDBOX_*, EVALFLOW_SCICODE_DATA_DIR). */
+export interface SandboxEnvSettings {
+  /** Programs at the same time; default the machine's cores. */
+  slots?: number;
+  /** Address-space limit per program, MiB. */
+  memoryMb?: number;
+  /** Named read-only data for programs: name → host directory (world-readable). */
+  data: Record<string, string>;
+}
+
+function positiveIntEnv(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${JSON.stringify(v)} must be a whole number ≥ 1`);
+  return n;
 }
 
 function env(name: string, fallback: string): string {
@@ -59,5 +78,11 @@ export function loadSettings(): Settings {
     homeDir,
     cacheDir,
     datasetsDir: process.env.EVALFLOW_DATASETS_DIR || undefined,
+    sandbox: {
+      slots: positiveIntEnv('EVALFLOW_SANDBOX_SLOTS'),
+      memoryMb: positiveIntEnv('EVALFLOW_SANDBOX_MEMORY_MB'),
+      // SciCode's numeric test data: the directory holding test_data.h5.
+      data: process.env.EVALFLOW_SCICODE_DATA_DIR ? { scicode: process.env.EVALFLOW_SCICODE_DATA_DIR } : {},
+    },
   };
 }

@@ -220,6 +220,8 @@ export const keys = {
     `runs/${runId}/${task}/generations/${shardName(shard)}`,
   judgementsShard: (runId: string, task: string, shard: number) => `runs/${runId}/${task}/judgements/${shardName(shard)}`,
   scoresShard: (runId: string, task: string, shard: number) => `runs/${runId}/${task}/scores/${shardName(shard)}`,
+  /** Units of a shard already executed in the sandbox, in checkpoint segments (a retried shard skips them). */
+  sandboxCheckpoints: (runId: string, task: string, shard: number) => `runs/${runId}/${task}/scores/checkpoints/${shardName(shard).replace('.jsonl', '')}/`,
   results: (runId: string, task: string) => `runs/${runId}/${task}/results.json`,
   metrics: (runId: string, task: string) => `runs/${runId}/${task}/metrics.json`,
   taskLog: (runId: string, task: string) => `runs/${runId}/${task}/logs/events.jsonl`,

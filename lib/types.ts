@@ -30,6 +30,10 @@ export interface GenerationParams {
   /** NeMo-Skills prompt config (from `++prompt_config=` in extra args, or `extra.prompt_config`). */
   prompt_config?: string;
   system_prompt?: string;
+  /** `++key=value` args of extra.args the benchmark module interprets (e.g. BFCL's use_client_parsing). */
+  benchmark_args?: Record<string, string>;
+  /** `extra.dataset_split`, for benchmarks with several splits (e.g. LiveCodeBench releases). */
+  dataset_split?: string;
   /** Extra request body fields (adapter payload modifier `params_to_add`). */
   extra_body?: Record<string, unknown>;
 }
@@ -59,6 +63,8 @@ export interface ResolvedTask {
   shard_size: number;
   /** Present when the benchmark is judged: the judge endpoint and its settings. */
   judge?: JudgeSettings;
+  /** True when responses are scored by running code: scoring goes to the sandbox task queue. */
+  sandbox?: boolean;
 }
 
 /** evalflow's own execution settings (`execution:` in the YAML). */
@@ -75,6 +81,8 @@ export interface ExecutionSettings {
   activity_attempts: number;
   /** Task queue of the judge activities; default: the workflow's queue + "-judge". */
   judge_task_queue?: string;
+  /** Task queue of the sandbox activities (code execution); default: the workflow's queue + "-sandbox". */
+  sandbox_task_queue?: string;
 }
 
 /**

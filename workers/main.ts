@@ -4,12 +4,16 @@
  */
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { loadSettings } from '../lib/settings';
-import { evalflowPlugins, judgePlugin, type EvalflowPluginOptions } from './plugins';
+import { evalflowPlugins, judgePlugin, sandboxPlugin, type EvalflowPluginOptions } from './plugins';
 
 export interface RunWorkerOptions extends EvalflowPluginOptions {
   taskQueue?: string;
   /** Queue of the judge role; default "<taskQueue>-judge" (what workflows use unless execution.judge_task_queue says otherwise). */
   judgeTaskQueue?: string;
+  /** Queue of the sandbox role; default "<taskQueue>-sandbox". */
+  sandboxTaskQueue?: string;
+  /** Leave out the sandbox role (a worker on a host that must not run model-written code). */
+  noSandbox?: boolean;
   address?: string;
   namespace?: string;
   /** Max concurrent activity executions on this worker (shards in flight). */
@@ -78,12 +82,22 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
       maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 32,
       plugins: [judgePlugin(opts)],
     });
+    // The sandbox role polls its own queue too; a sandbox shard keeps all slots busy, so two at a time.
+    const sandbox = opts.noSandbox
+      ? null
+      : await Worker.create({
+          connection,
+          namespace,
+          taskQueue: opts.sandboxTaskQueue ?? `${taskQueue}-sandbox`,
+          maxConcurrentActivityTaskExecutions: 2,
+          plugins: [sandboxPlugin(opts)],
+        });
+    const workers = [main, judge, ...(sandbox ? [sandbox] : [])];
     const stop = () => {
-      main.shutdown();
-      judge.shutdown();
+      for (const w of workers) w.shutdown();
     };
     opts.signal?.addEventListener('abort', stop, { once: true });
-    const running = Promise.all([main.run(), judge.run()]);
+    const running = Promise.all(workers.map((w) => w.run()));
     opts.onReady?.();
     await running;
   } finally {

@@ -24,8 +24,10 @@ import {
   generationActivities,
   judgingActivities,
   orchestrationActivities,
+  sandboxingActivities,
   scoringActivities,
 } from '../activities/index';
+import { createSandbox, type SandboxSettings } from '../lib/sandbox/bwrap';
 
 export interface EvalflowPluginOptions {
   /** Store and settings; defaults come from the EVALFLOW_* environment. */
@@ -83,6 +85,25 @@ export function scoringPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
 export function judgePlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
   register(opts.benchmarks);
   return new CallingRolePlugin({ name: 'evalflow.judge', activities: judgingActivities(opts.deps ?? defaultDeps()) });
+}
+
+/**
+ * Running model-written code for the code benchmarks (HumanEval,
+ * LiveCodeBench, SciCode) in the bubblewrap sandbox. Runs on the sandbox task
+ * queue (`execution.sandbox_task_queue`, default "<queue>-sandbox"), so a team
+ * can keep untrusted code on hosts of its own:
+ *
+ *   await Worker.create({ connection, taskQueue: 'evals-sandbox', plugins: [sandboxPlugin()] });
+ *
+ * Needs bubblewrap and Python 3 (with numpy, scipy, sympy, h5py) on the host;
+ * `sandbox` overrides the EVALFLOW_SANDBOX_* settings (slots, memory, data).
+ */
+export function sandboxPlugin(opts: EvalflowPluginOptions & { sandbox?: SandboxSettings } = {}): SimplePlugin {
+  register(opts.benchmarks);
+  const deps = opts.deps ?? defaultDeps();
+  const env = deps.settings.sandbox;
+  const sandbox = createSandbox({ slots: env.slots, memoryMb: env.memoryMb, data: env.data, ...opts.sandbox });
+  return new SimplePlugin({ name: 'evalflow.sandbox', activities: sandboxingActivities(deps, sandbox) });
 }
 
 /** All roles of the main task queue, for the all-in-one worker (the judge role polls its own queue). */

@@ -29,7 +29,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { SA, type RunStatusValue } from '../lib/search-attributes';
-import type { GenerationActivities, JudgingActivities, OrchestrationActivities, ScoringActivities } from '../activities/index';
+import type { GenerationActivities, JudgingActivities, OrchestrationActivities, SandboxingActivities, ScoringActivities } from '../activities/index';
 import type { PrepareResult } from '../activities/prepare';
 import type {
   ExecutionSettings,
@@ -103,6 +103,20 @@ function judging(execution: ExecutionSettings) {
   return proxyActivities<JudgingActivities>({
     ...callingOptions(execution),
     taskQueue: execution.judge_task_queue ?? `${workflowInfo().taskQueue}-judge`,
+  });
+}
+
+/**
+ * Code benchmarks are scored by running the model's programs: on the sandbox
+ * task queue, with a heartbeat (a killed sandbox worker is noticed in a
+ * minute) and patient retries (a broken sandbox host is not a wrong answer).
+ */
+function sandboxing(execution: ExecutionSettings) {
+  return proxyActivities<SandboxingActivities>({
+    taskQueue: execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`,
+    startToCloseTimeout: '2 days',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }
 
@@ -216,8 +230,9 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
   // Scoring runs beside generation: a lane starts its next shard's model calls as soon as
   // the last ones are answered, instead of waiting for the scores.
   const scorings: Promise<void>[] = [];
+  const sandbox = task.sandbox ? sandboxing(execution) : null;
   const score = (shard: number) =>
-    sc.scoreShard({ run_id, task, shard }).then(
+    (sandbox ? sandbox.sandboxScoreShard({ run_id, task, shard }) : sc.scoreShard({ run_id, task, shard })).then(
       (scored) => {
         progress.units_done += scored.units;
         progress.shards_done++;

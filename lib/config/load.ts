@@ -368,9 +368,15 @@ export interface TaskRegistry {
   promptConfigProblem?(name: string, promptConfig: string | undefined): string | undefined;
   /** True when the task's responses are graded by an LLM judge (needs extra.judge). */
   isJudged?(name: string): boolean;
+  /** True when the task's responses are scored by running code in the sandbox. */
+  isSandboxed?(name: string): boolean;
   isImplemented(name: string): boolean;
   unsupportedReason(name: string): string | undefined;
   defaults(name: string): { max_new_tokens?: number; temperature?: number; top_p?: number } | undefined;
+  /** Split names the task accepts through extra.dataset_split (undefined: it has one split). */
+  splits?(name: string): readonly string[] | undefined;
+  /** The `++key` args (other than prompt_config) the task's module interprets. */
+  benchmarkArgs?(name: string): readonly string[] | undefined;
   /** All task names evalflow knows (implemented or not), for error messages. */
   knownTasks?(): string[];
 }
@@ -452,6 +458,7 @@ function executionSettings(cfg: EvalConfig, warn: (w: string) => void): Executio
     heartbeat_timeout: e.heartbeat_timeout ?? EXECUTION_DEFAULTS.heartbeat_timeout,
     activity_attempts: e.activity_attempts ?? EXECUTION_DEFAULTS.activity_attempts,
     ...(e.judge_task_queue ? { judge_task_queue: e.judge_task_queue } : {}),
+    ...(e.sandbox_task_queue ? { sandbox_task_queue: e.sandbox_task_queue } : {}),
   };
 }
 
@@ -555,7 +562,7 @@ function cachingWarning(where: string): string {
 }
 
 /** Extra keys evalflow interprets itself (the rest are reported). */
-const INTERPRETED_EXTRA = new Set(['num_repeats', 'n_samples', 'judge', 'judge_support', 'prompt_config', 'args', 'dataset_dir', 'system_message']);
+const INTERPRETED_EXTRA = new Set(['num_repeats', 'n_samples', 'judge', 'judge_support', 'prompt_config', 'args', 'dataset_dir', 'system_message', 'dataset_split']);
 
 /** Merge global and task nemo_evaluator_config, apply dotted overrides, and re-validate the result. */
 function mergedTaskConfig(cfg: EvalConfig, index: number): NemoEvaluatorConfig {
@@ -634,12 +641,21 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
     if (uninterpreted.length) warn(`${where}: params.extra ${uninterpreted.join(', ')} not interpreted by evalflow (its benchmark module fixes these)`);
 
     let promptConfig = extra.prompt_config;
+    const benchmarkArgs: Record<string, string> = {};
+    const argsKnown = registry.benchmarkArgs?.(task.name) ?? [];
     for (const { key, value } of parseSkillsArgs(extra.args)) {
       if (key === 'prompt_config') {
         if (promptConfig !== undefined && promptConfig !== value)
           throw new ConfigError(`${where}: extra.prompt_config '${promptConfig}' and extra.args ++prompt_config=${value} differ; keep one`, `evaluation.tasks[${i}]`);
         promptConfig = value;
-      } else warn(`${where}: extra.args ++${key}${value ? `=${value}` : ''} is not interpreted by evalflow`);
+      } else if (argsKnown.includes(key)) benchmarkArgs[key] = value;
+      else warn(`${where}: extra.args ++${key}${value ? `=${value}` : ''} is not interpreted by evalflow`);
+    }
+    let datasetSplit: string | undefined;
+    if (extra.dataset_split !== undefined) {
+      const splits = registry.splits?.(task.name);
+      if (splits) datasetSplit = extra.dataset_split;
+      else warn(`${where}: params.extra.dataset_split '${extra.dataset_split}' is not used: ${task.name} has a single split`);
     }
 
     if (effect.systemPrompt !== undefined && extra.system_message !== undefined && effect.systemPrompt !== extra.system_message)
@@ -666,6 +682,8 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
         warn(`${where}: params_to_remove '${r}' is not supported (evalflow sends only model, messages and the sampling settings)`);
     }
     if (promptConfig !== undefined) params.prompt_config = promptConfig;
+    if (Object.keys(benchmarkArgs).length) params.benchmark_args = benchmarkArgs;
+    if (datasetSplit !== undefined) params.dataset_split = datasetSplit;
     if (systemPrompt !== undefined) params.system_prompt = systemPrompt;
     if (effect.paramsToAdd && Object.keys(effect.paramsToAdd).length) params.extra_body = structuredClone(effect.paramsToAdd);
 
@@ -698,6 +716,7 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
 
     const resolved: ResolvedTask = { name: task.name, benchmark: task.name, endpoint, params, shard_size: execution.shard_size };
     if (judge && judged) resolved.judge = judge;
+    if (registry.isSandboxed?.(task.name)) resolved.sandbox = true;
     const datasetDir = task.dataset_dir ?? extra.dataset_dir;
     if (datasetDir !== undefined) resolved.dataset_dir = datasetDir;
     tasks.push(resolved);

@@ -67,7 +67,7 @@
  *   - env_vars entries that rename a variable or give a `$lit:` value — workers read
  *     their own environment.
  *   - task container, pre_cmd, dataset_mount_path; params.task; extra keys and `++` args
- *     evalflow does not interpret (e.g. tokenizer, dataset_split, ++use_client_parsing).
+ *     evalflow does not interpret (e.g. tokenizer; dataset_split and ++args for benchmarks that take none).
  *   Accepted without a message because evalflow does them anyway: use_request_logging,
  *   use_response_logging, max_logged_*, tracking_requests_stats, log_failed_requests,
  *   generate_html_report, html_report_size, save_requests/responses, max_saved_*,
@@ -228,6 +228,8 @@ export const extraSchema = z
     /** NeMo-Skills command-line style arguments, e.g. "++prompt_config=eval/aai/mcq-4choices". */
     args: z.union([z.string(), z.array(z.string())]).optional(),
     dataset_dir: z.string().min(1).optional(),
+    /** NeMo-Skills split name for benchmarks with several (e.g. LiveCodeBench's test_v5_2407_2412). */
+    dataset_split: z.string().min(1).optional(),
     system_message: z.string().optional(),
   })
   .catchall(z.unknown());
@@ -383,6 +385,8 @@ export const executionSchema = z.strictObject({
   activity_attempts: positiveInt('activity_attempts').optional(),
   /** Task queue the judge activities run on (judge workers poll it); default: the workflow queue + "-judge". */
   judge_task_queue: z.string().min(1).optional(),
+  /** Task queue of the sandbox (code execution) activities; default "<queue>-sandbox". */
+  sandbox_task_queue: z.string().min(1).optional(),
 });
 
 export const configSchema = z.strictObject({

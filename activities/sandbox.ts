@@ -1,0 +1,151 @@
+/**
+ * sandboxScoreShard: score a shard of a code benchmark (HumanEval,
+ * LiveCodeBench, SciCode) by running the model's programs in the sandbox
+ * (lib/sandbox/bwrap.ts). Runs on the sandbox task queue, on workers that
+ * carry the sandbox plugin — hosts a team may keep apart from the rest.
+ *
+ * Durable like generation: every executed unit goes into a checkpoint
+ * segment (group commit), so a killed worker or a retried shard repeats only
+ * the units that were running; the shard's score rows are written last and,
+ * when present, are the answer. A failure of the sandbox itself (SandboxError)
+ * is retried here a few times and then fails the attempt (Temporal retries
+ * it) — it is never written down as a wrong answer.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { randomBytes } from 'node:crypto';
+import type { Sandbox } from '../lib/sandbox/bwrap';
+import { SandboxError } from '../lib/sandbox/types';
+import { keys, parseJsonl } from '../lib/store';
+import { type ActivityDeps, rethrowStore } from './deps';
+import type { GenerationRecord } from './generate';
+import { benchmarkFor, type PreparedSample } from './prepare';
+import { type ScoreRecord, type ScoreResult, type ShardInput, summarize, unitResponse } from './score';
+import { TaskLog } from './tasklog';
+
+/** Sandbox errors tolerated per unit within one attempt before the attempt fails. */
+const UNIT_SANDBOX_RETRIES = 3;
+
+export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
+  const { store } = deps;
+
+  async function sandboxScoreShard(input: ShardInput): Promise<ScoreResult> {
+    const { run_id, task, shard } = input;
+    const outKey = keys.scoresShard(run_id, task.name, shard);
+    const ctx = Context.current();
+    const log = new TaskLog(store, run_id, task.name, `sandbox-${String(shard).padStart(5, '0')}`);
+    try {
+      const done = await store.getJsonl<ScoreRecord>(outKey);
+      if (done) return summarize(done);
+      const bench = benchmarkFor(task.benchmark);
+      if (!bench.execute) throw ApplicationFailure.nonRetryable(`${task.name} is not scored by running code; its shards go to scoreShard`, 'InvalidInput');
+      const samples = await store.getJsonl<PreparedSample>(keys.samplesShard(run_id, task.name, shard));
+      const gens = await store.getJsonl<GenerationRecord>(keys.generationsShard(run_id, task.name, shard));
+      if (!samples || !gens) {
+        throw ApplicationFailure.nonRetryable(`shard ${shard} of ${task.name} has no ${!samples ? 'samples' : 'generations'} in the store`, 'InvalidInput');
+      }
+      const byId = new Map(samples.map((s) => [s.id, s]));
+      const unitKey = (id: string, repeat: number) => `${id}#${repeat}`;
+
+      // Units executed by earlier attempts.
+      const prefix = keys.sandboxCheckpoints(run_id, task.name, shard);
+      const finished = new Map<string, ScoreRecord>();
+      for (const key of await store.list(prefix)) {
+        const text = await store.getText(key);
+        if (text !== null) for (const r of parseJsonl<ScoreRecord>(text)) finished.set(unitKey(r.sample_id, r.repeat), r);
+      }
+      if (finished.size) log.info(`shard ${shard}: ${finished.size} units already executed by an earlier attempt`);
+
+      // Group commit of executed units.
+      const writer = `${ctx.info.attempt}-${randomBytes(3).toString('hex')}`;
+      let seq = 0;
+      let pending: ScoreRecord[] = [];
+      let flushing: Promise<void> = Promise.resolve();
+      const flush = () => {
+        const batch = pending;
+        pending = [];
+        if (!batch.length) return flushing;
+        flushing = flushing.then(() => store.putJsonl(`${prefix}${writer}-${String(seq++).padStart(6, '0')}.jsonl`, batch));
+        return flushing;
+      };
+      const timer = setInterval(() => void flush().catch(() => undefined), 2000);
+      const beat = setInterval(() => ctx.heartbeat({ done: finished.size, total: gens.length }), 2000);
+      ctx.heartbeat({ done: finished.size, total: gens.length });
+
+      const todo = gens.filter((g) => !finished.has(unitKey(g.sample_id, g.repeat)));
+      let next = 0;
+      let fatal: unknown = null;
+      const one = async (g: GenerationRecord) => {
+        const sample = byId.get(g.sample_id);
+        if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${g.sample_id} in shard ${shard}`, 'InvalidInput');
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const s = await bench.execute!(unitResponse(g), sample, sandbox.run);
+            const row: ScoreRecord = {
+              sample_id: g.sample_id,
+              repeat: g.repeat,
+              subset: sample.subset,
+              expected: sample.expected,
+              finish_reason: g.finish_reason,
+              predicted: s.predicted,
+              correct: s.correct,
+              ...(s.details ? { details: s.details } : {}),
+            };
+            finished.set(unitKey(g.sample_id, g.repeat), row);
+            pending.push(row);
+            return;
+          } catch (e) {
+            if (!(e instanceof SandboxError)) {
+              // The benchmark's own error (e.g. SciCode's test data missing on this worker): say it plainly, don't loop.
+              throw ApplicationFailure.nonRetryable(`${task.name} sample ${g.sample_id}: ${e instanceof Error ? e.message : String(e)}`, 'InvalidInput');
+            }
+            if (attempt > UNIT_SANDBOX_RETRIES) throw e;
+            log.warn(`sample ${g.sample_id} repeat ${g.repeat}: sandbox failure (${e.message}); retry ${attempt} of ${UNIT_SANDBOX_RETRIES}`);
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
+      };
+      // A few more units in flight than slots: a unit alternates between sandbox runs and bookkeeping.
+      const lanes = Math.max(1, sandbox.slots + 1);
+      const lane = async () => {
+        while (fatal === null && next < todo.length) {
+          if (ctx.cancellationSignal.aborted) {
+            fatal = ctx.cancellationSignal.reason;
+            break;
+          }
+          const g = todo[next++];
+          try {
+            await one(g);
+          } catch (e) {
+            if (fatal === null) fatal = e;
+          }
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: lanes }, lane));
+      } finally {
+        clearInterval(timer);
+        clearInterval(beat);
+        await flush();
+      }
+      if (fatal !== null) {
+        const e: unknown = fatal;
+        if (e instanceof SandboxError) {
+          log.warn(`shard ${shard}: the sandbox keeps failing (${e.message}); executed units are kept, the shard is retried`);
+          throw ApplicationFailure.retryable(`sandbox failure: ${e.message}`, 'SandboxError');
+        }
+        throw e;
+      }
+      const rows = gens.map((g) => finished.get(unitKey(g.sample_id, g.repeat))!);
+      await store.putJsonl(outKey, rows);
+      const passed = rows.filter((r) => r.correct).length;
+      log.info(`shard ${shard}: ${rows.length} units executed in the sandbox, ${passed} passed`);
+      return summarize(rows);
+    } catch (e) {
+      rethrowStore(e);
+    } finally {
+      await log.flush();
+    }
+  }
+
+  return { sandboxScoreShard };
+}
