@@ -167,6 +167,8 @@ export interface Benchmark {
    * the module takes no prompt config.
    */
   promptConfigs?: readonly string[];
+  /** The `++key=value` args of `extra.args` this module interprets (reaching it as `PromptOptions.benchmarkArgs`). */
+  benchmarkArgs?: readonly string[];
   /** Generation defaults the benchmark's reference uses (overridden by config params). */
   defaults: { max_new_tokens?: number; temperature?: number; top_p?: number };
   /**
