@@ -12,8 +12,9 @@ import { mmluPro } from './mmlu_pro';
 import { gpqa } from './gpqa';
 import { aime2025 } from './aime';
 import { mmlu } from './mmlu';
+import { humaneval } from './humaneval';
 
-export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu, hle, ifeval, ifbench];
+export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu, hle, ifeval, ifbench, humaneval];
 
 /**
  * NeMo Evaluator tasks evalflow recognises but does not implement yet, with
@@ -23,7 +24,6 @@ export const KNOWN_UNSUPPORTED_TASKS: Readonly<Record<string, string>> = {
   ns_livecodebench: 'planned: needs the code-execution sandbox (not in this release)',
   ns_scicode: 'planned: needs the code-execution sandbox with SciCode test data (not in this release)',
   ns_bfcl_v4: 'planned: needs the BFCL function-call checkers and multi-turn tool execution (not in this release)',
-  humaneval: 'planned: needs the code-execution sandbox (not in this release)',
 };
 
 const registry = new Map<string, Benchmark>(BUILTIN_BENCHMARKS.map((b) => [b.name, b]));

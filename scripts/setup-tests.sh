@@ -2,7 +2,9 @@
 # Everything the tests need besides Node itself, installed once and idempotent
 # (later runs find it and skip): npm dependencies, the build, the temporal and
 # minio binaries (~/.cache/evalflow/bin), Debian's chromium (report tests),
-# inspect_ai and MLflow in cached venvs (export tests). `npm test` runs it.
+# bubblewrap and Python with numpy/scipy/sympy/h5py (sandbox and code
+# benchmarks), inspect_ai and MLflow in cached venvs (export tests).
+# `npm test` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${EVALFLOW_CACHE_DIR:-$HOME/.cache/evalflow}"
@@ -19,6 +21,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "setup-tests: headless Chromium is missing; install it with 'sudo apt-get install -y chromium' (the report tests need it)" >&2
   fi
 fi
+
+bash scripts/setup-sandbox.sh
 
 INSPECT_VENV="$CACHE/venvs/inspect"
 if ! { [ -x "$INSPECT_VENV/bin/python" ] && "$INSPECT_VENV/bin/python" -c 'import inspect_ai' 2>/dev/null; }; then

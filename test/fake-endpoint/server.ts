@@ -37,7 +37,9 @@ export interface FakeRequest {
 export interface FakeReply {
   content: string;
   reasoning_content?: string;
-  finish_reason?: 'stop' | 'length';
+  finish_reason?: 'stop' | 'length' | 'tool_calls';
+  /** Native tool calls (chat only), as OpenAI returns them; `arguments` is sent as given (a JSON string). */
+  tool_calls?: { name: string; arguments: string }[];
 }
 
 export type FaultKind =
@@ -415,11 +417,15 @@ export async function startFakeEndpoint(opts: FakeEndpointOptions): Promise<Fake
     }
     const messages: ChatMessage[] = body.messages.map((m: unknown, i: number) => {
       const msg = m !== null && typeof m === 'object' ? (m as Record<string, unknown>) : {};
-      if (msg.role !== 'system' && msg.role !== 'user' && msg.role !== 'assistant') {
-        throw invalid(`messages[${i}].role must be 'system', 'user' or 'assistant'.`);
+      if (msg.role !== 'system' && msg.role !== 'user' && msg.role !== 'assistant' && msg.role !== 'tool') {
+        throw invalid(`messages[${i}].role must be 'system', 'user', 'assistant' or 'tool'.`);
       }
       if (typeof msg.content !== 'string') throw invalid(`messages[${i}].content must be a string.`);
-      return { role: msg.role, content: msg.content };
+      if (msg.role === 'tool' && typeof msg.tool_call_id !== 'string') throw invalid(`messages[${i}].tool_call_id must be a string for a tool message.`);
+      const out: ChatMessage = { role: msg.role, content: msg.content };
+      if (Array.isArray(msg.tool_calls)) out.tool_calls = msg.tool_calls as ChatMessage['tool_calls'];
+      if (typeof msg.tool_call_id === 'string') out.tool_call_id = msg.tool_call_id;
+      return out;
     });
     return { kind, model: body.model, messages, body };
   };
@@ -438,7 +444,7 @@ export async function startFakeEndpoint(opts: FakeEndpointOptions): Promise<Fake
       const reply = opts.answer(fake);
       let reasoning = reply.reasoning_content;
       let content = reply.content;
-      let finish: 'stop' | 'length' = reply.finish_reason ?? 'stop';
+      let finish: 'stop' | 'length' | 'tool_calls' = reply.finish_reason ?? (reply.tool_calls?.length ? 'tool_calls' : 'stop');
       const reasoningWords = reasoning === undefined ? 0 : wordCount(reasoning);
       const contentWords = wordCount(content);
       if (reasoningWords + contentWords > limit) {
@@ -450,6 +456,9 @@ export async function startFakeEndpoint(opts: FakeEndpointOptions): Promise<Fake
       if (fake.kind === 'completions') return { index, text: content, logprobs: null, finish_reason: finish };
       const message: Record<string, unknown> = { role: 'assistant', content };
       if (reasoning !== undefined) message.reasoning_content = reasoning;
+      if (reply.tool_calls?.length) {
+        message.tool_calls = reply.tool_calls.map((c, k) => ({ id: `call_${nextId}_${index}_${k}`, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      }
       return { index, message, logprobs: null, finish_reason: finish };
     });
     const id = `${fake.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-fake-${nextId++}`;
