@@ -88,13 +88,22 @@ export interface DatasetSource {
    * directory (`<dir>/<path>`) or the Hub repository (`hfRepo`, file at
    * `resolve/main/<hubPath ?? path>`), returns null when the file does not
    * exist, and parses .json (array or JSON lines), .jsonl and .jsonl.gz.
-   * `split` is the configured `dataset_split` (or `dataset.split`).
+   * `split` is the configured `dataset_split` (or `dataset.split`). `keep`,
+   * when given, filters rows while a JSON-lines file is streamed, so a file of
+   * gigabytes (LiveCodeBench's) never sits in memory whole.
    * When set, `localFile` only names the directory in messages.
    */
-  readRows?(read: (path: string, hubPath?: string) => Promise<Record<string, unknown>[] | null>, split: string): Promise<Record<string, unknown>[]>;
+  readRows?(read: DatasetFileReader, split: string): Promise<Record<string, unknown>[]>;
   /** Split names a config may select with `dataset_split` (default: only `split`). */
   splits?: readonly string[];
 }
+
+/** Reads one data file of a multi-file dataset (see DatasetSource.readRows); null when it does not exist. */
+export type DatasetFileReader = (
+  path: string,
+  hubPath?: string,
+  keep?: (row: Record<string, unknown>, index: number) => boolean,
+) => Promise<Record<string, unknown>[] | null>;
 
 /** Options a config can pass to a benchmark's prompt builder. */
 export interface PromptOptions {

@@ -304,15 +304,20 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
   }
   if (mode === 'hub' && source.gated && !token) throw authError(source, endpoint, 'no HF_TOKEN is set');
 
-  const readLocal = async (rel: string): Promise<Record<string, unknown>[] | null> => {
-    const file = path.resolve(dir!, rel);
-    if (!fs.existsSync(file)) return null;
-    const loaded = await readLocalDataset(file);
+  type Keep = ((row: Record<string, unknown>, index: number) => boolean) | undefined;
+  const readFile = async (rel: string, file: string, keep: Keep): Promise<Record<string, unknown>[]> => {
+    const streamed = keep !== undefined && file.toLowerCase().endsWith('.jsonl');
+    const loaded = streamed ? await streamJsonl(file, keep) : await readLocalDataset(file);
     digest.update(`${rel}\0${loaded.sha256}\n`);
     found++;
-    return loaded.rows;
+    return keep !== undefined && !streamed ? loaded.rows.filter(keep) : loaded.rows;
   };
-  const readHub = async (rel: string, hubPath: string): Promise<Record<string, unknown>[] | null> => {
+  const readLocal = async (rel: string, keep: Keep): Promise<Record<string, unknown>[] | null> => {
+    const file = path.resolve(dir!, rel);
+    if (!fs.existsSync(file)) return null;
+    return readFile(rel, file, keep);
+  };
+  const readHub = async (rel: string, hubPath: string, keep: Keep): Promise<Record<string, unknown>[] | null> => {
     const parts = [...source.hfRepo.split('/'), 'files', ...hubPath.split('/')];
     if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\'))) throw new DatasetError(`invalid dataset file path ${JSON.stringify(hubPath)} in ${source.hfRepo}`);
     const cacheFile = path.join(opts.cacheDir, 'datasets', ...parts);
@@ -351,15 +356,12 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
       log(`dataset ${label}: downloaded ${hubPath} from ${endpoint}`);
     }
     fromHub = true;
-    const loaded = await readLocalDataset(cacheFile);
-    digest.update(`${rel}\0${loaded.sha256}\n`);
-    found++;
-    return loaded.rows;
+    return readFile(rel, cacheFile, keep);
   };
-  const read = async (rel: string, hubPath?: string): Promise<Record<string, unknown>[] | null> => {
-    if (mode === 'local') return readLocal(rel);
+  const read = async (rel: string, hubPath?: string, keep?: Keep): Promise<Record<string, unknown>[] | null> => {
+    if (mode === 'local') return readLocal(rel, keep);
     try {
-      return await readHub(rel, hubPath ?? rel);
+      return await readHub(rel, hubPath ?? rel, keep);
     } catch (err) {
       if (!(err instanceof HubUnreachable)) throw err;
       if (!opts.fallbackDir || !fs.existsSync(opts.fallbackDir)) {
@@ -368,7 +370,7 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
       log(`dataset ${label}: Hub unreachable (${err.message}); reading the files from ${opts.fallbackDir}`);
       mode = 'local';
       dir = opts.fallbackDir;
-      return readLocal(rel);
+      return readLocal(rel, keep);
     }
   };
   let rows: Record<string, unknown>[];
@@ -387,4 +389,29 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
   const location = origin === 'hub' ? `${endpoint}/datasets/${source.hfRepo}` : path.resolve(dir!, source.localFile);
   log(`dataset ${label}: ${rows.length} rows from ${found} files (${location})`);
   return { rows, origin, location, sha256: digest.digest('hex') };
+}
+
+/** A JSON-lines file read line by line, keeping the rows `keep` accepts (files larger than a string can hold). */
+async function streamJsonl(file: string, keep: (row: Record<string, unknown>, index: number) => boolean): Promise<LoadedDataset> {
+  const hash = crypto.createHash('sha256');
+  const rows: Record<string, unknown>[] = [];
+  const input = fs.createReadStream(file);
+  input.on('data', (chunk) => hash.update(chunk));
+  const lines = (await import('node:readline')).createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  let index = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (err) {
+      throw new DatasetError(`${file}, line ${n}: invalid JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DatasetError(`${file}: record ${index + 1} is not a JSON object`);
+    if (keep(v as Record<string, unknown>, index)) rows.push(v as Record<string, unknown>);
+    index++;
+  }
+  return { rows, origin: 'local', location: file, sha256: hash.digest('hex') };
 }
