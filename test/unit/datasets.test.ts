@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { DatasetError, hubCachePath, loadDataset, readLocalDataset } from '../../lib/datasets';
+import { DatasetError, hubCachePath, loadDataset, loadDatasetFiles, readLocalDataset } from '../../lib/datasets';
 import type { DatasetSource } from '../../benchmarks/types';
 
 // Synthetic MMLU-Pro rows in the real schema.
@@ -63,6 +63,8 @@ before(async () => {
     } else if (url === '/api/datasets/TIGER-Lab/MMLU-Pro/parquet/default/test/0.parquet') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end(Buffer.from(PARQUET));
+    } else if (url === '/datasets/org/multi/resolve/main/data/a.jsonl') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(jsonl);
     } else if (url.startsWith('/api/datasets/Idavidrein/gpqa/')) {
       if (req.headers.authorization !== 'Bearer good-token') {
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Access to dataset is restricted"}');
@@ -252,4 +254,52 @@ test('offline: never contacts the Hub; uses the cache, else the fallback, else a
   const data = await loadDataset(SOURCE, { cacheDir: tmpDir(), hfEndpoint: endpoint, offline: true, fallbackDir });
   assert.equal(data.origin, 'local');
   assert.equal(seen.length, before);
+});
+
+// --- datasets spread over several files (DatasetSource.readRows) ------------------
+
+const MULTI: DatasetSource = {
+  hfRepo: 'org/multi',
+  hfConfig: 'default',
+  split: 'test',
+  localFile: 'multi',
+  // a.jsonl is required, b.jsonl optional; rows with question_id 71 are filtered while read
+  async readRows(read) {
+    const a = await read('multi/a.jsonl', 'data/a.jsonl', (row) => row.question_id !== 71);
+    if (a === null) throw new Error('a.jsonl is missing');
+    const b = await read('multi/b.jsonl', 'data/b.jsonl');
+    return [...a, ...(b ?? [])];
+  },
+};
+
+test('multi-file datasets: local files joined, streamed with the row filter; a module error names the directory', async () => {
+  const dir = tmpDir();
+  fs.mkdirSync(path.join(dir, 'multi'));
+  fs.writeFileSync(path.join(dir, 'multi', 'a.jsonl'), jsonl);
+  fs.writeFileSync(path.join(dir, 'multi', 'b.jsonl'), jsonl);
+  const data = await loadDatasetFiles(MULTI, { datasetDir: dir, cacheDir: tmpDir() }, 'test');
+  assert.deepEqual(data.rows, [ROWS[0], ...ROWS]);
+  assert.equal(data.origin, 'local');
+  assert.equal(data.location, path.join(dir, 'multi'));
+  fs.rmSync(path.join(dir, 'multi', 'a.jsonl'));
+  await assert.rejects(loadDatasetFiles(MULTI, { datasetDir: dir, cacheDir: tmpDir() }, 'test'), (e: unknown) => e instanceof DatasetError && /a\.jsonl is missing/.test(e.message) && e.message.includes(path.join(dir, 'multi')));
+  await assert.rejects(
+    loadDatasetFiles({ ...MULTI, readRows: async (read) => (await read('multi/none.jsonl')) ?? [] }, { datasetDir: dir, cacheDir: tmpDir() }, 'test'),
+    /no data files found in .*multi; download them there/,
+  );
+});
+
+test('multi-file datasets: Hub files by resolve/main, cached (the second load makes no request), 404 = missing file', async () => {
+  const cacheDir = tmpDir();
+  seen.length = 0;
+  const data = await loadDatasetFiles(MULTI, { cacheDir, hfEndpoint: endpoint, offline: false }, 'test');
+  assert.deepEqual(data.rows, [ROWS[0]]);
+  assert.equal(data.origin, 'hub');
+  assert.deepEqual(seen.map((r) => r.url), ['/datasets/org/multi/resolve/main/data/a.jsonl', '/datasets/org/multi/resolve/main/data/b.jsonl']);
+  seen.length = 0;
+  const again = await loadDatasetFiles(MULTI, { cacheDir, hfEndpoint: endpoint, offline: false }, 'test');
+  assert.deepEqual(again.rows, [ROWS[0]]);
+  assert.equal(again.sha256, data.sha256);
+  assert.deepEqual(seen.map((r) => r.url), ['/datasets/org/multi/resolve/main/data/b.jsonl']);
+  await assert.rejects(loadDatasetFiles(MULTI, { cacheDir, offline: true }, 'test'), /the Hub is off \(HF_HUB_OFFLINE=1\) and no local directory is set/);
 });
