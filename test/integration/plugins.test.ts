@@ -6,32 +6,45 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import * as zlib from 'node:zlib';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { generationPlugin, orchestrationPlugin, scoringPlugin } from '../../workers/plugins';
+import { generationPlugin, orchestrationPlugin, sandboxPlugin, scoringPlugin } from '../../workers/plugins';
 import { arithmetic } from '../../examples/arithmetic-benchmark';
 import { ensureBinary } from '../../lib/infra/binaries';
 import { keys } from '../../lib/store';
 import type { NemoResults } from '../../activities/score';
 import type { SuiteInput } from '../../lib/types';
 import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
-import { REPO, type Env, startEnv } from '../support/harness';
+import { datasetsDir, REPO, type Env, startEnv } from '../support/harness';
 
 const run = promisify(execFile);
 let env: Env;
 let ep: FakeEndpoint;
+let humanEval: { task_id: string; prompt: string; canonical_solution: string }[] = [];
 
 before(async () => {
+  humanEval = zlib
+    .gunzipSync(fs.readFileSync(path.join(datasetsDir(), 'humaneval', 'HumanEval.jsonl.gz')))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(0, 4)
+    .map((l) => JSON.parse(l) as { task_id: string; prompt: string; canonical_solution: string });
   env = await startEnv('plugins');
   // A deterministic "model": right on additions, off by one on products.
   ep = await startFakeEndpoint({
     port: 0,
     models: ['arith-model'],
     answer: (req) => {
-      const m = /What is (\d+) ([+*]) (\d+)\?/.exec(req.messages?.at(-1)?.content ?? '');
+      const text = req.messages?.at(-1)?.content ?? '';
+      const code = humanEval.find((p) => p.prompt.trim() === text);
+      // HumanEval: the canonical solution, after two seconds of work at import time
+      if (code) return { content: '```python\nimport time\ntime.sleep(2)\n' + code.prompt + code.canonical_solution + '```' };
+      const m = /What is (\d+) ([+*]) (\d+)\?/.exec(text);
       if (!m) return { content: 'no idea' };
       const [a, b] = [Number(m[1]), Number(m[3])];
       return { content: `\\boxed{${m[2] === '+' ? a + b : a * b + 1}}` };
@@ -104,6 +117,56 @@ test('a suite input that fails validation in the worker fails the run at once wi
     assert.ok(Date.now() - t0 < 20_000, 'not retried');
   } finally {
     worker.shutdown();
+    await running;
+    await connection.close();
+  }
+});
+
+test('the sandbox role on a worker of its own (sandboxPlugin, custom queue) scores code; a sandbox killed from outside is retried, not scored', async () => {
+  const connection = await NativeConnection.connect({ address: env.stack.temporalAddress });
+  // The team's worker carries no sandbox; the model's code runs only on the isolated one.
+  const main = await Worker.create({ connection, taskQueue: 'team-code', plugins: [orchestrationPlugin(), generationPlugin(), scoringPlugin()] });
+  const isolated = await Worker.create({ connection, taskQueue: 'isolated-sandbox', plugins: [sandboxPlugin({ sandbox: { slots: 2 } })] });
+  const running = Promise.all([main.run(), isolated.run()]);
+  let kills = 0;
+  // Kill every sandbox container once they run (each program takes two seconds).
+  const killer = setInterval(() => {
+    try {
+      execFileSync('pkill', ['-KILL', '-x', 'bwrap']);
+      kills++;
+    } catch {
+      /* none running right now */
+    }
+  }, 700);
+  try {
+    const handle = await env.client.workflow.start('evaluationSuite', {
+      taskQueue: 'team-code',
+      workflowId: 'plugin-sandbox-1',
+      args: [
+        {
+          run_id: 'plugin-sandbox-1',
+          config: {
+            target: { api_endpoint: { url: `${ep.url}/chat/completions`, model_id: 'arith-model' } },
+            evaluation: { tasks: [{ name: 'humaneval', dataset_dir: datasetsDir(), nemo_evaluator_config: { config: { params: { limit_samples: 4, extra: { n_samples: 1 } } } } }] },
+            execution: { sandbox_task_queue: 'isolated-sandbox' },
+          },
+        },
+      ],
+    });
+    // Let the kills hit the first attempts, then stop killing so the retries can finish.
+    await new Promise((r) => setTimeout(r, 6000));
+    clearInterval(killer);
+    await handle.result();
+    assert.ok(kills >= 1, 'a sandbox was killed while running');
+    const results = await env.store.getJson<NemoResults>(keys.results('plugin-sandbox-1', 'humaneval'));
+    assert.equal(results!.results.tasks.humaneval.metrics['pass@1'].scores['pass@1'].value, 100, 'killed sandboxes are retried, never scored as failures');
+    const log = (await env.store.getText(keys.taskLog('plugin-sandbox-1', 'humaneval'))) ?? '';
+    const logs = [log, ...(await Promise.all((await env.store.list(keys.taskLogDir('plugin-sandbox-1', 'humaneval'))).map((k) => env.store.getText(k))))].join('\n');
+    assert.match(logs, /sandbox failure .*killed from outside/);
+  } finally {
+    clearInterval(killer);
+    main.shutdown();
+    isolated.shutdown();
     await running;
     await connection.close();
   }
