@@ -14,15 +14,15 @@ import { aime2025 } from './aime';
 import { mmlu } from './mmlu';
 import { humaneval } from './humaneval';
 import { livecodebench } from './livecodebench/index';
+import { scicode } from './scicode/index';
 
-export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu, hle, ifeval, ifbench, humaneval, livecodebench];
+export const BUILTIN_BENCHMARKS: readonly Benchmark[] = [gsm8k, mmluPro, gpqa, aime2025, mmlu, hle, ifeval, ifbench, humaneval, livecodebench, scicode];
 
 /**
  * NeMo Evaluator tasks evalflow recognises but does not implement yet, with
  * the reason, so a config naming one fails with a clear message.
  */
 export const KNOWN_UNSUPPORTED_TASKS: Readonly<Record<string, string>> = {
-  ns_scicode: 'planned: needs the code-execution sandbox with SciCode test data (not in this release)',
   ns_bfcl_v4: 'planned: needs the BFCL function-call checkers and multi-turn tool execution (not in this release)',
 };
 

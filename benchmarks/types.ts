@@ -86,8 +86,11 @@ export interface DatasetSource {
    * answers; LiveCodeBench: test.jsonl … test6.jsonl): build the rows from
    * files read through `read`, which takes a path relative to the dataset
    * directory (`<dir>/<path>`) or the Hub repository (`hfRepo`, file at
-   * `resolve/main/<hubPath ?? path>`), returns null when the file does not
-   * exist, and parses .json (array or JSON lines), .jsonl and .jsonl.gz.
+   * `resolve/main/<hubPath ?? path>`; `parquet:<config>/<split>` names a split
+   * of the Hub's parquet export instead; a file the Hub lacks is looked for in
+   * the local fallback directory), returns null when the file does not exist,
+   * and parses .json (array or JSON lines), .jsonl, .jsonl.gz, .parquet and
+   * .txt (one row `{ text }`).
    * `split` is the configured `dataset_split` (or `dataset.split`). `keep`,
    * when given, filters rows while a JSON-lines file is streamed, so a file of
    * gigabytes (LiveCodeBench's) never sits in memory whole.

@@ -270,11 +270,14 @@ export async function readLocalDataset(file: string): Promise<LoadedDataset> {
     } else {
       rows = asRows(parseJsonLines(text, file), file);
     }
+  } else if (lower.endsWith('.txt')) {
+    // A text file (e.g. SciCode's reference code for a prefilled step): one row holding it.
+    rows = [{ text: bytes.toString('utf8') }];
   } else if (lower.endsWith('.parquet')) {
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     rows = await decodeParquet(ab, file);
   } else {
-    throw new DatasetError(`${file}: unsupported dataset format (use .jsonl, .jsonl.gz, .json or .parquet)`);
+    throw new DatasetError(`${file}: unsupported dataset format (use .jsonl, .jsonl.gz, .json, .parquet or .txt)`);
   }
   return { rows, origin: 'local', location: file, sha256 };
 }
@@ -318,6 +321,19 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
     return readFile(rel, file, keep);
   };
   const readHub = async (rel: string, hubPath: string, keep: Keep): Promise<Record<string, unknown>[] | null> => {
+    const parquet = /^parquet:([^/]+)\/([^/]+)$/.exec(hubPath);
+    if (parquet) {
+      // A split of the Hub's parquet export (e.g. SciCode1/SciCode validation), cached like loadDataset's.
+      const part: DatasetSource = { ...source, hfConfig: parquet[1], split: parquet[2], readRows: undefined };
+      const cacheFile = hubCachePath(opts.cacheDir, part);
+      if (!fs.existsSync(cacheFile)) {
+        const rows = await downloadFromHub(part, endpoint, token, opts);
+        await writeCache(cacheFile, rows);
+        log(`dataset ${label}: downloaded ${parquet[1]}/${parquet[2]} from ${endpoint} (${rows.length} rows)`);
+      }
+      fromHub = true;
+      return readFile(rel, cacheFile, keep);
+    }
     const parts = [...source.hfRepo.split('/'), 'files', ...hubPath.split('/')];
     if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\'))) throw new DatasetError(`invalid dataset file path ${JSON.stringify(hubPath)} in ${source.hfRepo}`);
     const cacheFile = path.join(opts.cacheDir, 'datasets', ...parts);
@@ -361,7 +377,11 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
   const read = async (rel: string, hubPath?: string, keep?: Keep): Promise<Record<string, unknown>[] | null> => {
     if (mode === 'local') return readLocal(rel, keep);
     try {
-      return await readHub(rel, hubPath ?? rel, keep);
+      const got = await readHub(rel, hubPath ?? rel, keep);
+      if (got !== null || !opts.fallbackDir) return got;
+      // Not on the Hub (e.g. SciCode's prefilled steps live in its code repository): the local directory may have it.
+      const file = path.resolve(opts.fallbackDir, rel);
+      return fs.existsSync(file) ? readFile(rel, file, keep) : null;
     } catch (err) {
       if (!(err instanceof HubUnreachable)) throw err;
       if (!opts.fallbackDir || !fs.existsSync(opts.fallbackDir)) {

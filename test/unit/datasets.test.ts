@@ -303,3 +303,23 @@ test('multi-file datasets: Hub files by resolve/main, cached (the second load ma
   assert.deepEqual(seen.map((r) => r.url), ['/datasets/org/multi/resolve/main/data/b.jsonl']);
   await assert.rejects(loadDatasetFiles(MULTI, { cacheDir, offline: true }, 'test'), /the Hub is off \(HF_HUB_OFFLINE=1\) and no local directory is set/);
 });
+
+test('multi-file datasets: a split of the parquet export by parquet:<config>/<split>; a file the Hub lacks comes from the fallback directory (.txt as { text })', async () => {
+  const fallbackDir = tmpDir();
+  fs.mkdirSync(path.join(fallbackDir, 'x'));
+  fs.writeFileSync(path.join(fallbackDir, 'x', 'note.txt'), 'def f():\n    return 1\n');
+  const source: DatasetSource = {
+    hfRepo: 'TIGER-Lab/MMLU-Pro',
+    hfConfig: 'default',
+    split: 'test',
+    localFile: 'x',
+    async readRows(read) {
+      const rows = (await read('x/p.jsonl', 'parquet:default/test')) ?? [];
+      const note = await read('x/note.txt');
+      return [...rows, ...(note ?? [])];
+    },
+  };
+  const data = await loadDatasetFiles(source, { cacheDir: tmpDir(), hfEndpoint: endpoint, offline: false, fallbackDir }, 'test');
+  assert.deepEqual(data.rows, [...ROWS, { text: 'def f():\n    return 1\n' }]);
+  assert.equal(data.origin, 'hub');
+});
