@@ -194,7 +194,7 @@ export function scoreActivities(deps: ActivityDeps) {
       }
       const bench = benchmarkFor(task.benchmark);
       const judgeErrors = scores.filter((s) => s.judge_error !== undefined).length;
-      let computed;
+      let computed: ReturnType<NonNullable<typeof bench.metrics>>;
       if (bench.metrics) {
         computed = bench.metrics(scores, prepared.repeats);
       } else {
@@ -203,10 +203,12 @@ export function scoreActivities(deps: ActivityDeps) {
         computed = computeMetrics(scores.filter((s) => !failed.has(s.sample_id)), prepared.repeats);
       }
       const { metrics, subsets } = computed;
+      const notRun = computed.not_run && Object.keys(computed.not_run).length ? computed.not_run : undefined;
+      if (notRun) log.warn(`not run: ${Object.entries(notRun).map(([k, why]) => `${k} (${why})`).join('; ')}`);
       if (judgeErrors) log.warn(`${judgeErrors} responses could not be judged; they are reported as judge_errors and left out of accuracy`);
       const results: NemoResults = {
         results: {
-          tasks: { [task.name]: { metrics, ...(task.judge ? { judge_errors: judgeErrors } : {}) } },
+          tasks: { [task.name]: { metrics, ...(task.judge ? { judge_errors: judgeErrors } : {}), ...(notRun ? { not_run: notRun } : {}) } },
           ...(Object.keys(subsets).length
             ? { groups: Object.fromEntries(Object.entries(subsets).map(([k, v]) => [`${task.name}/${k}`, { metrics: v }])) }
             : {}),
@@ -239,7 +241,7 @@ export function scoreActivities(deps: ActivityDeps) {
 /** results.json in NeMo Evaluator's shape: results.tasks.<task>.metrics.<metric>.scores.<score>.{value, stats}. */
 export interface NemoResults {
   results: {
-    tasks: Record<string, { metrics: TaskMetrics; judge_errors?: number }>;
+    tasks: Record<string, { metrics: TaskMetrics; judge_errors?: number; not_run?: Record<string, string> }>;
     groups?: Record<string, { metrics: TaskMetrics }>;
   };
   config: Record<string, unknown>;

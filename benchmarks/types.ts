@@ -232,5 +232,10 @@ export interface Benchmark {
   metrics?(
     units: ScoredResponse[],
     repeats: number,
-  ): { metrics: Record<string, { scores: Record<string, { value: number; stats: Record<string, number> }> }>; subsets: Record<string, Record<string, { scores: Record<string, { value: number; stats: Record<string, number> }> }>> };
+  ): {
+    metrics: Record<string, { scores: Record<string, { value: number; stats: Record<string, number> }> }>;
+    subsets: Record<string, Record<string, { scores: Record<string, { value: number; stats: Record<string, number> }> }>>;
+    /** Parts of the benchmark this run left out, each with the reason (reported in results.json, never scored as zero). */
+    not_run?: Record<string, string>;
+  };
 }

@@ -94,8 +94,8 @@ describe('bad input gets a clear error and starts nothing', () => {
     },
     {
       name: 'unsupported task',
-      cfg: () => ({ ...good(), evaluation: { ...good().evaluation, tasks: [{ name: 'ns_livecodebench' }] } }),
-      expect: [/ns_livecodebench/, /cannot run/, /not in this release/],
+      cfg: () => ({ ...good(), evaluation: { ...good().evaluation, tasks: [{ name: 'tau2_bench_telecom' }] } }),
+      expect: [/tau2_bench_telecom/, /cannot run/, /not implemented yet/],
     },
     {
       name: 'judged task without a judge',
