@@ -24,7 +24,7 @@ import {
   startEvaluation,
   uiLink,
 } from '../lib/client';
-import { loadDataset } from '../lib/datasets';
+import { loadDataset, loadDatasetFiles } from '../lib/datasets';
 import { benchmarkModuleSpecs, registerBenchmarkModules } from '../lib/custom-benchmarks';
 import { baseUrlOf } from '../lib/endpoint';
 import { loadSettings } from '../lib/settings';
@@ -60,13 +60,9 @@ async function countSamples(task: ResolvedTask): Promise<string> {
   const settings = loadSettings();
   let available: number | undefined;
   try {
-    const d = await loadDataset(b.dataset, {
-      datasetDir: task.dataset_dir,
-      fallbackDir: settings.datasetsDir,
-      cacheDir: settings.cacheDir,
-      offline: true,
-    });
-    available = d.rows.length;
+    const opts = { datasetDir: task.dataset_dir, fallbackDir: settings.datasetsDir, cacheDir: settings.cacheDir, offline: true };
+    const d = b.dataset.readRows ? await loadDatasetFiles(b.dataset, opts, task.params.dataset_split ?? b.dataset.split) : await loadDataset(b.dataset, opts);
+    available = b.accept ? d.rows.filter((r) => b.accept!(r)).length : d.rows.length;
   } catch {
     available = undefined;
   }
@@ -85,7 +81,9 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
   for (const t of report.tasks) {
     const samples = await countSamples(t);
     const n = Number(samples);
-    const calls = Number.isFinite(n) ? String(n * t.params.num_repeats) : '?';
+    // Multi-call units (SciCode sub-steps, BFCL multi-turn) make at least one call each.
+    const multi = (await import('../benchmarks/index.js')).getBenchmark(t.benchmark)?.conversation !== undefined;
+    const calls = Number.isFinite(n) ? `${multi ? '≥' : ''}${n * t.params.num_repeats}` : '?';
     const judgeCalls = t.judge ? (Number.isFinite(n) ? `≥${n * t.params.num_repeats}` : '?') : 0;
     rows.push([t.name, samples, t.params.num_repeats, calls, judgeCalls, t.params.parallelism, t.endpoint.model_id + (t.judge ? `, judge ${t.judge.endpoint.model_id}` : '')]);
   }
