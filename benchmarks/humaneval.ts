@@ -34,7 +34,7 @@
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, ScoredResponse, UnitResponse, UnitScore } from './types';
 import type { SandboxResult, SandboxRunner, TestCaseResult } from '../lib/sandbox/types';
-import { passAtK } from '../lib/metrics';
+import { mean, passAtK, stdDev } from '../lib/metrics';
 import { rowString } from './rows';
 
 const TASK = 'humaneval';
@@ -124,16 +124,6 @@ export function testStatusOf(result: SandboxResult): TestCaseResult['status'] {
   if (result.status === 'timeout') return 'timeout';
   if (result.status === 'runtime_error' && /(^|\n)AssertionError\b/.test(result.stderr)) return 'wrong_answer';
   return 'runtime_error';
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function stdDev(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
 /**

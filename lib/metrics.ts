@@ -77,12 +77,13 @@ interface SampleRuns {
   subset?: string;
 }
 
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Arithmetic mean; 0 for no values. */
+export function mean(xs: readonly number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
 }
 
 /** Sample standard deviation (ddof=1); 0 for fewer than two values. */
-function stdDev(xs: readonly number[]): number {
+export function stdDev(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));

@@ -36,6 +36,7 @@
  * accuracy over the instructions of that type (pass@1 / pass@1[avg-of-k]).
  */
 import type { ScoredResponse } from '../types';
+import { mean, stdDev } from '../../lib/metrics';
 import type { InstructionResult } from './framework';
 
 interface ScoreValue {
@@ -47,16 +48,6 @@ type Groups = Record<string, { scores: Record<string, ScoreValue> }>;
 export interface InstructionMetrics {
   metrics: Groups;
   subsets: Record<string, Groups>;
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
-}
-
-function stdDev(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
 /** A unit's `details.instructions`, checked. */

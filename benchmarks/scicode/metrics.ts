@@ -24,6 +24,7 @@
  * own reporting applies to them).
  */
 import type { ScoredResponse } from '../types';
+import { mean, stdDev } from '../../lib/metrics';
 
 type Groups = Record<string, { scores: Record<string, { value: number; stats: Record<string, number> }> }>;
 
@@ -31,16 +32,6 @@ type Groups = Record<string, { scores: Record<string, { value: number; stats: Re
 export interface SciCodeUnitDetails {
   subtasks_total: number;
   subtasks_passed: number;
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
-}
-
-function stdDev(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
 export function unitDetails(unit: ScoredResponse): SciCodeUnitDetails {
