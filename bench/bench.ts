@@ -65,9 +65,11 @@ function peakRssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function plainLoop(url: string, samples: number, concurrency: number): Promise<number> {
+/** The plain SDK loop: wall seconds and the CPU seconds this process spent on it. */
+async function plainLoop(url: string, samples: number, concurrency: number): Promise<{ wall: number; cpu: number }> {
   const client = new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 0 });
   let next = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -81,7 +83,8 @@ async function plainLoop(url: string, samples: number, concurrency: number): Pro
       }
     }),
   );
-  return (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 interface Row {
@@ -93,6 +96,9 @@ interface Row {
   plain: number;
   evalflow: number;
   cpuPer1k: number;
+  plainCpuPer1k: number;
+  temporalCpuPer1k: number;
+  minioCpuPer1k: number;
   peakMiB: number;
   maxEvents: number;
   objPerSample: number;
@@ -144,7 +150,7 @@ async function main(): Promise<void> {
         }
         for (const parallelism of parList) {
           for (const workers of workersList) {
-            const plain = await plainLoop(url, samples, parallelism);
+            const { wall: plain, cpu: plainCpu } = await plainLoop(url, samples, parallelism);
             const bucket = `bench-${samples}-${parallelism}-${latency}-${workers}-${Date.now()}`;
             const wenv = { ...env, EVALFLOW_S3_BUCKET: bucket };
             process.env.EVALFLOW_S3_BUCKET = bucket;
@@ -157,6 +163,8 @@ async function main(): Promise<void> {
               await waitForLine(p, log, 'evalflow worker:');
             }
             const cpu0 = procs.map((p) => cpuSeconds(p.pid!));
+            const servers = stack.pids();
+            const serverCpu0 = { temporal: cpuSeconds(servers.temporal!), minio: cpuSeconds(servers.minio!) };
             const runId = `bench-${samples}-${parallelism}-${latency}-${workers}`;
             const t0 = performance.now();
             await startEvaluation({
@@ -173,8 +181,11 @@ async function main(): Promise<void> {
             }).then((s) => client.workflow.getHandle(s.runId).result().then(() => s.runId));
             const wall = (performance.now() - t0) / 1000;
             const cpu = procs.reduce((acc, p, i) => acc + cpuSeconds(p.pid!) - cpu0[i], 0);
+            const serverCpu = { temporal: cpuSeconds(servers.temporal!) - serverCpu0.temporal, minio: cpuSeconds(servers.minio!) - serverCpu0.minio };
             const peak = Math.max(...procs.map((p) => peakRssMiB(p.pid!)));
             for (const p of procs) p.kill('SIGTERM');
+            // A profiled worker writes its profile on the way out: let it finish.
+            if (process.env.BENCH_CPU_PROF) await Promise.all(procs.map((p) => (p.exitCode !== null ? undefined : new Promise((r) => p.once('exit', r)))));
             let maxEvents = 0;
             for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${runId}'` })) maxEvents = Math.max(maxEvents, wf.historyLength);
             const store = new ArtifactStore(loadSettings().storage);
@@ -189,6 +200,9 @@ async function main(): Promise<void> {
               ideal: (samples * latency) / 1000 / parallelism,
               plain, evalflow: wall,
               cpuPer1k: (cpu / samples) * 1000,
+              plainCpuPer1k: (plainCpu / samples) * 1000,
+              temporalCpuPer1k: (serverCpu.temporal / samples) * 1000,
+              minioCpuPer1k: (serverCpu.minio / samples) * 1000,
               peakMiB: peak,
               maxEvents,
               objPerSample: objects / samples,
@@ -197,7 +211,7 @@ async function main(): Promise<void> {
             const r = rows[rows.length - 1];
             console.log(
               `samples ${samples} par ${parallelism} lat ${latency}ms workers ${workers}: ideal ${r.ideal.toFixed(1)}s plain ${plain.toFixed(1)}s (${(samples / plain).toFixed(0)}/s) ` +
-                `evalflow ${wall.toFixed(1)}s (${(samples / wall).toFixed(0)}/s) ratio ${(plain / wall).toFixed(2)} cpu/1k ${r.cpuPer1k.toFixed(2)}s peak ${peak.toFixed(0)}MiB ` +
+                `evalflow ${wall.toFixed(1)}s (${(samples / wall).toFixed(0)}/s) ratio ${(plain / wall).toFixed(2)} cpu/1k ${r.cpuPer1k.toFixed(2)}s (plain loop ${r.plainCpuPer1k.toFixed(2)}s; temporal ${r.temporalCpuPer1k.toFixed(2)}s, minio ${r.minioCpuPer1k.toFixed(2)}s) peak ${peak.toFixed(0)}MiB ` +
                 `events ${maxEvents} objects/sample ${r.objPerSample.toFixed(2)} bytes/sample ${r.bytesPerSample.toFixed(0)}`,
             );
           }
@@ -210,11 +224,11 @@ async function main(): Promise<void> {
     await connection.close();
     await stack.stop();
   }
-  console.log('\n| samples | parallelism | latency ms | workers | ideal s | plain loop /s | evalflow /s | evalflow / plain | worker CPU s per 1k | peak MiB | max events/execution | objects/sample | bytes/sample |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| samples | parallelism | latency ms | workers | ideal s | plain loop /s | evalflow /s | evalflow / plain | worker CPU s per 1k | plain loop CPU s per 1k | Temporal + MinIO CPU s per 1k | peak MiB | max events/execution | objects/sample | bytes/sample |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.samples} | ${r.parallelism} | ${r.latency} | ${r.workers} | ${r.ideal.toFixed(1)} | ${(r.samples / r.plain).toFixed(0)} | ${(r.samples / r.evalflow).toFixed(0)} | ${(r.plain / r.evalflow).toFixed(2)} | ${r.cpuPer1k.toFixed(2)} | ${r.peakMiB.toFixed(0)} | ${r.maxEvents} | ${r.objPerSample.toFixed(2)} | ${r.bytesPerSample.toFixed(0)} |`,
+      `| ${r.samples} | ${r.parallelism} | ${r.latency} | ${r.workers} | ${r.ideal.toFixed(1)} | ${(r.samples / r.plain).toFixed(0)} | ${(r.samples / r.evalflow).toFixed(0)} | ${(r.plain / r.evalflow).toFixed(2)} | ${r.cpuPer1k.toFixed(2)} | ${r.plainCpuPer1k.toFixed(2)} | ${(r.temporalCpuPer1k + r.minioCpuPer1k).toFixed(2)} | ${r.peakMiB.toFixed(0)} | ${r.maxEvents} | ${r.objPerSample.toFixed(2)} | ${r.bytesPerSample.toFixed(0)} |`,
     );
   }
 }

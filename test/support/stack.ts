@@ -39,6 +39,8 @@ export interface Stack {
   startMinio(): Promise<void>;
   /** Stops both servers; removes `dir` when the stack created it. */
   stop(): Promise<void>;
+  /** Process ids of the running servers (for CPU accounting in the benchmark). */
+  pids(): { temporal?: number; minio?: number };
 }
 
 export interface StackOptions {
@@ -175,5 +177,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await stopAll();
       if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
     },
+    pids: () => ({ temporal: temporalPid, minio: minioPid }),
   };
 }
