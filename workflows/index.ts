@@ -108,14 +108,15 @@ function judging(execution: ExecutionSettings) {
 
 /**
  * Code benchmarks are scored by running the model's programs: on the sandbox
- * task queue, with a heartbeat (a killed sandbox worker is noticed in a
- * minute) and patient retries (a broken sandbox host is not a wrong answer).
+ * task queue, with a heartbeat (a killed sandbox worker is noticed after
+ * execution.heartbeat_timeout, as for generation) and patient retries (a
+ * broken sandbox host is not a wrong answer).
  */
 function sandboxing(execution: ExecutionSettings) {
   return proxyActivities<SandboxingActivities>({
     taskQueue: execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`,
     startToCloseTimeout: '2 days',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }

@@ -13,32 +13,19 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startEvaluation } from '../../lib/client';
 import { keys } from '../../lib/store';
 import type { NemoResults, ScoreRecord } from '../../activities/score';
 import type { GenerationRecord } from '../../activities/generate';
-import { parsePythonCalls } from '../../benchmarks/bfcl/parse';
-import { RUN_CATEGORIES } from '../../benchmarks/bfcl/categories';
-import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../fake-endpoint/server';
+import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { type BfclModel, type BfclPlan, bfclModel } from '../support/bfcl-model';
 import { datasetsDir, type Env, startEnv, startInProcessWorker } from '../support/harness';
-
-type Row = Record<string, unknown> & { id: string; question: { role: string; content: string }[][] };
-type Answer = { id: string; ground_truth: unknown };
-
-function readLines<T>(file: string): T[] {
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
-}
 
 const SRC = () => path.join(datasetsDir(), 'bfcl_v4');
 
 /** What the model does per item: 'right' answers, 'wrong' answers wrongly. */
-const PLAN: Record<string, Record<string, 'right' | 'wrong'>> = {
+const PLAN: BfclPlan = {
   simple_python: { simple_python_0: 'right', simple_python_1: 'right', simple_python_3: 'wrong' },
   parallel: { parallel_0: 'right' },
   irrelevance: { irrelevance_0: 'right', irrelevance_1: 'wrong' },
@@ -50,78 +37,13 @@ const PLAN: Record<string, Record<string, 'right' | 'wrong'>> = {
 let env: Env;
 let ep: FakeEndpoint;
 let worker: { stop(): Promise<void> };
-let dataDir: string;
-/** first user message → item id, category, answer */
-const byPrompt = new Map<string, { id: string; category: string; answer: unknown }>();
-
-/** A value the possible answer allows (the first non-empty choice of each parameter). */
-function callsFromAnswer(answer: unknown): { name: string; args: Record<string, unknown> }[] {
-  return (answer as Record<string, Record<string, unknown[]>>[]).map((call) => {
-    const [name, params] = Object.entries(call)[0]!;
-    const args: Record<string, unknown> = {};
-    for (const [k, allowed] of Object.entries(params)) {
-      const v = allowed.find((x) => x !== '');
-      if (v !== undefined) args[k] = v;
-    }
-    return { name, args };
-  });
-}
-
-const toolName = (name: string) => name.replace(/\./g, '_');
-
-function answer(req: FakeRequest): FakeReply {
-  const msgs = req.messages ?? [];
-  const first = msgs.find((m) => m.role === 'user')?.content ?? '';
-  const item = byPrompt.get(first);
-  if (!item) return { content: 'not a prompt of this test' };
-  const how = PLAN[item.category]![item.id]!;
-  const promptMode = !req.body.tools;
-  const reply = (calls: { name: string; args: Record<string, unknown> }[]): FakeReply => {
-    if (!promptMode) return { content: '', tool_calls: calls.map((c) => ({ name: toolName(c.name), arguments: JSON.stringify(c.args) })) };
-    const py = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.map(py).join(', ')}]` : v === true ? 'True' : v === false ? 'False' : String(v));
-    return { content: `[${calls.map((c) => `${c.name}(${Object.entries(c.args).map(([k, v]) => `${k}=${py(v)}`).join(', ')})`).join(', ')}]` };
-  };
-  if (item.category === 'multi_turn_base') {
-    const gt = item.answer as string[][];
-    const last = msgs[msgs.length - 1]!;
-    // After the tool results of a turn: answer in words, which ends the turn.
-    if (last.role === 'tool' || (promptMode && last.role === 'user' && last.content.startsWith('['))) return { content: 'Done.' };
-    const turn = msgs.filter((m) => m.role === 'user' && !(promptMode && m.content.startsWith('['))).length - 1;
-    if (how === 'wrong' && turn === 1) return { content: 'I would rather not.' };
-    return reply(gt[turn]!.flatMap((s) => parsePythonCalls(s)).map((c) => ({ name: c.name, args: c.args })));
-  }
-  if (item.category === 'irrelevance') {
-    return how === 'right' ? { content: 'None of the functions can do that.' } : reply([{ name: (req.body.tools as { function: { name: string } }[] | undefined)?.[0]?.function.name ?? 'determine_body_mass_index', args: { weight: 70, height: 1.75 } }]);
-  }
-  const calls = callsFromAnswer(item.answer);
-  if (how === 'wrong') calls[0]!.args = Object.fromEntries(Object.entries(calls[0]!.args).map(([k, v]) => [k, typeof v === 'number' ? v + 1 : v]));
-  return reply(calls);
-}
+let model: BfclModel;
 
 before(async () => {
   env = await startEnv('bfcl');
   // A private dataset directory in BFCL's layout, holding only the planned items.
-  dataDir = path.join(env.stack.dir, 'bfcl-data');
-  const dir = path.join(dataDir, 'bfcl_v4');
-  fs.mkdirSync(path.join(dir, 'possible_answer'), { recursive: true });
-  fs.cpSync(path.join(SRC(), 'multi_turn_func_doc'), path.join(dir, 'multi_turn_func_doc'), { recursive: true });
-  for (const [category, items] of Object.entries(PLAN)) {
-    const rows = readLines<Row>(path.join(SRC(), `BFCL_v4_${category}.json`)).filter((r) => r.id in items);
-    fs.writeFileSync(path.join(dir, `BFCL_v4_${category}.json`), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const answerFile = path.join(SRC(), 'possible_answer', `BFCL_v4_${category}.json`);
-    const answers = fs.existsSync(answerFile) ? readLines<Answer>(answerFile).filter((a) => a.id in items) : [];
-    if (answers.length) fs.writeFileSync(path.join(dir, 'possible_answer', `BFCL_v4_${category}.json`), answers.map((a) => JSON.stringify(a)).join('\n') + '\n');
-    for (const r of rows) {
-      byPrompt.set(r.question[0]!.find((m) => m.role === 'user')!.content, { id: r.id, category, answer: answers.find((a) => a.id === r.id)?.ground_truth });
-    }
-    assert.equal(rows.length, Object.keys(items).length, category);
-  }
-  // The other categories' files are there but empty (the module wants a complete copy of BFCL's data).
-  for (const category of RUN_CATEGORIES.filter((c) => !(c in PLAN))) {
-    fs.writeFileSync(path.join(dir, `BFCL_v4_${category}.json`), '');
-    fs.writeFileSync(path.join(dir, 'possible_answer', `BFCL_v4_${category}.json`), '');
-  }
-  ep = await startFakeEndpoint({ port: 0, models: ['fc-model'], answer });
+  model = bfclModel(SRC(), path.join(env.stack.dir, 'bfcl-data'), PLAN);
+  ep = await startFakeEndpoint({ port: 0, models: ['fc-model'], answer: (req) => model.answer(req) });
   worker = await startInProcessWorker(env.taskQueue);
 });
 after(async () => {
@@ -136,7 +58,7 @@ async function runBfcl(runId: string, extra: Record<string, unknown>) {
     taskQueue: env.taskQueue,
     config: {
       target: { api_endpoint: { url: `${ep.url}/chat/completions`, model_id: 'fc-model' } },
-      evaluation: { tasks: [{ name: 'ns_bfcl_v4', dataset_dir: dataDir, nemo_evaluator_config: { config: { params: { parallelism: 4, extra } } } }] },
+      evaluation: { tasks: [{ name: 'ns_bfcl_v4', dataset_dir: model.dataDir, nemo_evaluator_config: { config: { params: { parallelism: 4, extra } } } }] },
     },
   });
   await env.client.workflow.getHandle(runId).result();
@@ -181,7 +103,7 @@ test('ns_bfcl_v4, native tool calls: single, parallel, irrelevance, live and mul
   for (const k of await env.store.list('runs/bfcl-native-1/ns_bfcl_v4/generations/')) gens.push(...((await env.store.getJsonl<GenerationRecord>(k)) ?? []));
   // The right multi-turn conversation: per user turn, one reply with the calls and one in words.
   const mt = gens.find((g) => g.sample_id === 'multi_turn_base_1')!;
-  const turns = (byPrompt.get([...byPrompt.keys()].find((p) => byPrompt.get(p)!.id === 'multi_turn_base_1')!)!.answer as string[][]).length;
+  const turns = model.groundTruth('multi_turn_base_1').length;
   assert.equal(mt.turns!.length, 2 * turns);
   assert.ok(mt.turns![0]!.tool_calls!.length > 0);
   const scores: ScoreRecord[] = [];
