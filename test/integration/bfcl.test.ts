@@ -58,7 +58,7 @@ async function runBfcl(runId: string, extra: Record<string, unknown>) {
     taskQueue: env.taskQueue,
     config: {
       target: { api_endpoint: { url: `${ep.url}/chat/completions`, model_id: 'fc-model' } },
-      evaluation: { tasks: [{ name: 'ns_bfcl_v4', dataset_dir: model.dataDir, nemo_evaluator_config: { config: { params: { parallelism: 4, extra } } } }] },
+      evaluation: { tasks: [{ name: 'ns_bfcl_v4', dataset_dir: model.dataDir, nemo_evaluator_config: { config: { params: { parallelism: 4, request_timeout: 3, max_retries: 5, extra } } } }] },
     },
   });
   await env.client.workflow.getHandle(runId).result();
@@ -96,8 +96,17 @@ function checkResults(results: NemoResults) {
   assert.equal(groups['ns_bfcl_v4/web_search_base'], undefined);
 }
 
-test('ns_bfcl_v4, native tool calls: single, parallel, irrelevance, live and multi-turn items → exact results.json', async () => {
-  const results = await runBfcl('bfcl-native-1', {});
+test('ns_bfcl_v4, native tool calls: single, parallel, irrelevance, live and multi-turn items, through endpoint faults → exact results.json', async () => {
+  // The endpoint fails some calls (also mid-conversation): retried, never scored.
+  ep.setFaults([{ kind: '500', count: 2 }, { kind: 'hang', count: 1 }, { kind: 'truncated', count: 1 }, { kind: '429', count: 1, retryAfter: 1 }, { kind: 'reset', count: 1 }]);
+  let results: NemoResults;
+  try {
+    results = await runBfcl('bfcl-native-1', {});
+  } finally {
+    ep.setFaults([]);
+  }
+  const faults = ep.stats().faults;
+  assert.equal(Object.values(faults).reduce((a, b) => a + b, 0), 6, JSON.stringify(faults));
   checkResults(results);
   const gens: GenerationRecord[] = [];
   for (const k of await env.store.list('runs/bfcl-native-1/ns_bfcl_v4/generations/')) gens.push(...((await env.store.getJsonl<GenerationRecord>(k)) ?? []));
