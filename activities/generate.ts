@@ -7,7 +7,9 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { buildPayload, makeClient, type ModelResponse, PermanentEndpointError, TransientEndpointError } from '../lib/endpoint';
 import { keys } from '../lib/store';
 import type { ResolvedTask } from '../lib/types';
-import type { Benchmark, NextRequest, TurnResponse } from '../benchmarks/types';
+import type { Benchmark, ConversationIO, NextRequest, TurnResponse } from '../benchmarks/types';
+import { sha256 } from '../lib/hash';
+import type { ArtifactStore } from '../lib/store';
 import { type CallBatchOptions, type CallBatchStats, type CacheState, followControls, runCachedCalls } from './calls';
 import { type ActivityDeps, rethrowStore } from './deps';
 import { benchmarkFor, type PreparedSample, promptOptions } from './prepare';
@@ -111,7 +113,7 @@ export function generateActivities(deps: ActivityDeps) {
       let stats: CallBatchStats;
       try {
         if (bench.conversation) {
-          ({ records, stats } = await generateConversations(bench, task, units, batch, log));
+          ({ records, stats } = await generateConversations(bench, task, units, batch, log, conversationIO(store, task.benchmark)));
         } else {
           const done = await runCachedCalls(
             units.map(({ sample, repeat }) => ({
@@ -149,6 +151,30 @@ export function generateActivities(deps: ActivityDeps) {
   return { generateShard };
 }
 
+/** A conversation's external I/O, each result stored once under cache/tools/ and replayed from there. */
+function conversationIO(store: ArtifactStore, benchmark: string): ConversationIO {
+  const pending = new Map<string, Promise<string>>();
+  return {
+    env: (name) => process.env[name] || undefined,
+    cached(key, compute) {
+      const objectKey = keys.toolCache(benchmark, sha256(key));
+      let p = pending.get(objectKey);
+      if (!p) {
+        p = (async () => {
+          const hit = await store.getJson<{ key: string; value: string }>(objectKey);
+          if (hit && hit.key === key) return hit.value;
+          const value = await compute();
+          await store.putJson(objectKey, { key, value, created_at: new Date().toISOString() });
+          return value;
+        })();
+        pending.set(objectKey, p);
+        p.catch(() => pending.delete(objectKey));
+      }
+      return p;
+    },
+  };
+}
+
 /**
  * Multi-call units in rounds: every unit still talking makes its next call in
  * the same batch (same cache, checkpoints, retries and controls as single
@@ -162,6 +188,7 @@ async function generateConversations(
   units: { sample: PreparedSample; repeat: number }[],
   batch: CallBatchOptions,
   log: TaskLog,
+  io: ConversationIO,
 ): Promise<{ records: GenerationRecord[]; stats: CallBatchStats }> {
   const conversation = bench.conversation!;
   const options = promptOptions(task);
@@ -189,19 +216,21 @@ async function generateConversations(
     stats.called += done.stats.called;
     stats.cached += done.stats.cached;
     stats.retries += done.stats.retries;
-    active.forEach(({ s, i }, k) => {
-      const o = done.outcomes[k];
-      s.responses.push(o.response!);
-      s.hashes.push(o.request_hash);
-      s.allCached &&= o.cached;
-      if (s.responses.length >= conversation.maxTurns) {
-        s.next = null;
-        s.limited = true;
-        log.warn(`sample ${units[i].sample.id} repeat ${units[i].repeat}: stopped at ${conversation.maxTurns} calls (the benchmark's bound)`);
-        return;
-      }
-      s.next = conversation.next(units[i].sample, s.responses.map(turnOf), options);
-    });
+    await Promise.all(
+      active.map(async ({ s, i }, k) => {
+        const o = done.outcomes[k];
+        s.responses.push(o.response!);
+        s.hashes.push(o.request_hash);
+        s.allCached &&= o.cached;
+        if (s.responses.length >= conversation.maxTurns) {
+          s.next = null;
+          s.limited = true;
+          log.warn(`sample ${units[i].sample.id} repeat ${units[i].repeat}: stopped at ${conversation.maxTurns} calls (the benchmark's bound)`);
+          return;
+        }
+        s.next = await conversation.next(units[i].sample, s.responses.map(turnOf), options, io);
+      }),
+    );
   }
   const records = state.map((s, i): GenerationRecord => {
     const last = s.responses[s.responses.length - 1];

@@ -50,6 +50,20 @@ export interface UnitResponse extends TurnResponse {
   turns?: TurnResponse[];
 }
 
+/**
+ * External I/O a conversation may need between model calls (a web search, a
+ * page fetch, an embedding). Each result is computed once and kept in the
+ * artifact store under its key, so a resumed or re-run unit gets the same
+ * result again without paying for it twice, and `next` stays a function of
+ * its inputs.
+ */
+export interface ConversationIO {
+  /** The value stored under `key` (e.g. the JSON of a tool call), computed by `compute` the first time. */
+  cached(key: string, compute: () => Promise<string>): Promise<string>;
+  /** An environment variable of the worker (API keys are read here, never carried in history). */
+  env(name: string): string | undefined;
+}
+
 /** The next request of a multi-call unit. */
 export interface NextRequest {
   messages: ChatMessage[];
@@ -201,9 +215,11 @@ export interface Benchmark {
    * return the next request, or null when the unit is complete. Pure and
    * deterministic — a resumed unit replays its earlier calls from the cache and
    * must arrive at the same next request. `maxTurns` bounds a runaway unit.
+   * A tool that needs I/O (web search, embeddings) goes through `io`, whose
+   * results are cached durably; `next` may then return a promise.
    */
   conversation?: {
-    next(sample: Sample, turns: TurnResponse[], options: PromptOptions): NextRequest | null;
+    next(sample: Sample, turns: TurnResponse[], options: PromptOptions, io?: ConversationIO): NextRequest | null | Promise<NextRequest | null>;
     maxTurns: number;
   };
   /**

@@ -228,6 +228,8 @@ export const keys = {
   taskLogDir: (runId: string, task: string) => `runs/${runId}/${task}/logs/`,
   /** Hub datasets, cached for every worker and run (a run never downloads twice). */
   dataset: (repo: string, config: string, split: string) => `cache/datasets/${repo}/${config}/${split}.jsonl`,
+  /** Results of a conversation's external I/O (web search, embeddings), by benchmark and key hash. */
+  toolCache: (benchmark: string, keyHash: string) => `cache/tools/${benchmark}/${keyHash.slice(0, 2)}/${keyHash}.json`,
   /** Checkpoint segments of the content-addressed response cache, shared by all runs (activities/calls.ts). */
   callCacheBlock: (family: string, block: number) => `cache/calls/${family}/${String(block).padStart(6, '0')}/`,
 };

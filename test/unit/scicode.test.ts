@@ -16,7 +16,7 @@ import { SCICODE_STEP_TIMEOUT_MS, askedSteps, scicode, stepProgram, toProblem } 
 import { DEFAULT_TEMPLATE, extractFunctionName, extractPythonScript, functionSource } from '../../benchmarks/scicode/prompt';
 import { MISSING_DATA_MARKER, SCICODE_SUPPORT_FILES } from '../../benchmarks/scicode/python';
 import { scicodeMetrics } from '../../benchmarks/scicode/metrics';
-import type { Sample, ScoredResponse, TurnResponse } from '../../benchmarks/types';
+import type { NextRequest, Sample, ScoredResponse, TurnResponse } from '../../benchmarks/types';
 import type { SandboxJob, SandboxRunner } from '../../lib/sandbox/types';
 import { SandboxError } from '../../lib/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
@@ -40,6 +40,8 @@ function python(script: string, env: NodeJS.ProcessEnv = {}): string {
   return r.stdout;
 }
 
+/** SciCode's next request is computed without I/O, so synchronously. */
+const nextSync = (...args: Parameters<NonNullable<typeof scicode.conversation>['next']>) => scicode.conversation!.next(...args) as NextRequest | null;
 const turn = (content: string): TurnResponse => ({ content });
 
 // --- prompts on the real first problem ---------------------------------------
@@ -75,7 +77,7 @@ test('conversation: step 2 (77.2) carries step 1 and the code extracted from the
   const reply1 = 'Background: PBC.\n```python\nimport numpy as np\n# Background: wrap\ndef wrap(r, L):\n    coord = np.mod(r, L)\n    return coord\n```\nDone.';
   // The import line and the newline before it go (SciCode's regex starts with ^\s*).
   const code1 = '\n# Background: wrap\ndef wrap(r, L):\n    coord = np.mod(r, L)\n    return coord\n';
-  const next = scicode.conversation!.next(sample, [turn(reply1)], {});
+  const next = nextSync(sample, [turn(reply1)], {});
   assert.ok(next);
   const s1 = steps[0]!;
   const s2 = steps[1]!;
@@ -86,14 +88,14 @@ test('conversation: step 2 (77.2) carries step 1 and the code extracted from the
   assert.ok(!next.messages[0]!.content.includes('import numpy as np\n# Background'), 'import lines are removed from the earlier code');
 
   // Step 3 shows steps 1 and 2 separated by "------".
-  const third = scicode.conversation!.next(sample, [turn(reply1), turn('```python\ndef dist(r1, r2, L):\n    return 0.0\n```')], {})!;
+  const third = nextSync(sample, [turn(reply1), turn('```python\ndef dist(r1, r2, L):\n    return 0.0\n```')], {})!;
   assert.ok(third.messages[0]!.content.includes(`${code1}\n\n------\n\n${s2.step_description_prompt}`));
 
   const all = (row.sub_steps as unknown[]).map(() => turn('```python\npass\n```'));
-  assert.equal(scicode.conversation!.next(sample, all, {}), null);
+  assert.equal(nextSync(sample, all, {}), null);
   assert.ok(scicode.conversation!.maxTurns >= all.length);
 
-  const bg = scicode.conversation!.next(sample, [turn(reply1)], { promptConfig: 'eval/scicode/background' })!.messages[0]!.content;
+  const bg = nextSync(sample, [turn(reply1)], { promptConfig: 'eval/scicode/background' })!.messages[0]!.content;
   assert.ok(bg.startsWith('PROBLEM DESCRIPTION:\nYou will be provided with problem steps along with background knowledge'));
   assert.ok(bg.includes(`PROBLEM STEPS AND FUNCTION CODE:\nHere, you'll find the Python code for the initial steps of the problem-solving process. This code is integral to building the solution.\n\n${s1.step_description_prompt}`));
   assert.ok(bg.endsWith('Please make sure your response python code in format of ```python```.'));
@@ -379,7 +381,7 @@ test('prefilled step: problem 62 step 62.1 is never asked; its reference code is
     content,
   );
   assert.ok(content.includes('Write quad(x) using double.'));
-  assert.equal(scicode.conversation!.next(sample, [turn('```python\ndef quad(x): pass\n```')], {}), null);
+  assert.equal(nextSync(sample, [turn('```python\ndef quad(x): pass\n```')], {}), null);
 });
 
 test('readRows: test_aai = dev + test, prefilled code attached, clear errors for missing files', async () => {
