@@ -59,6 +59,8 @@ export interface GenerateResult {
 /** Map endpoint errors to Temporal failures: permanent ones are never retried. */
 export function toActivityFailure(e: unknown): never {
   if (e instanceof PermanentEndpointError) throw ApplicationFailure.nonRetryable(e.message, 'PermanentEndpointError');
+  // A benchmark's own configuration problem on this worker (e.g. a tool's API key not set): say it, don't retry.
+  if (e instanceof Error && e.name === 'ConfigError') throw ApplicationFailure.nonRetryable(e.message, 'ConfigError');
   if (e instanceof TransientEndpointError) throw ApplicationFailure.retryable(e.message, 'TransientEndpointError');
   rethrowStore(e);
 }

@@ -86,7 +86,7 @@ export function prepareActivities(deps: ActivityDeps) {
             offline: process.env.HF_HUB_OFFLINE === '1' || process.env.EVALFLOW_OFFLINE === '1',
             log: (m: string) => log.info(m),
           };
-          loaded = bench.dataset.readRows ? await loadDatasetFiles(bench.dataset, opts, split) : await loadDataset(bench.dataset, opts);
+          loaded = bench.dataset.readRows ? await loadDatasetFiles(bench.dataset, opts, split, promptOptions(task)) : await loadDataset(bench.dataset, opts);
         } catch (e) {
           if (e instanceof DatasetError && e.permanent) throw ApplicationFailure.nonRetryable(e.message, 'DatasetError');
           throw e;

@@ -105,12 +105,13 @@ export interface DatasetSource {
    * the local fallback directory), returns null when the file does not exist,
    * and parses .json (array or JSON lines), .jsonl, .jsonl.gz, .parquet and
    * .txt (one row `{ text }`).
-   * `split` is the configured `dataset_split` (or `dataset.split`). `keep`,
+   * `split` is the configured `dataset_split` (or `dataset.split`); `options`
+   * the task's prompt options (e.g. BFCL's ++bfcl_agentic). `keep`,
    * when given, filters rows while a JSON-lines file is streamed, so a file of
    * gigabytes (LiveCodeBench's) never sits in memory whole.
    * When set, `localFile` only names the directory in messages.
    */
-  readRows?(read: DatasetFileReader, split: string): Promise<Record<string, unknown>[]>;
+  readRows?(read: DatasetFileReader, split: string, options?: PromptOptions): Promise<Record<string, unknown>[]>;
   /** Split names a config may select with `dataset_split` (default: only `split`). */
   splits?: readonly string[];
 }

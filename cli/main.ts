@@ -61,7 +61,8 @@ async function countSamples(task: ResolvedTask): Promise<string> {
   let available: number | undefined;
   try {
     const opts = { datasetDir: task.dataset_dir, fallbackDir: settings.datasetsDir, cacheDir: settings.cacheDir, offline: true };
-    const d = b.dataset.readRows ? await loadDatasetFiles(b.dataset, opts, task.params.dataset_split ?? b.dataset.split) : await loadDataset(b.dataset, opts);
+    const options = { promptConfig: task.params.prompt_config, systemPrompt: task.params.system_prompt, benchmarkArgs: task.params.benchmark_args };
+    const d = b.dataset.readRows ? await loadDatasetFiles(b.dataset, opts, task.params.dataset_split ?? b.dataset.split, options) : await loadDataset(b.dataset, opts);
     available = b.accept ? d.rows.filter((r) => b.accept!(r)).length : d.rows.length;
   } catch {
     available = undefined;

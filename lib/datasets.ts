@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
-import type { DatasetSource } from '../benchmarks/types';
+import type { DatasetSource, PromptOptions } from '../benchmarks/types';
 
 export interface LoadOptions {
   datasetDir?: string;
@@ -288,7 +288,7 @@ export async function readLocalDataset(file: string): Promise<LoadedDataset> {
  * (`resolve/main/<path>`, cached under <cacheDir>/datasets/<repo>/files/),
  * or — offline or with the Hub unreachable — from the fallback directory.
  */
-export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions, split: string): Promise<LoadedDataset> {
+export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions, split: string, options: PromptOptions = {}): Promise<LoadedDataset> {
   if (!source.readRows) throw new DatasetError(`${source.hfRepo}: not a multi-file dataset`);
   const log = opts.log ?? (() => undefined);
   const label = `${source.hfRepo} (${split})`;
@@ -395,7 +395,7 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
   };
   let rows: Record<string, unknown>[];
   try {
-    rows = await source.readRows(read, split);
+    rows = await source.readRows(read, split, options);
   } catch (err) {
     if (err instanceof DatasetError || err instanceof HubUnreachable) throw err;
     const where = mode === 'local' ? path.resolve(dir!, source.localFile) : `${endpoint}/datasets/${source.hfRepo}`;

@@ -25,29 +25,20 @@ export const AGENTIC_CATEGORIES: readonly string[] = [...WEB_SEARCH_CATEGORIES, 
 export const ALL_SCORING_CATEGORIES: readonly string[] = [...RUN_CATEGORIES, ...AGENTIC_CATEGORIES];
 
 /**
- * Why the agentic categories are not run. Enabling them (not implemented in
- * this release) would take, per BFCL:
- * - web_search_base / web_search_no_snippet (BFCL_v4_web_search.json, 100
- *   questions asked twice, with and without search snippets): a multi-step
- *   agent loop whose tools call a real search engine (gorilla
- *   func_source_code/web_search.py queries SerpAPI with SERPAPI_API_KEY and
- *   fetches live web pages), scored by agentic_checker on the final answer.
- *   Results drift with the live web.
- * - memory_kv / memory_vector / memory_rec_sum (BFCL_v4_memory.json, 155
- *   questions per backend): the memory_prereq_conversation/ sessions must be
- *   played first to fill a memory backend (key-value store; FAISS vector store
- *   with a sentence-embedding model; recursive summarisation), whose state the
- *   scored questions then depend on.
- * A run would opt in through the task's extra.args (e.g.
- * `++bfcl_agentic=web_search,memory`) once a harness for these exists; until
- * then the categories are excluded and the overall score is marked partial.
+ * Why an agentic category was not run when the task did not enable it. The
+ * agentic categories run only on request (`++bfcl_agentic=web_search,memory`
+ * in the task's extra.args, see agentic/): they call outside services —
+ * web_search_base / web_search_no_snippet a live search engine (BFCL:
+ * SerpAPI with SERPAPI_API_KEY) and the pages it finds, whose answers drift
+ * with the live web; memory_vector an embedding model — and the memory ones
+ * first play the memory_prereq_conversation sessions into their backend.
  */
 export const NOT_RUN_REASONS: Readonly<Record<string, string>> = {
-  web_search_base: 'needs live web search (BFCL calls SerpAPI with SERPAPI_API_KEY and fetches web pages); not implemented in evalflow',
-  web_search_no_snippet: 'needs live web search (BFCL calls SerpAPI with SERPAPI_API_KEY and fetches web pages); not implemented in evalflow',
-  memory_kv: 'needs the key-value memory backend filled by the memory_prereq_conversation sessions; not implemented in evalflow',
-  memory_vector: 'needs the vector memory backend (FAISS + an embedding model) filled by the memory_prereq_conversation sessions; not implemented in evalflow',
-  memory_rec_sum: 'needs the recursive-summarisation memory backend filled by the memory_prereq_conversation sessions; not implemented in evalflow',
+  web_search_base: 'not enabled: needs live web search; add ++bfcl_agentic=web_search to the task\'s extra.args and set SERPAPI_API_KEY on the workers',
+  web_search_no_snippet: 'not enabled: needs live web search; add ++bfcl_agentic=web_search to the task\'s extra.args and set SERPAPI_API_KEY on the workers',
+  memory_kv: 'not enabled: needs the key-value memory filled by the prerequisite conversations; add ++bfcl_agentic=memory to the task\'s extra.args',
+  memory_vector: 'not enabled: needs the vector memory (an embedding model) filled by the prerequisite conversations; add ++bfcl_agentic=memory to the task\'s extra.args and configure the embeddings endpoint',
+  memory_rec_sum: 'not enabled: needs the recursive-summary memory filled by the prerequisite conversations; add ++bfcl_agentic=memory to the task\'s extra.args',
 };
 
 export function isMultiTurnCategory(category: string): boolean {

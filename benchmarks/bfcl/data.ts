@@ -20,23 +20,27 @@
  */
 import { buildMultiTurnItem, MULTI_TURN_DOC_FILES } from './multi-turn';
 import { AGENTIC_CATEGORIES, isMultiTurnCategory, NOT_RUN_REASONS, RUN_CATEGORIES } from './categories';
+import { AGENTIC_MODULES, enabledAgenticCategories } from './agentic/index';
+import type { DatasetFileReader, PromptOptions } from '../types';
 
 export const BFCL_LOCAL_DIR = 'bfcl_v4';
 export const BFCL_HF_REPO = 'gorilla-llm/Berkeley-Function-Calling-Leaderboard';
 
 /** Splits a config may select: everything evalflow runs ("test") or one category. */
-export const BFCL_SPLITS: readonly string[] = ['test', ...RUN_CATEGORIES];
+export const BFCL_SPLITS: readonly string[] = ['test', ...RUN_CATEGORIES, ...AGENTIC_CATEGORIES];
 
-type Read = (path: string, hubPath?: string) => Promise<Record<string, unknown>[] | null>;
+type Read = DatasetFileReader;
 
-/** The categories a split selects, or an error naming the choices. */
-export function categoriesForSplit(split: string): string[] {
-  if (split === 'test') return [...RUN_CATEGORIES];
-  if (RUN_CATEGORIES.includes(split)) return [split];
+/** The categories a split selects (agentic ones only when enabled), or an error naming the choices. */
+export function categoriesForSplit(split: string, enabled: readonly string[] = []): string[] {
+  if (split === 'test') return [...RUN_CATEGORIES, ...AGENTIC_CATEGORIES.filter((c) => enabled.includes(c))];
+  if (RUN_CATEGORIES.includes(split) || enabled.includes(split)) return [split];
   const agentic = AGENTIC_CATEGORIES.includes(split) || split === 'web_search' || split === 'memory';
   if (agentic) {
+    const names = AGENTIC_CATEGORIES.filter((c) => c.startsWith(split === 'memory' ? 'memory' : split === 'web_search' ? 'web_search' : split) && enabled.includes(c));
+    if (names.length) return names;
     const reason = NOT_RUN_REASONS[split] ?? NOT_RUN_REASONS[split === 'memory' ? 'memory_kv' : 'web_search_base'];
-    throw new Error(`ns_bfcl_v4: category "${split}" is not run by evalflow (${reason}); choose dataset_split "test" or one of: ${RUN_CATEGORIES.join(', ')}`);
+    throw new Error(`ns_bfcl_v4: category "${split}" is ${reason}; or choose dataset_split "test" or one of: ${RUN_CATEGORIES.join(', ')}`);
   }
   if (split === 'format_sensitivity') {
     throw new Error('ns_bfcl_v4: format_sensitivity is not a scoring category of BFCL v4 (it is left out of the overall score); choose dataset_split "test" or a scoring category');
@@ -63,11 +67,11 @@ export function needsAnswers(category: string): boolean {
 }
 
 /** DatasetSource.readRows for BFCL v4. */
-export async function readBfclRows(read: Read, split: string): Promise<Record<string, unknown>[]> {
-  const categories = categoriesForSplit(split);
+export async function readBfclRows(read: Read, split: string, options?: PromptOptions): Promise<Record<string, unknown>[]> {
+  const categories = categoriesForSplit(split, enabledAgenticCategories(options));
   const out: Record<string, unknown>[] = [];
   const docCache = new Map<string, unknown[]>();
-  for (const category of categories) {
+  for (const category of categories.filter((c) => RUN_CATEGORIES.includes(c))) {
     const file = `BFCL_v4_${category}.json`;
     const rows = await readFile(read, file);
     let answers: Map<string, unknown> | null = null;
@@ -104,6 +108,11 @@ export async function readBfclRows(read: Read, split: string): Promise<Record<st
         out.push({ category, id, question: row.question, function: row.function, ground_truth: groundTruth });
       }
     }
+  }
+  // The agentic categories the task enabled, after the others (BFCL's order).
+  for (const m of AGENTIC_MODULES) {
+    const mine = categories.filter((c) => m.categories.includes(c));
+    if (mine.length) out.push(...(await m.readRows(read, mine)));
   }
   return out;
 }

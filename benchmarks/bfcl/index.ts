@@ -30,7 +30,7 @@
  * The mode a sample was prepared in is recorded in `sample.data.mode` by
  * `prompt()` (scoring does not see the task options).
  */
-import type { Benchmark, ChatMessage, NextRequest, PromptOptions, Sample, ToolSpec, TurnResponse, UnitResponse, UnitScore } from '../types';
+import type { Benchmark, ChatMessage, ConversationIO, NextRequest, PromptOptions, Sample, ToolSpec, TurnResponse, UnitResponse, UnitScore } from '../types';
 import { rowString } from '../rows';
 import {
   type Decoded,
@@ -42,7 +42,8 @@ import {
   judgeSingleTurn,
   languageOf,
 } from './ast-checker';
-import { isMultiTurnCategory, RUN_CATEGORIES } from './categories';
+import { ALL_SCORING_CATEGORIES, isMultiTurnCategory, RUN_CATEGORIES } from './categories';
+import { AGENTIC_MODULES, agenticModuleOf } from './agentic/index';
 import { BFCL_HF_REPO, BFCL_LOCAL_DIR, BFCL_SPLITS, needsAnswers, readBfclRows } from './data';
 import { bfclMetrics } from './metrics';
 import { type MultiTurnItem, MULTI_TURN_MAX_CALLS, multiTurnRequest, scoreMultiTurn } from './multi-turn';
@@ -92,6 +93,8 @@ function functionsOf(functions: unknown, id: string): FunctionDoc[] {
 }
 
 function toSample(raw: Record<string, unknown>, index: number): Sample {
+  const agentic = typeof raw.category === 'string' ? agenticModuleOf(raw.category) : undefined;
+  if (agentic) return agentic.toSample(raw, index);
   const category = rowString(TASK, raw, 'category', index, ` (one of ${RUN_CATEGORIES.join(', ')})`);
   if (!RUN_CATEGORIES.includes(category)) throw new Error(`${TASK} row ${index}: unknown category "${category}" (expected one of ${RUN_CATEGORIES.join(', ')})`);
   const id = rowString(TASK, raw, 'id', index);
@@ -134,6 +137,8 @@ function prompt(sample: Sample, options: PromptOptions): ChatMessage[] {
   const mode = bfclMode(options);
   sample.data.mode = mode;
   const category = categoryOf(sample);
+  const agentic = agenticModuleOf(category);
+  if (agentic) return withConfigSystemPrompt(agentic.prompt(sample, mode, options), options);
   if (isMultiTurnCategory(category)) {
     const first = multiTurnRequest(multiTurnItemOf(sample), [], mode);
     if (!first) throw new Error(`${TASK} "${sample.id}": the multi-turn item has no first request`);
@@ -146,6 +151,8 @@ function prompt(sample: Sample, options: PromptOptions): ChatMessage[] {
 
 function tools(sample: Sample, options: PromptOptions): ToolSpec[] | undefined {
   const mode = bfclMode(options);
+  const agentic = agenticModuleOf(categoryOf(sample));
+  if (agentic) return agentic.tools(sample, mode, options);
   if (mode === 'prompt') return undefined;
   const category = categoryOf(sample);
   if (isMultiTurnCategory(category)) return multiTurnRequest(multiTurnItemOf(sample), [], mode)?.tools;
@@ -153,7 +160,13 @@ function tools(sample: Sample, options: PromptOptions): ToolSpec[] | undefined {
   return list.length ? list : undefined;
 }
 
-function next(sample: Sample, turns: TurnResponse[], options: PromptOptions): NextRequest | null {
+function next(sample: Sample, turns: TurnResponse[], options: PromptOptions, io?: ConversationIO): NextRequest | null | Promise<NextRequest | null> {
+  const agentic = agenticModuleOf(categoryOf(sample));
+  if (agentic) {
+    const withSystem = (req: NextRequest | null) => (req ? { ...req, messages: withConfigSystemPrompt(req.messages, options) } : null);
+    const r = agentic.next(sample, turns, bfclMode(options), options, io);
+    return r instanceof Promise ? r.then(withSystem) : withSystem(r);
+  }
   if (!isMultiTurnCategory(categoryOf(sample))) return null;
   const req = multiTurnRequest(multiTurnItemOf(sample), turns, bfclMode(options));
   return req ? { ...req, messages: withConfigSystemPrompt(req.messages, options) } : null;
@@ -250,6 +263,11 @@ function modeOf(sample: Sample): BfclMode {
 function score(text: string, sample: Sample, _verdict?: unknown, response?: UnitResponse): UnitScore {
   const category = categoryOf(sample);
   const mode = modeOf(sample);
+  const agentic = agenticModuleOf(category);
+  if (agentic) {
+    const s = agentic.score(sample, response ?? { content: text }, mode);
+    return { ...s, details: { category, mode, ...(s.details ?? {}) } };
+  }
   if (isMultiTurnCategory(category)) {
     const turns = response?.turns ?? [response ?? { content: text }];
     const s = scoreMultiTurn(multiTurnItemOf(sample), turns, mode);
@@ -285,14 +303,15 @@ export const bfclV4: Benchmark = {
     readRows: readBfclRows,
     splits: BFCL_SPLITS,
   },
-  benchmarkArgs: ['use_client_parsing'],
+  benchmarkArgs: ['use_client_parsing', 'bfcl_agentic'],
   // NeMo-Skills generation defaults: greedy decoding.
   defaults: { temperature: 0 },
-  accept: (raw) => typeof raw.category === 'string' && RUN_CATEGORIES.includes(raw.category),
+  // readRows already selects the categories (the agentic ones only when the task enables them).
+  accept: (raw) => typeof raw.category === 'string' && ALL_SCORING_CATEGORIES.includes(raw.category),
   toSample,
   prompt,
   tools,
-  conversation: { next, maxTurns: MULTI_TURN_MAX_CALLS },
+  conversation: { next, maxTurns: Math.max(MULTI_TURN_MAX_CALLS, ...AGENTIC_MODULES.map((m) => m.maxCalls)) },
   score,
   metrics: bfclMetrics,
 };

@@ -544,19 +544,21 @@ test('module: prompt mode has no tools, a BFCL system prompt and parses the text
 });
 
 test('module: rows with missing fields fail with the field named', () => {
-  assert.throws(() => bfclV4.toSample({ ...AREA_ROW, category: 'web_search_base' }, 3), /unknown category "web_search_base"/);
+  assert.throws(() => bfclV4.toSample({ ...AREA_ROW, category: 'format_sensitivity' }, 3), /unknown category "format_sensitivity"/);
   assert.throws(() => bfclV4.toSample({ ...AREA_ROW, ground_truth: undefined }, 3), /needs a "ground_truth" list/);
   assert.throws(() => bfclV4.toSample({ ...AREA_ROW, function: [{ name: 'x' }] }, 3), /function doc 1 needs a "name" and "parameters.properties"/);
   assert.throws(() => bfclV4.toSample({ ...AREA_ROW, question: [{ role: 'user' }] }, 3), /"question" must be a list of turns/);
-  assert.equal(bfclV4.accept?.({ category: 'memory_kv' }), false);
+  assert.equal(bfclV4.accept?.({ category: 'format_sensitivity' }), false);
   assert.equal(bfclV4.accept?.({ category: 'live_simple' }), true);
 });
 
-test('splits: test = the 17 categories evalflow runs; agentic and format_sensitivity refused with the reason', () => {
+test('splits: test = the 17 categories evalflow runs, plus the agentic ones a task enables; agentic ones not enabled and format_sensitivity refused with the reason', () => {
   assert.equal(categoriesForSplit('test').length, 17);
+  assert.deepEqual(categoriesForSplit('test', ['web_search_base', 'web_search_no_snippet']).slice(17), ['web_search_base', 'web_search_no_snippet']);
   assert.deepEqual(categoriesForSplit('live_simple'), ['live_simple']);
-  assert.throws(() => categoriesForSplit('web_search'), /not run by evalflow \(needs live web search/);
-  assert.throws(() => categoriesForSplit('memory_kv'), /memory backend/);
+  assert.deepEqual(categoriesForSplit('memory', ['memory_kv', 'memory_vector', 'memory_rec_sum']), ['memory_kv', 'memory_vector', 'memory_rec_sum']);
+  assert.throws(() => categoriesForSplit('web_search'), /not enabled: needs live web search; add \+\+bfcl_agentic=web_search/);
+  assert.throws(() => categoriesForSplit('memory_kv'), /\+\+bfcl_agentic=memory/);
   assert.throws(() => categoriesForSplit('format_sensitivity'), /not a scoring category/);
   assert.throws(() => categoriesForSplit('simple'), /unknown dataset_split "simple"/);
 });
@@ -650,7 +652,7 @@ test('metrics: per-category subsets, aggregates per group, not_run with reasons'
   assert.equal(top.accuracy?.stats.partial, 1);
   assert.ok(m.metrics['pass@2']);
   assert.ok('web_search_base' in m.not_run && 'multi_turn_base' in m.not_run);
-  assert.match(m.not_run.memory_vector ?? '', /FAISS/);
+  assert.match(m.not_run.memory_vector ?? '', /embedding model/);
   assert.match(m.not_run.multi_turn_base ?? '', /not part of this run/);
   assert.throws(() => bfclMetrics([{ sample_id: 'x', repeat: 0, subset: 'chatable', predicted: null, correct: false }], 1), /category "chatable"/);
 });
