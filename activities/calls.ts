@@ -203,6 +203,9 @@ export async function runCachedCalls(
       if (!writing) void drain();
     });
 
+  // Identical requests in flight at the same time (the same prompt in two samples of a
+  // block, or the shared opening of many conversations) are paid once: later ones wait.
+  const flying = new Map<string, Promise<ModelResponse>>();
   const one = async (i: number) => {
     const { payload, label } = calls[i];
     const { hash, prefix } = located[i];
@@ -213,18 +216,35 @@ export async function runCachedCalls(
       return;
     }
     try {
-      const response = await callModel(opts.client, opts.endpoint, payload, {
-        timeoutMs: opts.timeoutMs,
-        maxRetries: opts.maxRetries,
-        signal: ctx.cancellationSignal,
-        onRetry: ({ attempt, delayMs, reason }) => {
-          stats.retries++;
-          opts.log.warn(`${label}: retry ${attempt} in ${delayMs} ms after ${reason}`);
-        },
-      });
-      // Acknowledged only once checkpointed: from here on this call is never paid for again.
-      await checkpoint(prefix, { request_hash: hash, model_id: opts.endpoint.model_id, created_at: new Date().toISOString(), response });
-      cache.set(hash, response); // the same call twice in one batch (identical judge prompts) is paid once
+      const leader = flying.get(hash);
+      if (leader) {
+        const response = await leader;
+        stats.cached++;
+        outcomes[i] = { response, request_hash: hash, cached: true };
+        return;
+      }
+      const paid = (async () => {
+        const response = await callModel(opts.client, opts.endpoint, payload, {
+          timeoutMs: opts.timeoutMs,
+          maxRetries: opts.maxRetries,
+          signal: ctx.cancellationSignal,
+          onRetry: ({ attempt, delayMs, reason }) => {
+            stats.retries++;
+            opts.log.warn(`${label}: retry ${attempt} in ${delayMs} ms after ${reason}`);
+          },
+        });
+        // Acknowledged only once checkpointed: from here on this call is never paid for again.
+        await checkpoint(prefix, { request_hash: hash, model_id: opts.endpoint.model_id, created_at: new Date().toISOString(), response });
+        cache.set(hash, response); // the same call later in this batch (or in the next round) is a cache hit
+        return response;
+      })();
+      flying.set(hash, paid);
+      let response: ModelResponse;
+      try {
+        response = await paid;
+      } finally {
+        flying.delete(hash);
+      }
       stats.called++;
       outcomes[i] = { response, request_hash: hash, cached: false };
     } catch (e) {

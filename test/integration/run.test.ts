@@ -116,6 +116,28 @@ describe('durable run on real Temporal + MinIO', () => {
     assert.equal(demo.stats().succeeded, 8);
   });
 
+  test('identical requests in flight together are paid once (the same prompt in several samples)', async () => {
+    const dir = path.join(env.stack.dir, 'dupes');
+    fs.mkdirSync(path.join(dir, 'gsm8k'), { recursive: true });
+    const rows = Array.from({ length: 8 }, (_, i) => ({ question: i < 6 ? 'What is 1 + 1?' : `What is ${i} + 1?`, answer: `#### ${i < 6 ? 2 : i + 1}` }));
+    fs.writeFileSync(path.join(dir, 'gsm8k', 'test.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const slow = await startFakeEndpoint({ port: 0, latencyMs: 300, answer: (req) => ({ content: `\\boxed{${Number(/What is (\d+)/.exec(req.messages?.at(-1)?.content ?? '')?.[1] ?? 0) + 1}}` }) });
+    try {
+      await startEvaluation({
+        runId: 'dupes-1',
+        taskQueue: env.taskQueue,
+        config: { ...demoConfig(slow.url, [{ name: 'gsm8k' }], { parallelism: 8 }), evaluation: { ...demoConfig(slow.url, [{ name: 'gsm8k' }], { parallelism: 8 }).evaluation, tasks: [{ name: 'gsm8k', dataset_dir: dir }] } },
+      });
+      await finish(env, 'dupes-1');
+      assert.equal(slow.stats().succeeded, 3, 'six samples with the same prompt, one paid call; two others');
+      const scores = await allScores(env, 'dupes-1', 'gsm8k');
+      assert.equal(scores.length, 8);
+      assert.ok(scores.every((r) => r.correct));
+    } finally {
+      await slow.close();
+    }
+  });
+
   test('a re-run with the same config replays every response from the cache', async () => {
     demo.resetStats();
     await startEvaluation({ config: base(), runId: 'full-2', taskQueue: env.taskQueue });
