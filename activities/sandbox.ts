@@ -13,6 +13,9 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolvedTask } from '../lib/types';
 import type { Sandbox } from '../lib/sandbox/bwrap';
 import { SandboxError } from '../lib/sandbox/types';
 import { keys, parseJsonl } from '../lib/store';
@@ -147,5 +150,39 @@ export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
     }
   }
 
-  return { sandboxScoreShard };
+  /**
+   * Before a code task makes any model call: this sandbox works (bubblewrap,
+   * Python) and has the data the benchmark's programs read. Runs on the
+   * sandbox queue, so it also proves a sandbox worker is there.
+   */
+  async function sandboxPreflight(input: { task: ResolvedTask }): Promise<{ slots: number }> {
+    const bench = benchmarkFor(input.task.benchmark);
+    try {
+      await sandbox.check();
+    } catch (e) {
+      throw ApplicationFailure.nonRetryable(`the sandbox on this worker cannot run programs: ${e instanceof Error ? e.message : String(e)}`, 'ConfigError');
+    }
+    for (const d of bench.sandboxData ?? []) {
+      const dir = deps.settings.sandbox.data[d.name];
+      const file = dir ? path.join(dir, d.file) : undefined;
+      if (!dir || !fs.existsSync(file!)) {
+        throw ApplicationFailure.nonRetryable(
+          `${input.task.name}: ${dir ? `${file} does not exist` : `${d.setting} is not set on the sandbox worker`}. ${d.hint}`,
+          'ConfigError',
+        );
+      }
+      try {
+        fs.accessSync(file!, fs.constants.R_OK);
+        if ((fs.statSync(file!).mode & 0o004) === 0 && process.getuid?.() === 0) throw new Error('not world-readable');
+      } catch (e) {
+        throw ApplicationFailure.nonRetryable(
+          `${input.task.name}: ${file} is not readable by the sandbox (${e instanceof Error ? e.message : String(e)}); programs run under their own user ids — make it and its directories world-readable (chmod a+r, a+x on the directories)`,
+          'ConfigError',
+        );
+      }
+    }
+    return { slots: sandbox.slots };
+  }
+
+  return { sandboxScoreShard, sandboxPreflight };
 }

@@ -239,6 +239,12 @@ export interface Benchmark {
    * scored as wrong.
    */
   execute?(response: UnitResponse, sample: Sample, run: SandboxRunner): Promise<UnitScore>;
+  /**
+   * Data files the programs read (SandboxJob.data), checked on the sandbox
+   * worker before any model call: `name` is the data name, `file` a file that
+   * must be in its directory, `setting` the worker variable naming the directory.
+   */
+  sandboxData?: readonly { name: string; file: string; setting: string; hint: string }[];
   /** Present when a judge model grades the responses (its endpoint comes from the task's `extra.judge`). */
   judge?: JudgeSpec;
   /**

@@ -83,6 +83,8 @@ export interface ExecutionSettings {
   judge_task_queue?: string;
   /** Task queue of the sandbox activities (code execution); default: the workflow's queue + "-sandbox". */
   sandbox_task_queue?: string;
+  /** Seconds a code task waits for a sandbox worker (its preflight) before failing; default 600. */
+  sandbox_wait?: number;
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -24,6 +25,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  TimeoutFailure,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -121,6 +123,16 @@ function sandboxing(execution: ExecutionSettings) {
   });
 }
 
+/** The sandbox preflight: if no sandbox worker takes it in time (execution.sandbox_wait), say so instead of waiting at scoring. */
+function sandboxCheck(execution: ExecutionSettings) {
+  return proxyActivities<SandboxingActivities>({
+    taskQueue: execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`,
+    scheduleToStartTimeout: `${execution.sandbox_wait ?? 600} seconds`,
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
 function scoring() {
   return proxyActivities<ScoringActivities>({
     startToCloseTimeout: '1 hour',
@@ -214,6 +226,23 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
   });
 
   details();
+  if (task.sandbox && !state) {
+    // Before any paid call: a sandbox worker is there, works, and has the benchmark's data.
+    const queue = execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`;
+    try {
+      await sandboxCheck(execution).sandboxPreflight({ task });
+    } catch (e) {
+      if (isCancellation(e)) throw e;
+      const timedOut = e instanceof ActivityFailure && e.cause instanceof TimeoutFailure && e.cause.timeoutType === 'SCHEDULE_TO_START';
+      const why = timedOut
+        ? `no worker serves the sandbox task queue '${queue}' (waited ${execution.sandbox_wait ?? 600} s): start 'evalflow worker' (without --no-sandbox) or a worker with sandboxPlugin() on that queue`
+        : rootMessage(e);
+      progress.phase = 'failed';
+      progress.error = why;
+      details();
+      throw ApplicationFailure.nonRetryable(`task ${task.name} cannot be scored: ${why}. Nothing was sent to the model; fix it and run 'evalflow resume ${run_id}'.`, 'TaskFailed');
+    }
+  }
   const prepared = state?.prepared ?? (await orchestration().prepareTask({ run_id, task, execution }));
   Object.assign(progress, { samples: prepared.samples, units_total: prepared.units, shards_total: prepared.shards, phase: 'generating' });
   labels();

@@ -297,6 +297,14 @@ export const scicode: Benchmark = {
   },
   promptConfigs: Object.keys(SCICODE_TEMPLATES),
   benchmarkArgs: ['with_background'],
+  sandboxData: [
+    {
+      name: 'scicode',
+      file: 'test_data.h5',
+      setting: SCICODE_DATA_SETTING,
+      hint: missingTestDataMessage('checked before the run starts'),
+    },
+  ],
   // NeMo-Skills inference defaults: greedy decoding.
   defaults: { temperature: 0 },
 

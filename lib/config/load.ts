@@ -459,6 +459,7 @@ function executionSettings(cfg: EvalConfig, warn: (w: string) => void): Executio
     activity_attempts: e.activity_attempts ?? EXECUTION_DEFAULTS.activity_attempts,
     ...(e.judge_task_queue ? { judge_task_queue: e.judge_task_queue } : {}),
     ...(e.sandbox_task_queue ? { sandbox_task_queue: e.sandbox_task_queue } : {}),
+    ...(e.sandbox_wait ? { sandbox_wait: e.sandbox_wait } : {}),
   };
 }
 

@@ -387,6 +387,8 @@ export const executionSchema = z.strictObject({
   judge_task_queue: z.string().min(1).optional(),
   /** Task queue of the sandbox (code execution) activities; default "<queue>-sandbox". */
   sandbox_task_queue: z.string().min(1).optional(),
+  /** Seconds a code task waits for a sandbox worker to take its preflight before failing with that reason (default 600). */
+  sandbox_wait: positiveInt('sandbox_wait (seconds)').optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -70,12 +70,12 @@ export async function startEnv(name: string): Promise<Env> {
 }
 
 /** An in-process worker made from the evalflow plugins; stop() shuts it down. */
-export async function startInProcessWorker(taskQueue: string, benchmarks: Benchmark[] = []): Promise<{ stop(): Promise<void> }> {
+export async function startInProcessWorker(taskQueue: string, benchmarks: Benchmark[] = [], opts: { noSandbox?: boolean } = {}): Promise<{ stop(): Promise<void> }> {
   const { runWorker } = await import('../../workers/main.js');
   const ac = new AbortController();
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
-  const running = runWorker({ taskQueue, signal: ac.signal, onReady: ready, maxConcurrentActivities: 16, benchmarks });
+  const running = runWorker({ taskQueue, signal: ac.signal, onReady: ready, maxConcurrentActivities: 16, benchmarks, noSandbox: opts.noSandbox });
   await Promise.race([isReady, running]);
   return {
     async stop() {
