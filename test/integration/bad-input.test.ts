@@ -155,6 +155,24 @@ describe('bad input gets a clear error and starts nothing', () => {
     }
   });
 
+  test('BFCL with native tools against a completions endpoint fails before any model call, naming both ways out', async () => {
+    const worker = await startInProcessWorker(env.taskQueue);
+    try {
+      const cfg = demoConfig(demo.url, [{ name: 'ns_bfcl_v4', params: { limit_samples: 2, extra: { dataset_split: 'simple_python' } } }]);
+      (cfg.target.api_endpoint as Record<string, unknown>).url = `${demo.url}/completions`;
+      (cfg.evaluation.tasks[0] as Record<string, unknown>).dataset_dir = datasetsDir();
+      const file = write('bfcl-completions', cfg);
+      const before = demo.stats().requests;
+      const r = await runCli(['run', '--config', file, '--run-id', 'bad-bfcl-completions', '--wait'], env.childEnv);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /native tools, which only a chat endpoint/);
+      assert.match(r.stderr, /use_client_parsing=True/);
+      assert.equal(demo.stats().requests, before, 'no model call was made');
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test('wrong API key: refused before anything starts', async () => {
     const locked = await startFakeEndpoint({ port: 0, models: ['demo-model'], apiKey: 'the-right-key', answer: () => ({ content: 'x' }) });
     try {
