@@ -53,6 +53,28 @@ export function benchmarkFor(name: string) {
   return b;
 }
 
+/**
+ * Where each shard starts: every `perShard` rows, except that rows of one
+ * group (Benchmark.shardGroup) stay together — a shard runs on past
+ * `perShard` until its group ends.
+ */
+export function shardStarts(rows: readonly Record<string, unknown>[], perShard: number, group?: (raw: Record<string, unknown>) => string | undefined): number[] {
+  const starts: number[] = [];
+  let start = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (i === 0) {
+      starts.push(0);
+      continue;
+    }
+    if (i - start < perShard) continue;
+    const g = group?.(rows[i]);
+    if (g !== undefined && g === group?.(rows[i - 1])) continue;
+    starts.push(i);
+    start = i;
+  }
+  return starts;
+}
+
 export function prepareActivities(deps: ActivityDeps) {
   const { store, settings } = deps;
 
@@ -103,11 +125,14 @@ export function prepareActivities(deps: ActivityDeps) {
       const rows = limit !== undefined ? accepted.slice(0, limit) : accepted;
       const repeats = task.params.num_repeats;
       const perShard = Math.max(1, Math.floor(task.shard_size / repeats));
-      const shards = Math.ceil(rows.length / perShard);
+      const starts = shardStarts(rows, perShard, bench.shardGroup);
+      const shards = starts.length;
       // Shard by shard, so only one shard's prompts are built at a time.
       for (let s = 0; s < shards; s++) {
-        const shard: PreparedSample[] = rows.slice(s * perShard, (s + 1) * perShard).map((raw, i) => {
-          const index = s * perShard + i;
+        const from = starts[s];
+        const to = s + 1 < shards ? starts[s + 1] : rows.length;
+        const shard: PreparedSample[] = rows.slice(from, to).map((raw, i) => {
+          const index = from + i;
           const sample = bench.toSample(raw, index);
           const options = promptOptions(task);
           const messages = bench.prompt(sample, options);

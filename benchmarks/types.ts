@@ -203,6 +203,13 @@ export interface Benchmark {
    * questions). Applied to the raw rows before `limit_samples`. Default: all.
    */
   accept?(raw: Record<string, unknown>): boolean;
+  /**
+   * Rows with the same group stay in one shard (a shard runs on past its size
+   * until the group ends). BFCL memory: a scenario's questions open with the
+   * same prerequisite conversation, which identical requests in one shard
+   * pay once. Default: no groups.
+   */
+  shardGroup?(raw: Record<string, unknown>): string | undefined;
   /** Normalise one raw dataset row (Hub or local file) into a Sample. */
   toSample(raw: Record<string, unknown>, index: number): Sample;
   /** Build the request messages for a sample (the first request of a multi-call unit). */

@@ -34,11 +34,11 @@ export const ALL_SCORING_CATEGORIES: readonly string[] = [...RUN_CATEGORIES, ...
  * first play the memory_prereq_conversation sessions into their backend.
  */
 export const NOT_RUN_REASONS: Readonly<Record<string, string>> = {
-  web_search_base: 'not enabled: needs live web search; add ++bfcl_agentic=web_search to the task\'s extra.args and set SERPAPI_API_KEY on the workers',
-  web_search_no_snippet: 'not enabled: needs live web search; add ++bfcl_agentic=web_search to the task\'s extra.args and set SERPAPI_API_KEY on the workers',
-  memory_kv: 'not enabled: needs the key-value memory filled by the prerequisite conversations; add ++bfcl_agentic=memory to the task\'s extra.args',
-  memory_vector: 'not enabled: needs the vector memory (an embedding model) filled by the prerequisite conversations; add ++bfcl_agentic=memory to the task\'s extra.args and configure the embeddings endpoint',
-  memory_rec_sum: 'not enabled: needs the recursive-summary memory filled by the prerequisite conversations; add ++bfcl_agentic=memory to the task\'s extra.args',
+  web_search_base: 'not run: needs live web search — enable it with ++bfcl_agentic=web_search in the task\'s extra.args and SERPAPI_API_KEY on the workers (or it was left out by dataset_split / limit_samples)',
+  web_search_no_snippet: 'not run: needs live web search — enable it with ++bfcl_agentic=web_search in the task\'s extra.args and SERPAPI_API_KEY on the workers (or it was left out by dataset_split / limit_samples)',
+  memory_kv: 'not run: needs the key-value memory filled by the prerequisite conversations — enable it with ++bfcl_agentic=memory in the task\'s extra.args (or it was left out by dataset_split / limit_samples)',
+  memory_vector: 'not run: needs the vector memory and an embedding model — enable it with ++bfcl_agentic=memory in the task\'s extra.args and EVALFLOW_EMBEDDINGS_URL on the workers (or it was left out by dataset_split / limit_samples)',
+  memory_rec_sum: 'not run: needs the recursive-summary memory filled by the prerequisite conversations — enable it with ++bfcl_agentic=memory in the task\'s extra.args (or it was left out by dataset_split / limit_samples)',
 };
 
 export function isMultiTurnCategory(category: string): boolean {

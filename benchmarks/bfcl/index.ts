@@ -9,9 +9,11 @@
  * with BFCL's AST checker (ast-checker.ts); the four multi_turn_* ones are a
  * conversation of tool calls executed against simulated APIs, delegated to
  * multi-turn/index.ts (the item travels in `sample.data.multi_turn`). The
- * agentic categories (web_search_*, memory_*) are not run: see
- * categories.ts NOT_RUN_REASONS; the metrics list them under `not_run` and
- * mark the overall score partial instead of counting them as zero.
+ * agentic categories (web_search_*, memory_*) call outside services and run
+ * only when the task enables them (`++bfcl_agentic=web_search,memory`),
+ * delegated to agentic/web-search and agentic/memory; otherwise the metrics
+ * list them under `not_run` with categories.ts NOT_RUN_REASONS and mark the
+ * overall score partial instead of counting them as zero.
  *
  * Modes (NeMo-Skills `++use_client_parsing`, read from the task's extra.args):
  * - native (`use_client_parsing=False`, the default here): the question's
@@ -294,7 +296,7 @@ function score(text: string, sample: Sample, _verdict?: unknown, response?: Unit
 export const bfclV4: Benchmark = {
   name: TASK,
   description:
-    'BFCL v4 function calling (17 single- and multi-turn categories; web search and memory not run), native tools or ++use_client_parsing=True prompting, BFCL AST / state checkers, v4 weighted overall',
+    'BFCL v4 function calling (17 single- and multi-turn categories; web search and memory with ++bfcl_agentic), native tools or ++use_client_parsing=True prompting, BFCL AST / state / agentic checkers, v4 weighted overall',
   dataset: {
     hfRepo: BFCL_HF_REPO,
     hfConfig: 'default',
@@ -308,6 +310,8 @@ export const bfclV4: Benchmark = {
   defaults: { temperature: 0 },
   // readRows already selects the categories (the agentic ones only when the task enables them).
   accept: (raw) => typeof raw.category === 'string' && ALL_SCORING_CATEGORIES.includes(raw.category),
+  // A memory scenario's questions share their prerequisite conversation: one shard pays it once.
+  shardGroup: (raw) => (typeof raw.category === 'string' && raw.category.startsWith('memory') && typeof raw.scenario === 'string' ? `${raw.category}/${raw.scenario}` : undefined),
   toSample,
   prompt,
   tools,

@@ -557,7 +557,7 @@ test('splits: test = the 17 categories evalflow runs, plus the agentic ones a ta
   assert.deepEqual(categoriesForSplit('test', ['web_search_base', 'web_search_no_snippet']).slice(17), ['web_search_base', 'web_search_no_snippet']);
   assert.deepEqual(categoriesForSplit('live_simple'), ['live_simple']);
   assert.deepEqual(categoriesForSplit('memory', ['memory_kv', 'memory_vector', 'memory_rec_sum']), ['memory_kv', 'memory_vector', 'memory_rec_sum']);
-  assert.throws(() => categoriesForSplit('web_search'), /not enabled: needs live web search; add \+\+bfcl_agentic=web_search/);
+  assert.throws(() => categoriesForSplit('web_search'), /not run: needs live web search — enable it with \+\+bfcl_agentic=web_search/);
   assert.throws(() => categoriesForSplit('memory_kv'), /\+\+bfcl_agentic=memory/);
   assert.throws(() => categoriesForSplit('format_sensitivity'), /not a scoring category/);
   assert.throws(() => categoriesForSplit('simple'), /unknown dataset_split "simple"/);
