@@ -107,6 +107,7 @@ export function createSandbox(settings: SandboxSettings = {}): Sandbox {
   const uidBase = settings.uidBase ?? 61000;
   const root = rootBinds();
   const workRoot = mkdtempSync(path.join(os.tmpdir(), 'evalflow-sandbox-'));
+  process.once('exit', () => rmSync(workRoot, { recursive: true, force: true }));
 
   async function runInSlot(job: SandboxJob, slot: number): Promise<SandboxResult> {
     if (!job.command.length) throw new Error('sandbox job without a command');
@@ -157,6 +158,11 @@ export function createSandbox(settings: SandboxSettings = {}): Sandbox {
         ...dataBinds,
         '--chdir', '/job',
         '--unshare-all',
+        // The program is PID 1 of its namespace, waited for by bwrap itself: no
+        // reaper process that outlives bwrap and is left for the host's init to
+        // reap (a container init that reaps slowly piles up zombies that count
+        // against the per-user process limit).
+        '--as-pid-1',
         '--hostname', 'sandbox',
         '--die-with-parent',
         '--new-session',
@@ -270,7 +276,7 @@ function execute(prefix: string[], args: string[], job: SandboxJob, keep: number
       }
       if (!exitMatch) {
         // The container was killed from outside before it could report: not the program's doing.
-        reject(new SandboxError(`the sandbox was killed from outside (${signal ?? `exit ${code}`}) while running the program`));
+        reject(new SandboxError(`the sandbox was killed from outside (${signal ?? `exit ${code}`}) while running the program${stderr.trim() ? `: ${bounded(stderr.trim())}` : ''}`));
         return;
       }
       const exit = Number(exitMatch[1]);

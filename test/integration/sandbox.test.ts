@@ -157,6 +157,22 @@ describe('sandbox (bubblewrap) with hostile programs', () => {
     assert.ok(took >= 1900, `4 one-second programs on 2 slots took ${took} ms`);
   });
 
+  it('hundreds of programs in a row: every one runs, nothing is left behind (no zombie counts against the process limit)', async () => {
+    let next = 0;
+    const statuses: string[] = [];
+    await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        while (next++ < 300) statuses.push((await sandbox.run(py('print(1)\n'))).status);
+      }),
+    );
+    assert.equal(statuses.length, 300);
+    assert.deepEqual([...new Set(statuses)], ['ok']);
+    if (process.getuid?.() === 0) {
+      const left = execFileSync('ps', ['-eo', 'uid=']).toString().split('\n').map(Number).filter((u) => u >= 61000 && u < 61100);
+      assert.deepEqual(left, [], 'no process of the per-slot user ids remains');
+    }
+  });
+
   it('a broken sandbox is a SandboxError, not a program failure', async () => {
     const broken = createSandbox({ bwrap: '/nonexistent/bwrap' });
     await assert.rejects(broken.run(py('print(1)\n')), (e: unknown) => e instanceof SandboxError);
