@@ -162,6 +162,23 @@ async function main(): Promise<void> {
               children.push(p);
               await waitForLine(p, log, 'evalflow worker:');
             }
+            const warmup = numArg('warmup');
+            if (warmup) {
+              // A long-running worker: one earlier run of `warmup` samples (other sampling settings, so
+              // the measured run finds nothing of it in the response cache) before the measured run.
+              const w = await startEvaluation({
+                runId: `warmup-${samples}-${parallelism}-${latency}-${workers}-${Date.now()}`,
+                taskQueue: 'bench',
+                config: {
+                  target: { api_endpoint: { url: `${url}/chat/completions`, model_id: 'load-model' } },
+                  evaluation: {
+                    nemo_evaluator_config: { config: { params: { parallelism, max_new_tokens: 63, limit_samples: warmup } } },
+                    tasks: [{ name: 'gsm8k', dataset_dir: dataDir }],
+                  },
+                },
+              });
+              await client.workflow.getHandle(w.runId).result();
+            }
             const cpu0 = procs.map((p) => cpuSeconds(p.pid!));
             const servers = stack.pids();
             const serverCpu0 = { temporal: cpuSeconds(servers.temporal!), minio: cpuSeconds(servers.minio!) };
