@@ -11,7 +11,7 @@
  */
 
 import type { ParsedCallFull } from '../parse';
-import { SimApi, type Args } from './apis/base';
+import { SimApi, type Args, type Param } from './apis/base';
 import { GorillaFileSystem } from './apis/gorilla-file-system';
 import { MathAPI } from './apis/math-api';
 import { MessageAPI } from './apis/message-api';
@@ -76,30 +76,36 @@ export class Env {
     const inst = this.owner.get(call.name);
     if (!inst) throw new PyException('NameError', `name '${call.name}' is not defined`);
     const method = inst.method(call.name)!;
-    const qual = `${inst.className}.${call.name}()`;
-    const params = method.params;
-    const bound: Args = {};
-    if (call.positional.length > params.length) {
-      const nreq = params.filter((p) => !p.dflt).length + 1;
-      const nmax = params.length + 1;
-      const takes = nreq === nmax ? `${nmax} positional argument${nmax === 1 ? '' : 's'}` : `from ${nreq} to ${nmax} positional arguments`;
-      const given = call.positional.length + 1;
-      throw new PyException('TypeError', `${qual} takes ${takes} but ${given} ${given === 1 ? 'was' : 'were'} given`);
-    }
-    call.positional.forEach((v, i) => (bound[params[i]!.name] = toPy(v)));
-    for (const [k, v] of Object.entries(call.args)) {
-      if (!params.some((p) => p.name === k)) throw new PyException('TypeError', `${qual} got an unexpected keyword argument '${k}'`);
-      if (k in bound) throw new PyException('TypeError', `${qual} got multiple values for argument '${k}'`);
-      bound[k] = toPy(v);
-    }
-    const missing = params.filter((p) => !(p.name in bound) && !p.dflt).map((p) => `'${p.name}'`);
-    if (missing.length > 0) {
-      const list = missing.length === 1 ? missing[0] : missing.length === 2 ? `${missing[0]} and ${missing[1]}` : `${missing.slice(0, -1).join(', ')}, and ${missing[missing.length - 1]}`;
-      throw new PyException('TypeError', `${qual} missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${list}`);
-    }
-    for (const p of params) if (!(p.name in bound)) bound[p.name] = p.dflt!();
-    return method.call(bound);
+    return method.call(bindArgs(`${inst.className}.${call.name}()`, method.params, call));
   }
+}
+
+/**
+ * Bind a call's positional and keyword arguments to a method's parameters as
+ * Python does, with Python's TypeError messages (the model sees them).
+ */
+export function bindArgs(qual: string, params: readonly Param[], call: ParsedCallFull): Args {
+  const bound: Args = {};
+  if (call.positional.length > params.length) {
+    const nreq = params.filter((p) => !p.dflt).length + 1;
+    const nmax = params.length + 1;
+    const takes = nreq === nmax ? `${nmax} positional argument${nmax === 1 ? '' : 's'}` : `from ${nreq} to ${nmax} positional arguments`;
+    const given = call.positional.length + 1;
+    throw new PyException('TypeError', `${qual} takes ${takes} but ${given} ${given === 1 ? 'was' : 'were'} given`);
+  }
+  call.positional.forEach((v, i) => (bound[params[i]!.name] = toPy(v)));
+  for (const [k, v] of Object.entries(call.args)) {
+    if (!params.some((p) => p.name === k)) throw new PyException('TypeError', `${qual} got an unexpected keyword argument '${k}'`);
+    if (k in bound) throw new PyException('TypeError', `${qual} got multiple values for argument '${k}'`);
+    bound[k] = toPy(v);
+  }
+  const missing = params.filter((p) => !(p.name in bound) && !p.dflt).map((p) => `'${p.name}'`);
+  if (missing.length > 0) {
+    const list = missing.length === 1 ? missing[0] : missing.length === 2 ? `${missing[0]} and ${missing[1]}` : `${missing.slice(0, -1).join(', ')}, and ${missing[missing.length - 1]}`;
+    throw new PyException('TypeError', `${qual} missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${list}`);
+  }
+  for (const p of params) if (!(p.name in bound)) bound[p.name] = p.dflt!();
+  return bound;
 }
 
 /** Positional parameter names of a method of the given classes (to turn ground-truth positional calls into keyword calls). */

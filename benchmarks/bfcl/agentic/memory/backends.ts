@@ -20,8 +20,9 @@
  * order).
  */
 import type { ParsedCallFull } from '../../parse';
-import { SimApi, type Args } from '../../multi-turn/apis/base';
-import { PyException, PyFloat, type PyDict, jsonDumps, pyStr, pyTypeName, renderResult, reqStr, toPy } from '../../multi-turn/pyrepr';
+import { SimApi } from '../../multi-turn/apis/base';
+import { bindArgs } from '../../multi-turn/executor';
+import { PyException, PyFloat, type PyDict, jsonDumps, pyStr, pyTypeName, renderResult, reqStr } from '../../multi-turn/pyrepr';
 
 export type MemoryBackendName = 'kv' | 'vector' | 'rec_sum';
 
@@ -478,29 +479,7 @@ async function invoke(api: MemoryBackend, call: ParsedCallFull): Promise<unknown
   // Only public methods are bound to the instance; anything else is a bare name eval() cannot find.
   const method = parts.length === 1 && !call.name.startsWith('_') ? api.method(call.name) : undefined;
   if (!method) throw new PyException('NameError', `name '${parts[0]}' is not defined`);
-  const qual = `${api.className}.${call.name}()`;
-  const params = method.params;
-  const bound: Args = {};
-  if (call.positional.length > params.length) {
-    const nreq = params.filter((p) => !p.dflt).length + 1;
-    const nmax = params.length + 1;
-    const takes = nreq === nmax ? `${nmax} positional argument${nmax === 1 ? '' : 's'}` : `from ${nreq} to ${nmax} positional arguments`;
-    const given = call.positional.length + 1;
-    throw new PyException('TypeError', `${qual} takes ${takes} but ${given} ${given === 1 ? 'was' : 'were'} given`);
-  }
-  call.positional.forEach((v, i) => (bound[params[i]!.name] = toPy(v)));
-  for (const [k, v] of Object.entries(call.args)) {
-    if (!params.some((p) => p.name === k)) throw new PyException('TypeError', `${qual} got an unexpected keyword argument '${k}'`);
-    if (k in bound) throw new PyException('TypeError', `${qual} got multiple values for argument '${k}'`);
-    bound[k] = toPy(v);
-  }
-  const missing = params.filter((p) => !(p.name in bound) && !p.dflt).map((p) => `'${p.name}'`);
-  if (missing.length > 0) {
-    const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}`;
-    throw new PyException('TypeError', `${qual} missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${list}`);
-  }
-  for (const p of params) if (!(p.name in bound)) bound[p.name] = p.dflt!();
-  return await method.call(bound);
+  return await method.call(bindArgs(`${api.className}.${call.name}()`, method.params, call));
 }
 
 /**
