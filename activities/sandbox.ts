@@ -63,11 +63,21 @@ export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
       let seq = 0;
       let pending: ScoreRecord[] = [];
       let flushing: Promise<void> = Promise.resolve();
+      // A failed write puts its units back, so the next flush writes them again (the
+      // final flush's failure fails the attempt; nothing is recorded that was not written).
+      const write = async (batch: ScoreRecord[]) => {
+        try {
+          await store.putJsonl(`${prefix}${writer}-${String(seq++).padStart(6, '0')}.jsonl`, batch);
+        } catch (e) {
+          pending = [...batch, ...pending];
+          throw e;
+        }
+      };
       const flush = () => {
         const batch = pending;
         pending = [];
         if (!batch.length) return flushing;
-        flushing = flushing.then(() => store.putJsonl(`${prefix}${writer}-${String(seq++).padStart(6, '0')}.jsonl`, batch));
+        flushing = flushing.catch(() => undefined).then(() => write(batch));
         return flushing;
       };
       const timer = setInterval(() => void flush().catch(() => undefined), 2000);
