@@ -218,6 +218,9 @@ async function generateConversations(
     stats.called += done.stats.called;
     stats.cached += done.stats.cached;
     stats.retries += done.stats.retries;
+    // Between rounds a benchmark may do slow I/O (a web search, a page fetch): keep heartbeating.
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat({ round: round + 1, units: units.length }), 2000);
     await Promise.all(
       active.map(async ({ s, i }, k) => {
         const o = done.outcomes[k];
@@ -232,7 +235,7 @@ async function generateConversations(
         }
         s.next = await conversation.next(units[i].sample, s.responses.map(turnOf), options, io);
       }),
-    );
+    ).finally(() => clearInterval(beat));
   }
   const records = state.map((s, i): GenerationRecord => {
     const last = s.responses[s.responses.length - 1];
