@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { getBenchmark } from '../benchmarks/index';
 import type { ChatMessage, PromptOptions, Sample, ToolSpec } from '../benchmarks/types';
 import { DatasetError, loadDataset, loadDatasetFiles, type LoadedDataset } from '../lib/datasets';
-import { sha256 } from '../lib/hash';
+import { canonicalJson, sha256 } from '../lib/hash';
 import { keys, parseJsonl } from '../lib/store';
 import type { ExecutionSettings, ResolvedTask } from '../lib/types';
 import { type ActivityDeps, rethrowStore } from './deps';
@@ -92,7 +92,9 @@ export function prepareActivities(deps: ActivityDeps) {
     try {
       let loaded: LoadedDataset | undefined;
       const split = task.params.dataset_split ?? bench.dataset.split;
-      const sharedKey = keys.dataset(bench.dataset.hfRepo, bench.dataset.hfConfig, split);
+      // Rows a multi-file module builds may depend on the task's ++args (BFCL's ++bfcl_agentic): part of the cache key.
+      const args = bench.dataset.readRows && task.params.benchmark_args ? `-${sha256(canonicalJson(task.params.benchmark_args)).slice(0, 12)}` : '';
+      const sharedKey = keys.dataset(bench.dataset.hfRepo, bench.dataset.hfConfig, `${split}${args}`);
       if (!task.dataset_dir) {
         // A Hub download any worker made before, kept in the store for all workers.
         const text = await store.getText(sharedKey);
@@ -127,6 +129,7 @@ export function prepareActivities(deps: ActivityDeps) {
       const perShard = Math.max(1, Math.floor(task.shard_size / repeats));
       const starts = shardStarts(rows, perShard, bench.shardGroup);
       const shards = starts.length;
+      const options = promptOptions(task);
       // Shard by shard, so only one shard's prompts are built at a time.
       for (let s = 0; s < shards; s++) {
         const from = starts[s];
@@ -134,7 +137,6 @@ export function prepareActivities(deps: ActivityDeps) {
         const shard: PreparedSample[] = rows.slice(from, to).map((raw, i) => {
           const index = from + i;
           const sample = bench.toSample(raw, index);
-          const options = promptOptions(task);
           const messages = bench.prompt(sample, options);
           const tools = bench.tools?.(sample, options);
           if (tools?.length && task.endpoint.type !== 'chat') {
