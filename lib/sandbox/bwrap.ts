@@ -107,6 +107,7 @@ export function createSandbox(settings: SandboxSettings = {}): Sandbox {
   const uidBase = settings.uidBase ?? 61000;
   const root = rootBinds();
   const workRoot = mkdtempSync(path.join(os.tmpdir(), 'evalflow-sandbox-'));
+  chmodSync(workRoot, 0o755);
   process.once('exit', () => rmSync(workRoot, { recursive: true, force: true }));
 
   async function runInSlot(job: SandboxJob, slot: number): Promise<SandboxResult> {
@@ -120,7 +121,7 @@ export function createSandbox(settings: SandboxSettings = {}): Sandbox {
         writeFileSync(file, content);
       }
       // World-readable: the program may run under a per-slot user id.
-      for (const d of [workRoot, dir]) chmodSync(d, 0o755);
+      chmodSync(dir, 0o755);
       const wallS = Math.max(1, Math.ceil(job.timeoutMs / 1000));
       const memBytes = (job.memoryMb ?? settings.memoryMb ?? 2048) * 1024 * 1024;
       const limits = [

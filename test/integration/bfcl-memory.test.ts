@@ -23,7 +23,7 @@ import { startEvaluation } from '../../lib/client';
 import { keys } from '../../lib/store';
 import type { NemoResults } from '../../activities/score';
 import type { GenerationRecord } from '../../activities/generate';
-import { RUN_CATEGORIES } from '../../benchmarks/bfcl/categories';
+import { writeEmptyCategories } from '../support/bfcl-model';
 import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../fake-endpoint/server';
 import { datasetsDir, type Env, startEnv, startInProcessWorker } from '../support/harness';
 
@@ -56,10 +56,7 @@ function writeDataset(dir: string): { firstPrereqTurn: string; prereqTurns: numb
   fs.writeFileSync(path.join(out, 'possible_answer', 'BFCL_v4_memory.json'), lines(as));
   const prereqs = readLines(path.join(SRC(), 'memory_prereq_conversation', 'memory_notetaker.json')).slice(0, PREREQ_SESSIONS);
   fs.writeFileSync(path.join(out, 'memory_prereq_conversation', 'memory_notetaker.json'), lines(prereqs));
-  for (const category of RUN_CATEGORIES) {
-    fs.writeFileSync(path.join(out, `BFCL_v4_${category}.json`), '');
-    fs.writeFileSync(path.join(out, 'possible_answer', `BFCL_v4_${category}.json`), '');
-  }
+  writeEmptyCategories(out, []);
   const turns = prereqs.map((p) => p.question as { content: string }[][]);
   return { firstPrereqTurn: turns[0]![0]![0]!.content, prereqTurns: turns.reduce((a, t) => a + t.length, 0) };
 }

@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { startEvaluation } from '../../lib/client';
 import { keys } from '../../lib/store';
 import type { NemoResults, ScoreRecord } from '../../activities/score';
-import { RUN_CATEGORIES } from '../../benchmarks/bfcl/categories';
+import { writeEmptyCategories } from '../support/bfcl-model';
 import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../fake-endpoint/server';
 import { datasetsDir, type Env, startEnv, startInProcessWorker } from '../support/harness';
 
@@ -63,10 +63,7 @@ function writeData(dir: string): void {
   fs.writeFileSync(path.join(out, 'BFCL_v4_web_search.json'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   fs.writeFileSync(path.join(out, 'possible_answer', 'BFCL_v4_web_search.json'), answers.map((r) => JSON.stringify(r)).join('\n') + '\n');
   for (const r of rows) byQuestion.set(r.question[0]!.find((m) => m.role === 'user')!.content, r.id);
-  for (const category of RUN_CATEGORIES) {
-    fs.writeFileSync(path.join(out, `BFCL_v4_${category}.json`), '');
-    fs.writeFileSync(path.join(out, 'possible_answer', `BFCL_v4_${category}.json`), '');
-  }
+  writeEmptyCategories(out, []);
   fs.writeFileSync(path.join(out, 'BFCL_v4_memory.json'), '');
 }
 

@@ -41,6 +41,18 @@ function callsFromAnswer(answer: unknown): { name: string; args: Record<string, 
 const py = (v: unknown): string =>
   typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.map(py).join(', ')}]` : v === true ? 'True' : v === false ? 'False' : String(v);
 
+/**
+ * The BFCL categories a test does not use, as empty files (data and answers) in
+ * `bfclDir` (a dataset directory's bfcl_v4/): the module wants a complete copy of BFCL's data.
+ */
+export function writeEmptyCategories(bfclDir: string, except: readonly string[]): void {
+  fs.mkdirSync(path.join(bfclDir, 'possible_answer'), { recursive: true });
+  for (const category of RUN_CATEGORIES.filter((c) => !except.includes(c))) {
+    fs.writeFileSync(path.join(bfclDir, `BFCL_v4_${category}.json`), '');
+    fs.writeFileSync(path.join(bfclDir, 'possible_answer', `BFCL_v4_${category}.json`), '');
+  }
+}
+
 export interface BfclModel {
   /** The dataset directory to give the task as dataset_dir. */
   dataDir: string;
@@ -66,11 +78,7 @@ export function bfclModel(sourceDir: string, dataDir: string, plan: BfclPlan): B
       byPrompt.set(r.question[0]!.find((m) => m.role === 'user')!.content, { id: r.id, category, answer: answers.find((a) => a.id === r.id)?.ground_truth });
     }
   }
-  // The other categories' files are there but empty (the module wants a complete copy of BFCL's data).
-  for (const category of RUN_CATEGORIES.filter((c) => !(c in plan))) {
-    fs.writeFileSync(path.join(dir, `BFCL_v4_${category}.json`), '');
-    fs.writeFileSync(path.join(dir, 'possible_answer', `BFCL_v4_${category}.json`), '');
-  }
+  writeEmptyCategories(dir, Object.keys(plan));
 
   const toolName = (name: string) => name.replace(/\./g, '_');
   return {
