@@ -14,6 +14,7 @@
  */
 import type { ConversationIO } from '../../../types';
 import type { Embedder } from './backends';
+import { ConfigError } from '../../../../lib/config/load';
 
 export const EMBEDDINGS_URL_VAR = 'EVALFLOW_EMBEDDINGS_URL';
 export const EMBEDDINGS_MODEL_VAR = 'EVALFLOW_EMBEDDINGS_MODEL';
@@ -23,13 +24,6 @@ export const DEFAULT_EMBEDDINGS_MODEL = 'sentence-transformers/all-MiniLM-L6-v2'
 
 const TIMEOUT_MS = 120_000;
 const CONCURRENCY = 8;
-
-/** A worker configuration problem: evalflow fails the shard at once with this message. */
-export function configError(message: string): Error {
-  const e = new Error(message);
-  e.name = 'ConfigError';
-  return e;
-}
 
 export interface EmbeddingsConfig {
   url: string;
@@ -41,18 +35,18 @@ export interface EmbeddingsConfig {
 export function embeddingsConfig(io: ConversationIO): EmbeddingsConfig {
   const url = io.env(EMBEDDINGS_URL_VAR)?.trim();
   if (!url) {
-    throw configError(
+    throw new ConfigError(
       `ns_bfcl_v4 memory_vector needs sentence embeddings: set ${EMBEDDINGS_URL_VAR} on the workers to an OpenAI-compatible embeddings endpoint (e.g. http://host:8000/v1), ` +
         `${EMBEDDINGS_MODEL_VAR} to the model it serves (default ${DEFAULT_EMBEDDINGS_MODEL}, BFCL's encoder) and, if it needs a key, ${EMBEDDINGS_KEY_NAME_VAR} to the name of the variable holding it`,
     );
   }
-  if (!/^https?:\/\//.test(url)) throw configError(`${EMBEDDINGS_URL_VAR} must be an http(s) URL, got ${JSON.stringify(url)}`);
+  if (!/^https?:\/\//.test(url)) throw new ConfigError(`${EMBEDDINGS_URL_VAR} must be an http(s) URL, got ${JSON.stringify(url)}`);
   const model = io.env(EMBEDDINGS_MODEL_VAR)?.trim() || DEFAULT_EMBEDDINGS_MODEL;
   const keyName = io.env(EMBEDDINGS_KEY_NAME_VAR)?.trim();
   let apiKey: string | undefined;
   if (keyName) {
     apiKey = io.env(keyName);
-    if (!apiKey) throw configError(`${EMBEDDINGS_KEY_NAME_VAR} names ${keyName}, which is not set on the workers: set ${keyName} to the embeddings endpoint's API key`);
+    if (!apiKey) throw new ConfigError(`${EMBEDDINGS_KEY_NAME_VAR} names ${keyName}, which is not set on the workers: set ${keyName} to the embeddings endpoint's API key`);
   }
   return { url, model, ...(apiKey ? { apiKey } : {}) };
 }
@@ -82,7 +76,7 @@ export async function fetchEmbedding(cfg: EmbeddingsConfig, text: string): Promi
     const what = `embeddings endpoint ${url} answered ${res.status} for model ${cfg.model}: ${body.slice(0, 300)}`;
     // Wrong URL, model, key or request shape will not fix itself by retrying.
     if ([400, 401, 403, 404, 405, 422].includes(res.status)) {
-      throw configError(`${what} (check ${EMBEDDINGS_URL_VAR}, ${EMBEDDINGS_MODEL_VAR} and ${EMBEDDINGS_KEY_NAME_VAR} on the workers)`);
+      throw new ConfigError(`${what} (check ${EMBEDDINGS_URL_VAR}, ${EMBEDDINGS_MODEL_VAR} and ${EMBEDDINGS_KEY_NAME_VAR} on the workers)`);
     }
     throw new Error(what);
   }
@@ -94,7 +88,7 @@ export async function fetchEmbedding(cfg: EmbeddingsConfig, text: string): Promi
   }
   const vec = (parsed as { data?: { embedding?: unknown }[] })?.data?.[0]?.embedding;
   if (!Array.isArray(vec) || vec.length === 0 || vec.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-    throw configError(`embeddings endpoint ${url} did not answer in OpenAI's shape ({"data": [{"embedding": [numbers]}]}): ${body.slice(0, 200)}; check ${EMBEDDINGS_URL_VAR}`);
+    throw new ConfigError(`embeddings endpoint ${url} did not answer in OpenAI's shape ({"data": [{"embedding": [numbers]}]}): ${body.slice(0, 200)}; check ${EMBEDDINGS_URL_VAR}`);
   }
   return vec as number[];
 }

@@ -36,6 +36,7 @@ import type { ParsedCallFull } from '../../parse';
 import { jsonDumps, pyRepr, pyStr } from '../../multi-turn/pyrepr';
 import { pageMarkdown, pageText } from './html';
 import { FetchFailure, getPage } from './http';
+import { ConfigError } from '../../../../lib/config/load';
 
 export const DEFAULT_SERPAPI_URL = 'https://serpapi.com/search.json';
 export const SEARCH_FAILED = 'Failed to retrieve the search results from server. Please try again later.';
@@ -51,12 +52,6 @@ const METHODS: Record<string, Param[]> = {
 const FORBIDDEN = ['kill', 'exit', 'quit', 'remove', 'unlink', 'popen', 'Popen', 'run'];
 
 class PyError extends Error {}
-
-function configError(message: string): Error {
-  const e = new Error(message);
-  e.name = 'ConfigError';
-  return e;
-}
 
 function pyType(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
@@ -189,7 +184,7 @@ async function serpapi(url: string): Promise<Record<string, unknown>> {
     }
     const error = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).error : undefined;
     if (status === 401 || status === 403) {
-      throw configError(`ns_bfcl_v4 web search: SerpAPI rejected the key in SERPAPI_API_KEY (HTTP ${status}${error ? `: ${String(error)}` : ''}); set a valid SerpAPI key on the workers`);
+      throw new ConfigError(`ns_bfcl_v4 web search: SerpAPI rejected the key in SERPAPI_API_KEY (HTTP ${status}${error ? `: ${String(error)}` : ''}); set a valid SerpAPI key on the workers`);
     }
     if (status === 429 || status >= 500 || (error !== undefined && String(error).includes('429'))) {
       last = `HTTP ${status}${error ? `: ${String(error)}` : ''}`;
@@ -206,7 +201,7 @@ async function serpapi(url: string): Promise<Record<string, unknown>> {
 
 async function searchEngineQuery(args: Record<string, unknown>, showSnippet: boolean, io: ConversationIO): Promise<string> {
   const apiKey = io.env('SERPAPI_API_KEY');
-  if (!apiKey) throw configError('ns_bfcl_v4 web search needs a SerpAPI key: set SERPAPI_API_KEY on the workers (web_search_base / web_search_no_snippet search through SerpAPI, as BFCL does)');
+  if (!apiKey) throw new ConfigError('ns_bfcl_v4 web search needs a SerpAPI key: set SERPAPI_API_KEY on the workers (web_search_base / web_search_no_snippet search through SerpAPI, as BFCL does)');
   const base = io.env('EVALFLOW_SERPAPI_URL') || DEFAULT_SERPAPI_URL;
   const answer = await serpapi(searchUrl(base, args, apiKey));
   const organic = answer.organic_results;
