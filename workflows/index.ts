@@ -108,6 +108,11 @@ function judging(execution: ExecutionSettings) {
   });
 }
 
+/** The sandbox role's task queue (`execution.sandbox_task_queue`, default "<queue>-sandbox"). */
+function sandboxQueue(execution: ExecutionSettings): string {
+  return execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`;
+}
+
 /**
  * Code benchmarks are scored by running the model's programs: on the sandbox
  * task queue, with a heartbeat (a killed sandbox worker is noticed after
@@ -116,7 +121,7 @@ function judging(execution: ExecutionSettings) {
  */
 function sandboxing(execution: ExecutionSettings) {
   return proxyActivities<SandboxingActivities>({
-    taskQueue: execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`,
+    taskQueue: sandboxQueue(execution),
     startToCloseTimeout: '2 days',
     heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -126,7 +131,7 @@ function sandboxing(execution: ExecutionSettings) {
 /** The sandbox preflight: if no sandbox worker takes it in time (execution.sandbox_wait), say so instead of waiting at scoring. */
 function sandboxCheck(execution: ExecutionSettings) {
   return proxyActivities<SandboxingActivities>({
-    taskQueue: execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`,
+    taskQueue: sandboxQueue(execution),
     scheduleToStartTimeout: `${execution.sandbox_wait ?? 600} seconds`,
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -228,7 +233,7 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
   details();
   if (task.sandbox && !state) {
     // Before any paid call: a sandbox worker is there, works, and has the benchmark's data.
-    const queue = execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`;
+    const queue = sandboxQueue(execution);
     try {
       await sandboxCheck(execution).sandboxPreflight({ task });
     } catch (e) {
@@ -240,7 +245,7 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
       progress.phase = 'failed';
       progress.error = why;
       details();
-      throw ApplicationFailure.nonRetryable(`task ${task.name} cannot be scored: ${why}. Nothing was sent to the model; fix it and run 'evalflow resume ${run_id}'.`, 'TaskFailed');
+      throw ApplicationFailure.nonRetryable(`task ${task.name} cannot be scored: ${why}. Nothing was sent to the model in this attempt; fix it and run 'evalflow resume ${run_id}'.`, 'TaskFailed');
     }
   }
   const prepared = state?.prepared ?? (await orchestration().prepareTask({ run_id, task, execution }));
