@@ -149,17 +149,19 @@ export function scoreActivities(deps: ActivityDeps) {
         judgements = new Map(rows.map((j) => [`${j.sample_id}#${j.repeat}`, j]));
       }
       const byId = new Map(samples.map((s) => [s.id, s]));
-      const rows: ScoreRecord[] = gens.map((g) => {
+      const rows: ScoreRecord[] = [];
+      for (const g of gens) {
         const sample = byId.get(g.sample_id);
         if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${g.sample_id} in shard ${shard}`, 'InvalidInput');
         const base = { sample_id: g.sample_id, repeat: g.repeat, subset: sample.subset, expected: sample.expected, finish_reason: g.finish_reason };
         const j = judgements?.get(`${g.sample_id}#${g.repeat}`);
         if (judgements && (!j || j.correct === null)) {
-          return { ...base, predicted: null, correct: false, judge_error: j?.judge_error ?? 'no judgement recorded' };
+          rows.push({ ...base, predicted: null, correct: false, judge_error: j?.judge_error ?? 'no judgement recorded' });
+          continue;
         }
-        const s = bench.score(g.content, sample, j ? { correct: j.correct, details: j.details } : undefined, unitResponse(g));
-        return { ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}) };
-      });
+        const s = await bench.score(g.content, sample, j ? { correct: j.correct, details: j.details } : undefined, unitResponse(g));
+        rows.push({ ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}) });
+      }
       await store.putJsonl(outKey, rows);
       return summarize(rows);
     } catch (e) {

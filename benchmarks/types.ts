@@ -187,6 +187,14 @@ export interface Benchmark {
   name: string;
   /** One line for `evalflow ls tasks`. */
   description: string;
+  /**
+   * Version of this module's scoring rules (extraction, checkers, metrics),
+   * recorded per task in results.json and metadata.json. Bump it whenever a
+   * change can alter a verdict or a metric, so `compare` and `gate` can warn
+   * when two runs were scored differently (docs/fidelity.md). Custom modules
+   * may leave it out ("unversioned").
+   */
+  scorerVersion?: string;
   dataset: DatasetSource;
   /**
    * The NeMo-Skills prompt configs this module reproduces (`++prompt_config=`);
@@ -235,7 +243,7 @@ export interface Benchmark {
    * and score it. Judged benchmarks get the judge's verdict (never null here:
    * units whose judge failed are not scored, they are counted as judge errors).
    */
-  score(responseText: string, sample: Sample, verdict?: JudgeVerdict, response?: UnitResponse): UnitScore;
+  score(responseText: string, sample: Sample, verdict?: JudgeVerdict, response?: UnitResponse): UnitScore | Promise<UnitScore>;
   /**
    * Benchmarks whose answers are checked by running code (HumanEval,
    * LiveCodeBench, SciCode): score one unit by running programs through

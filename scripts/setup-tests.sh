@@ -30,3 +30,5 @@ if ! { [ -x "$INSPECT_VENV/bin/python" ] && "$INSPECT_VENV/bin/python" -c 'impor
 fi
 
 bash scripts/mlflow-server.sh install
+
+bash scripts/setup-oracles.sh

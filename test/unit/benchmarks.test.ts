@@ -15,6 +15,7 @@ import { MMLU_PRO_PROMPT_CONFIGS, mmluPro, mmluProProblem } from '../../benchmar
 import { BUILTIN_BENCHMARKS, KNOWN_UNSUPPORTED_TASKS, getBenchmark, listBenchmarks, registerBenchmark } from '../../benchmarks/index';
 import type { Benchmark, Sample } from '../../benchmarks/types';
 import { loadDataset } from '../../lib/datasets';
+import { sync as syncScore } from '../support/sync-score';
 
 // --- \boxed{} extraction (NeMo-Skills math_grader.search_boxed) -------------
 
@@ -163,10 +164,10 @@ test('gsm8k: sample, prompt (NeMo-Skills generic/math) and scoring', () => {
   ]);
   assert.deepEqual(gsm8k.prompt(s, { systemPrompt: '/think' })[0], { role: 'system', content: '/think' });
   assert.throws(() => gsm8k.prompt(s, { promptConfig: 'generic/nonexistent' }), /unsupported prompt_config/);
-  assert.deepEqual(gsm8k.score('3 + 15 = 18, so \\boxed{18}.', s), { predicted: '18', correct: true });
-  assert.deepEqual(gsm8k.score('\\boxed{17} no wait \\boxed{18.0}', s), { predicted: '18.0', correct: true });
-  assert.deepEqual(gsm8k.score('\\boxed{18} no wait \\boxed{17}', s), { predicted: '17', correct: false });
-  assert.deepEqual(gsm8k.score('The answer is 18.', s), { predicted: null, correct: false });
+  assert.deepEqual(syncScore(gsm8k).score('3 + 15 = 18, so \\boxed{18}.', s), { predicted: '18', correct: true });
+  assert.deepEqual(syncScore(gsm8k).score('\\boxed{17} no wait \\boxed{18.0}', s), { predicted: '18.0', correct: true });
+  assert.deepEqual(syncScore(gsm8k).score('\\boxed{18} no wait \\boxed{17}', s), { predicted: '17', correct: false });
+  assert.deepEqual(syncScore(gsm8k).score('The answer is 18.', s), { predicted: null, correct: false });
   assert.throws(() => gsm8k.toSample({ question: 1, answer: '#### 1' }, 0), /"question" must be a string/);
 });
 
@@ -222,10 +223,10 @@ test('ns_mmlu_pro: prompt variants by prompt_config', () => {
 
 test('ns_mmlu_pro: scoring', () => {
   const s = mmluPro.toSample(mmluRow, 0);
-  assert.deepEqual(mmluPro.score('7 is prime.\nAnswer: C', s), { predicted: 'C', correct: true });
-  assert.deepEqual(mmluPro.score('Answer: \\boxed{C}', s), { predicted: 'C', correct: true });
-  assert.deepEqual(mmluPro.score('Answer: D', s), { predicted: 'D', correct: false });
-  assert.deepEqual(mmluPro.score('The answer is (C)', s), { predicted: null, correct: false });
+  assert.deepEqual(syncScore(mmluPro).score('7 is prime.\nAnswer: C', s), { predicted: 'C', correct: true });
+  assert.deepEqual(syncScore(mmluPro).score('Answer: \\boxed{C}', s), { predicted: 'C', correct: true });
+  assert.deepEqual(syncScore(mmluPro).score('Answer: D', s), { predicted: 'D', correct: false });
+  assert.deepEqual(syncScore(mmluPro).score('The answer is (C)', s), { predicted: null, correct: false });
 });
 
 // --- registry -------------------------------------------------------------------
@@ -277,8 +278,8 @@ test('real data: gsm8k test split loads, every gold is an integer and scores as 
   assert.equal(samples[0]?.expected, '18');
   for (const s of samples) {
     assert.match(s.expected, /^-?\d+$/);
-    assert.equal(gsm8k.score(`Working...\n\\boxed{${s.expected}}`, s).correct, true, s.id);
-    assert.equal(gsm8k.score(`\\boxed{${Number(s.expected) + 1}}`, s).correct, false, s.id);
+    assert.equal(syncScore(gsm8k).score(`Working...\n\\boxed{${s.expected}}`, s).correct, true, s.id);
+    assert.equal(syncScore(gsm8k).score(`\\boxed{${Number(s.expected) + 1}}`, s).correct, false, s.id);
   }
 });
 
@@ -294,6 +295,6 @@ test('real data: MMLU-Pro test split loads with 14 categories and letter answers
     const user = mmluPro.prompt(s, {})[0]?.content ?? '';
     const n = (s.data.options as string[]).length;
     assert.ok(user.includes(`\n${String.fromCharCode(64 + n)}) `), s.id);
-    assert.equal(mmluPro.score(`Answer: ${s.expected}`, s).correct, true, s.id);
+    assert.equal(syncScore(mmluPro).score(`Answer: ${s.expected}`, s).correct, true, s.id);
   }
 });

@@ -28,6 +28,7 @@ import { categoriesForSplit } from '../../benchmarks/bfcl/data';
 import { bfclMode, bfclV4, decodeNative, decodePrompt } from '../../benchmarks/bfcl/index';
 import type { Sample, ScoredResponse, ToolCall, UnitResponse } from '../../benchmarks/types';
 import { loadDatasetFiles } from '../../lib/datasets';
+import { sync as syncScore } from '../support/sync-score';
 
 // --- helpers -----------------------------------------------------------------
 
@@ -517,13 +518,13 @@ test('module: native prompt, tools and scoring from tool_calls', () => {
   const withSystem = bfclV4.prompt(sampleOf(AREA_ROW), { systemPrompt: 'detailed thinking off' });
   assert.deepEqual(withSystem[0], { role: 'system', content: 'detailed thinking off' });
   const response: UnitResponse = { content: '', tool_calls: [toolCall('calculate_triangle_area', '{"base": 10, "height": 5}')] };
-  const scored = bfclV4.score('', s, undefined, response);
+  const scored = syncScore(bfclV4).score('', s, undefined, response);
   assert.equal(scored.correct, true);
   assert.equal(scored.predicted, '[{"calculate_triangle_area":{"base":10,"height":5}}]');
-  const wrong = bfclV4.score('', s, undefined, { content: '', tool_calls: [toolCall('calculate_triangle_area', '{"base": 10, "height": 6}')] });
+  const wrong = syncScore(bfclV4).score('', s, undefined, { content: '', tool_calls: [toolCall('calculate_triangle_area', '{"base": 10, "height": 6}')] });
   assert.equal(wrong.correct, false);
   assert.equal(wrong.details?.error_type, 'value_error:others');
-  assert.throws(() => bfclV4.score('', s), /needs the unit's full response/);
+  assert.throws(() => syncScore(bfclV4).score('', s), /needs the unit's full response/);
   assert.equal(bfclV4.conversation?.next(s, [response], {}), null);
 });
 
@@ -537,9 +538,9 @@ test('module: prompt mode has no tools, a BFCL system prompt and parses the text
   assert.ok(msgs[0]?.content.includes('Note that the provided function is in Python 3 syntax.'));
   assert.equal(bfclV4.tools?.(s, opts), undefined);
   assert.equal(s.data.mode, 'prompt');
-  assert.equal(bfclV4.score('[calculate_triangle_area(base=10, height=5)]', s).correct, true);
-  assert.equal(bfclV4.score('calculate_triangle_area(base=10, height=5, unit="units")', s).correct, true);
-  assert.equal(bfclV4.score('The area is 25.', s).details?.error_type, 'ast_decoder:decoder_failed');
+  assert.equal(syncScore(bfclV4).score('[calculate_triangle_area(base=10, height=5)]', s).correct, true);
+  assert.equal(syncScore(bfclV4).score('calculate_triangle_area(base=10, height=5, unit="units")', s).correct, true);
+  assert.equal(syncScore(bfclV4).score('The area is 25.', s).details?.error_type, 'ast_decoder:decoder_failed');
   assert.throws(() => bfclV4.prompt(sampleOf(AREA_ROW), { promptConfig: 'generic/default' }), /takes no prompt_config/);
 });
 
@@ -773,7 +774,7 @@ test('real data: every Python-category possible answer, sent back as native tool
       }
       return toolCall(name.replace(/\./g, '_'), pyJson(args), `call_${k}`);
     });
-    const r = bfclV4.score('', s, undefined, { content: '', tool_calls: toolCalls });
+    const r = syncScore(bfclV4).score('', s, undefined, { content: '', tool_calls: toolCalls });
     checked++;
     if (!r.correct) failures.push(`${s.id}: ${String(r.details?.error_type)} ${JSON.stringify(r.details?.error).slice(0, 200)}`);
   }
@@ -811,7 +812,7 @@ test('real data: the same answers written as a Python call list score correct in
       }
       return `${name}(${args.join(', ')})`;
     });
-    const r = bfclV4.score(`[${text.join(', ')}]`, s);
+    const r = syncScore(bfclV4).score(`[${text.join(', ')}]`, s);
     if (!r.correct) failures.push(`${s.id}: ${String(r.details?.error_type)} ${JSON.stringify(r.details?.error).slice(0, 200)}`);
   }
   const unanswerable = ['parallel_multiple_12', 'parallel_multiple_26', 'live_simple_106-63-0', 'live_simple_112-68-0', 'live_multiple_507-149-4', 'live_multiple_862-181-3', 'live_multiple_964-207-0'];

@@ -17,6 +17,7 @@ import { BUILTIN_BENCHMARKS, KNOWN_UNSUPPORTED_TASKS, getBenchmark } from '../..
 import type { Sample } from '../../benchmarks/types';
 import { DatasetError, loadDataset } from '../../lib/datasets';
 import { computeMetrics, type ScoredUnit } from '../../lib/metrics';
+import { sync as syncScore } from '../support/sync-score';
 
 const MCQ4 = "Answer the following multiple choice question. The last line of your response should be in the following format: 'Answer: A/B/C/D' (e.g. 'Answer: A').";
 const MCQ4_BOXED =
@@ -177,8 +178,8 @@ const mcqCases: Array<[string, string, string | null, boolean]> = [
 for (const [name, text, predicted, correct] of mcqCases) {
   test(`MCQ scoring (gold C): ${name}`, () => {
     const s: Sample = { id: '0', expected: 'C', data: {} };
-    assert.deepEqual(gpqa.score(text, s), { predicted, correct });
-    assert.deepEqual(mmlu.score(text, s), { predicted, correct });
+    assert.deepEqual(syncScore(gpqa).score(text, s), { predicted, correct });
+    assert.deepEqual(syncScore(mmlu).score(text, s), { predicted, correct });
   });
 }
 
@@ -239,7 +240,7 @@ const aimeScoreCases: Array<[string, string, string | null, boolean]> = [
 ];
 for (const [name, text, predicted, correct] of aimeScoreCases) {
   test(`ns_aime2025 scoring (gold 70): ${name}`, () => {
-    assert.deepEqual(aime2025.score(text, { id: '0', expected: '70', data: {} }), { predicted, correct });
+    assert.deepEqual(syncScore(aime2025).score(text, { id: '0', expected: '70', data: {} }), { predicted, correct });
   });
 }
 
@@ -275,8 +276,8 @@ test('ns_aime2025 on the real data (EVALFLOW_DATASETS_DIR/aime25/test.jsonl): 30
   assert.equal(samples[29]!.expected, '240');
   for (const s of samples) {
     assert.match(s.expected, /^\d{1,3}$/, s.id);
-    assert.equal(aime2025.score(`\\boxed{${s.expected}}`, s).correct, true, s.id);
-    assert.equal(aime2025.score(`\\boxed{${Number(s.expected) + 1}}`, s).correct, false, s.id);
+    assert.equal(syncScore(aime2025).score(`\\boxed{${s.expected}}`, s).correct, true, s.id);
+    assert.equal(syncScore(aime2025).score(`\\boxed{${Number(s.expected) + 1}}`, s).correct, false, s.id);
   }
   const first = samples[0]!;
   assert.deepEqual(aime2025.prompt(first, {}), [

@@ -22,6 +22,7 @@ import {
 } from '../../benchmarks/hle';
 import type { JudgeVerdict, Sample, ScoredResponse } from '../../benchmarks/types';
 import { sha256 } from '../../lib/hash';
+import { sync as syncScore } from '../support/sync-score';
 
 function close(actual: number | undefined, expected: number, what = '', eps = 1e-9): void {
   assert.ok(actual !== undefined && Math.abs(actual - expected) <= eps, `${what}: expected ${expected}, got ${actual}`);
@@ -235,19 +236,19 @@ test('score: correctness from the verdict, predicted = judge extraction, stated 
   const sample = hle.toSample(row(), 0);
   const response = 'Explanation: 21 and 22 are composite.\nAnswer: 23\nConfidence: 80%';
   const yes: JudgeVerdict = { correct: true, details: { extracted_final_answer: '23', reasoning: 'same', judge_confidence: 80 } };
-  assert.deepEqual(hle.score(response, sample, yes), {
+  assert.deepEqual(syncScore(hle).score(response, sample, yes), {
     predicted: '23',
     correct: true,
     details: { confidence: 80, generation_sha256: sha256(response), judge_confidence: 80 },
   });
   const none: JudgeVerdict = { correct: false, details: { extracted_final_answer: null } };
-  assert.deepEqual(hle.score('I cannot answer.', sample, none), {
+  assert.deepEqual(syncScore(hle).score('I cannot answer.', sample, none), {
     predicted: null,
     correct: false,
     details: { confidence: 100, generation_sha256: sha256('I cannot answer.') },
   });
-  assert.throws(() => hle.score(response, sample), /parsed judge verdict/);
-  assert.throws(() => hle.score(response, sample, { correct: null }), /parsed judge verdict/);
+  assert.throws(() => syncScore(hle).score(response, sample), /parsed judge verdict/);
+  assert.throws(() => syncScore(hle).score(response, sample, { correct: null }), /parsed judge verdict/);
 });
 
 // --- calibration error ------------------------------------------------------

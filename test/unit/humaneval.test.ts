@@ -24,6 +24,7 @@ import type { SandboxJob, SandboxResult } from '../../lib/sandbox/types';
 import { SandboxError } from '../../lib/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
 import { passAtK } from '../../lib/metrics';
+import { sync as syncScore } from '../support/sync-score';
 
 const DATASETS = process.env.EVALFLOW_DATASETS_DIR ?? '/work/shared/datasets';
 
@@ -86,7 +87,7 @@ test('toSample / prompt on the real first HumanEval problem', () => {
   assert.equal(messages[0]!.content, String(row.prompt).trim());
   assert.throws(() => humaneval.toSample({ ...row, entry_point: 'not an identifier' }, 3), /row 3 .*"entry_point" must be a Python identifier/);
   assert.throws(() => humaneval.toSample({ ...row, test: 42 }, 4), /row 4: "test" must be a string/);
-  assert.throws(() => humaneval.score('x', sample), /scored by running its tests/);
+  assert.throws(() => syncScore(humaneval).score('x', sample), /scored by running its tests/);
 });
 
 // --- execution with real Python ---------------------------------------------

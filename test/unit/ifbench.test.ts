@@ -23,6 +23,7 @@ import {
 import { evaluateInstructions, registryOf, type Kwargs } from '../../benchmarks/instructions/framework';
 import { ifbench } from '../../benchmarks/ifbench';
 import { getBenchmark, KNOWN_UNSUPPORTED_TASKS } from '../../benchmarks/index';
+import { sync as syncScore } from '../support/sync-score';
 
 const REGISTRY = registryOf(IFBENCH_CHECKERS);
 
@@ -276,7 +277,7 @@ test('real IFBench_test.jsonl: every checker accepts the kwargs found there, thr
     const [message] = ifbench.prompt(sample, {});
     assert.deepEqual(message, { role: 'user', content: raw.prompt });
     for (const response of responses) {
-      const score = ifbench.score(response, sample);
+      const score = syncScore(ifbench).score(response, sample);
       const results = score.details?.instructions as Array<{ id: string; strict: boolean; loose: boolean }>;
       assert.deepEqual(results.map((r) => r.id), raw.instruction_id_list, `row ${raw.key}`);
       assert.equal(score.correct, results.every((r) => r.strict));
@@ -293,7 +294,7 @@ test('real IFBench_test.jsonl: hand-written responses to real rows score as thei
   const counts = [1, 2, 3, 5, 7];
   const good = words.map((w, i) => Array(counts[i]).fill(w).join(' ')).join('. ') + '.';
   const sample = ifbench.toSample(first, 0);
-  assert.equal(ifbench.score(good, sample).correct, true);
-  assert.equal(ifbench.score(good + ` ${words[0]}`, sample).correct, false);
-  assert.equal(ifbench.score('', sample).predicted, null);
+  assert.equal(syncScore(ifbench).score(good, sample).correct, true);
+  assert.equal(syncScore(ifbench).score(good + ` ${words[0]}`, sample).correct, false);
+  assert.equal(syncScore(ifbench).score('', sample).predicted, null);
 });

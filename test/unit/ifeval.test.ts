@@ -20,6 +20,7 @@ import { instructionMetrics } from '../../benchmarks/instructions/metrics';
 import { ifeval } from '../../benchmarks/ifeval';
 import { getBenchmark, KNOWN_UNSUPPORTED_TASKS } from '../../benchmarks/index';
 import type { ScoredResponse } from '../../benchmarks/types';
+import { sync as syncScore } from '../support/sync-score';
 
 const REGISTRY = registryOf(IFEVAL_CHECKERS);
 
@@ -328,7 +329,7 @@ test('ifeval module: registered, Hub rows with null kwargs, prompt as the user m
   ]);
   assert.throws(() => ifeval.prompt(sample, { promptConfig: 'generic/math' }), /unsupported prompt_config/);
 
-  const good = ifeval.score('Hello friend. Bye now.', sample);
+  const good = syncScore(ifeval).score('Hello friend. Bye now.', sample);
   assert.equal(good.correct, true);
   assert.equal(good.predicted, 'strict 2/2, loose 2/2');
   assert.deepEqual(good.details, {
@@ -337,10 +338,10 @@ test('ifeval module: registered, Hub rows with null kwargs, prompt as the user m
       { id: 'startend:end_checker', strict: true, loose: true },
     ],
   });
-  const bad = ifeval.score('Hello, friend. Bye now.', sample);
+  const bad = syncScore(ifeval).score('Hello, friend. Bye now.', sample);
   assert.equal(bad.correct, false);
   assert.equal(bad.predicted, 'strict 1/2, loose 1/2');
-  const empty = ifeval.score('', sample);
+  const empty = syncScore(ifeval).score('', sample);
   assert.equal(empty.predicted, null);
   assert.equal(empty.correct, false);
 

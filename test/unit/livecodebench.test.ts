@@ -31,6 +31,7 @@ import { FUNCTIONAL_HARNESS, LCB_IMPORT_PRELUDE, STDIN_HARNESS } from '../../ben
 import type { Sample, ScoredResponse } from '../../benchmarks/types';
 import { SandboxError, type SandboxJob, type SandboxRunner } from '../../lib/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
+import { sync as syncScore } from '../support/sync-score';
 
 function py(script: string, input = ''): string {
   return execFileSync('python3', ['-c', script], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -469,7 +470,7 @@ test('execute: exit without a verdict and oversized output are runtime errors (f
 });
 
 test('score(): throws — the benchmark is scored in the sandbox', () => {
-  assert.throws(() => livecodebench.score('x', stdinSample(squareTests)), /scored by running the extracted code .* in the sandbox/);
+  assert.throws(() => syncScore(livecodebench).score('x', stdinSample(squareTests)), /scored by running the extracted code .* in the sandbox/);
 });
 
 // --- metrics -----------------------------------------------------------------

@@ -20,6 +20,7 @@ import type { NextRequest, Sample, ScoredResponse, TurnResponse } from '../../be
 import type { SandboxJob, SandboxRunner } from '../../lib/sandbox/types';
 import { SandboxError } from '../../lib/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
+import { sync as syncScore } from '../support/sync-score';
 
 const DATASETS = process.env.EVALFLOW_DATASETS_DIR ?? '/work/shared/datasets';
 const PYTHON = '/usr/bin/python3';
@@ -409,7 +410,7 @@ test('toSample: malformed rows name the field', () => {
   (bad.sub_steps as Record<string, unknown>[])[1]!.test_cases = 'assert x';
   assert.throws(() => scicode.toSample(bad, 4), /row 4: sub_steps\[1\]\."test_cases" must be a non-empty list of strings/);
   assert.throws(() => scicode.toSample({ ...synthetic(), required_dependencies: null }, 1), /"required_dependencies" must be a string/);
-  assert.throws(() => scicode.score('x', sampleOf(synthetic())), /scored by running/);
+  assert.throws(() => syncScore(scicode).score('x', sampleOf(synthetic())), /scored by running/);
 });
 
 // --- metrics --------------------------------------------------------------------
