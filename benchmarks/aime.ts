@@ -53,6 +53,7 @@ export function aimeUserPrompt(problem: string, promptConfig?: string): string {
 export const aime2025: Benchmark = {
   promptConfigs: Object.keys(AIME_PROMPT_CONFIGS),
   name: 'ns_aime2025',
+  scorerVersion: '1',
   description: 'AIME 2025 (30 problems), NeMo-Skills generic/math prompt, \\boxed{} answer, symbolic_correct; pass@1[avg-of-k], majority@k, pass@k',
   dataset: { hfRepo: 'math-ai/aime25', hfConfig: 'default', split: 'test', localFile: 'aime25/test.jsonl' },
   // NeMo-Skills inference defaults: greedy decoding (configs sample with num_repeats and their own temperature).

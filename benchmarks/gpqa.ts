@@ -245,6 +245,7 @@ export function mcq4UserPrompt(task: string, question: string, choices: readonly
 export const gpqa: Benchmark = {
   promptConfigs: Object.keys(GPQA_PROMPT_CONFIGS),
   name: 'ns_gpqa',
+  scorerVersion: '1',
   description: 'GPQA Diamond (198 questions, 4 options, gated: HF_TOKEN), NeMo-Skills eval/aai/mcq-4choices prompt, seeded choice shuffle, letter extraction, symbolic_correct',
   dataset: { hfRepo: 'Idavidrein/gpqa', hfConfig: 'gpqa_diamond', split: 'train', localFile: 'gpqa/diamond.jsonl', gated: true },
   // NeMo-Skills inference defaults: greedy decoding.

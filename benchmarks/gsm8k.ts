@@ -40,6 +40,7 @@ export function gsm8kGold(answerField: string): string {
 export const gsm8k: Benchmark = {
   promptConfigs: GSM8K_PROMPT_CONFIGS,
   name: 'gsm8k',
+  scorerVersion: '1',
   description: 'GSM8K grade-school math (1,319 test problems), NeMo-Skills generic/math prompt, \\boxed{} answer, symbolic_correct',
   dataset: { hfRepo: 'openai/gsm8k', hfConfig: 'main', split: 'test', localFile: 'gsm8k/test.jsonl' },
   // NeMo-Skills inference defaults: greedy decoding.

@@ -359,6 +359,7 @@ export function hleMetrics(units: ScoredResponse[], repeats: number, beta: numbe
 export const hle: Benchmark = {
   promptConfigs: Object.keys(SYSTEM_PROMPTS),
   name: 'ns_hle',
+  scorerVersion: '1',
   description: "Humanity's Last Exam, text-only (2,158 of 2,500), NeMo-Skills generic/hle prompt, LLM judge (judge/hle), judge_correct + calibration error",
   dataset: { hfRepo: 'cais/hle', hfConfig: 'default', split: 'test', localFile: 'hle/test.jsonl', gated: true },
   // NeMo-Skills' hle GENERATION_ARGS set no sampling parameters.

@@ -162,6 +162,7 @@ export function humanevalMetrics(units: ScoredResponse[], repeats: number): Retu
 
 export const humaneval: Benchmark = {
   name: TASK,
+  scorerVersion: '1',
   description: 'HumanEval (164 Python problems), bigcode-evaluation-harness prompt and stop words, unit tests run in the sandbox (3 s); pass@1/10/100',
   dataset: { hfRepo: 'openai/openai_humaneval', hfConfig: 'openai_humaneval', split: 'test', localFile: 'humaneval/HumanEval.jsonl.gz' },
   // NeMo Evaluator bigcode-evaluation-harness `humaneval` defaults.

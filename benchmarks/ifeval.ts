@@ -18,6 +18,7 @@ import { IFEVAL_CHECKERS } from './instructions/ifeval-checkers';
 
 export const ifeval = instructionBenchmark({
   name: 'ifeval',
+  scorerVersion: '1',
   description: 'IFEval instruction following (541 prompts, 25 instruction types), prompt as the user message, prompt/instruction strict/loose accuracy',
   dataset: { hfRepo: 'google/IFEval', hfConfig: 'default', split: 'train', localFile: 'ifeval/input_data.jsonl' },
   checkers: IFEVAL_CHECKERS,

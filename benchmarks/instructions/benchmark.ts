@@ -13,6 +13,8 @@ export const INSTRUCTION_PROMPT_CONFIGS = ['generic/default'] as const;
 
 export interface InstructionBenchmarkSpec {
   name: string;
+  /** Version of the scoring rules (Benchmark.scorerVersion). */
+  scorerVersion: string;
   description: string;
   dataset: DatasetSource;
   checkers: readonly InstructionChecker[];
@@ -41,6 +43,7 @@ export function instructionBenchmark(spec: InstructionBenchmarkSpec): Benchmark 
 
   return {
     name: spec.name,
+    scorerVersion: spec.scorerVersion,
     description: spec.description,
     dataset: spec.dataset,
     promptConfigs: INSTRUCTION_PROMPT_CONFIGS,

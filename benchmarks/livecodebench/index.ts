@@ -392,6 +392,7 @@ export function lcbMetrics(units: ScoredResponse[], repeats: number) {
 
 export const livecodebench: Benchmark = {
   name: TASK,
+  scorerVersion: '1',
   description:
     'LiveCodeBench code generation (test_v6_2408_2505: 454 problems), NeMo-Skills python_codegen prompt, last ```python block, all tests pass in the sandbox (LCB grading, 6 s/test); pass@1[avg-of-k], pass@k',
   dataset: {

@@ -247,6 +247,7 @@ function statusOf(result: SandboxResult): TestCaseResult['status'] {
 
 export const scicode: Benchmark = {
   name: TASK,
+  scorerVersion: '1',
   description: 'SciCode (80 problems, 338 sub-steps), NeMo-Skills multi-call prompts, sub-step programs run against test_data.h5 in the sandbox; problem_accuracy, subtask_accuracy',
   dataset: {
     hfRepo: 'SciCode1/SciCode',
