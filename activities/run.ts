@@ -6,21 +6,27 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as YAML from 'yaml';
 import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { keys } from '../lib/store';
 import type { RunPlan, SuiteInput, TaskSummary } from '../lib/types';
 import { ConfigError } from '../lib/config/load';
 import { planRun } from '../lib/plan';
+import { EVALFLOW_VERSION } from '../lib/version';
+import { scorerVersionOf } from '../benchmarks/index';
 import { type ActivityDeps, rethrowStore } from './deps';
 
 export interface RunMetadata {
   run_id: string;
   config_name: string;
+  /** sha256 of the suite input's config and task filter (suiteConfigHash): a start under this id with another config is refused. */
+  config_hash?: string;
   evalflow_version: string;
   git_hash: string | null;
   node_version: string;
   temporal: { namespace: string; workflow_id: string; workflow_run_ids: string[]; task_queue: string };
   tasks: string[];
+  /** Per task, the version of the scoring rules that scored it (Benchmark.scorerVersion). */
+  scorer_versions?: Record<string, string>;
   started_at: string;
   finished_at?: string;
   status: 'running' | 'completed' | 'failed' | 'cancelled';
@@ -30,14 +36,30 @@ export interface RunMetadata {
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-function packageVersion(): string {
-  // package.json sits two levels above dist/activities/.
-  try {
-    return (require(path.join(__dirname, '..', '..', 'package.json')) as { version: string }).version;
-  } catch {
-    return 'unknown';
+/** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v as Record<string, unknown>)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
+  return JSON.stringify(v);
 }
+
+/**
+ * The identity of a run's config: sha256 of the input's config object (overrides
+ * applied) and its task filter — what decides the outputs. The config name,
+ * search attributes and the evalflow version are not part of it, so a resumed
+ * run (same input) and a worker upgrade keep the same identity.
+ */
+export function suiteConfigHash(input: Pick<SuiteInput, 'config' | 'tasks'>): string {
+  const tasks = input.tasks?.length ? [...input.tasks].sort() : null;
+  return createHash('sha256').update(canonicalJson({ config: input.config, tasks })).digest('hex');
+}
+
 
 function gitHash(): string | null {
   try {
@@ -53,44 +75,77 @@ export function runActivities(deps: ActivityDeps) {
   const { store } = deps;
 
   async function initRun(input: SuiteInput): Promise<RunPlan> {
-    if (!input || typeof input !== 'object' || typeof input.run_id !== 'string' || !RUN_ID.test(input.run_id)) {
+    const info = Context.current().info;
+    const workflowId = info.workflowExecution?.workflowId;
+    if (!input || typeof input !== 'object') {
+      throw ApplicationFailure.nonRetryable('suite input must be a JSON object; see README "Starting a run from another service" for the input format', 'InvalidInput');
+    }
+    // Run identity (docs/architecture.md): the run id IS the suite's workflow id.
+    const runId = input.run_id ?? workflowId;
+    if (typeof runId !== 'string' || !RUN_ID.test(runId)) {
       throw ApplicationFailure.nonRetryable(
-        `suite input needs run_id matching ${RUN_ID} (letters, digits, '.', '_', '-'); got ${JSON.stringify(input?.run_id)}. ` +
-          `See README "Starting a run from another service" for the input format.`,
+        `the run id must match ${RUN_ID} (letters, digits, '.', '_', '-'); got ${JSON.stringify(runId)}. ` +
+          `The run id is the workflow id: start the workflow with --workflow-id <id>. See README "Starting a run from another service".`,
         'InvalidInput',
       );
     }
+    if (workflowId !== undefined && runId !== workflowId) {
+      throw ApplicationFailure.nonRetryable(
+        `input run_id '${runId}' differs from the workflow id '${workflowId}': the run id is the suite's workflow id ` +
+          `(artifacts go under runs/<workflow id>/). Leave run_id out of the input or set it to '${workflowId}'.`,
+        'InvalidInput',
+      );
+    }
+    const identified = { ...input, run_id: runId };
     let plan: RunPlan & { redacted: unknown };
     try {
-      plan = planRun(input);
+      plan = planRun(identified);
     } catch (e) {
       if (e instanceof ConfigError) throw ApplicationFailure.nonRetryable(`invalid run config: ${e.message}`, 'ConfigError');
       throw e;
     }
-    const info = Context.current().info;
+    const configHash = suiteConfigHash(identified);
+    const redactedYaml = YAML.stringify(plan.redacted);
     try {
       await store.ensureBucket();
-      await store.putText(keys.runConfig(input.run_id), YAML.stringify(plan.redacted), 'application/yaml');
-      const previous = await store.getJson<RunMetadata>(keys.metadata(input.run_id));
+      const previous = await store.getJson<RunMetadata>(keys.metadata(runId));
+      // A run's outputs belong to its config: an id holding another config's outputs is never reused.
+      const storedYaml = previous?.config_hash === undefined ? await store.getText(keys.runConfig(runId)) : null;
+      const sameConfig = previous?.config_hash !== undefined ? previous.config_hash === configHash : storedYaml === null || storedYaml === redactedYaml;
+      if (!sameConfig) {
+        const what = previous
+          ? `config '${previous.config_name}' (${previous.tasks.join(', ')}; started ${previous.started_at}${previous.config_hash ? `, config sha256 ${previous.config_hash.slice(0, 12)}` : ''})`
+          : 'another config';
+        throw ApplicationFailure.nonRetryable(
+          `run '${runId}' already holds the outputs of ${what}, not of this config (sha256 ${configHash.slice(0, 12)}); ` +
+            `nothing was run. To continue that run use 'evalflow resume ${runId}'; to evaluate this config start it under a new run id ` +
+            `(cached model responses are replayed, not paid again).`,
+          'RunIdentityConflict',
+        );
+      }
       const meta: RunMetadata = {
-        run_id: input.run_id,
+        run_id: runId,
         config_name: plan.config_name,
-        evalflow_version: packageVersion(),
+        config_hash: configHash,
+        evalflow_version: EVALFLOW_VERSION,
         git_hash: gitHash(),
         node_version: process.version,
         temporal: {
           namespace: info.workflowNamespace ?? deps.settings.namespace,
-          workflow_id: info.workflowExecution?.workflowId ?? input.run_id,
+          workflow_id: workflowId ?? runId,
           workflow_run_ids: [...(previous?.temporal.workflow_run_ids ?? []), info.workflowExecution?.runId ?? '']
             .filter((v, i, a) => v !== '' && a.indexOf(v) === i),
           task_queue: info.taskQueue,
         },
         tasks: plan.tasks.map((t) => t.name),
+        scorer_versions: Object.fromEntries(plan.tasks.map((t) => [t.name, scorerVersionOf(t.benchmark)])),
         started_at: previous?.started_at ?? new Date().toISOString(),
         status: 'running',
         storage: { bucket: store.bucket, prefix: deps.settings.storage.prefix },
       };
-      await store.putJson(keys.metadata(input.run_id), meta);
+      // Metadata (with the config hash) first: a start that dies between the two writes is still recognised.
+      await store.putJson(keys.metadata(runId), meta);
+      await store.putText(keys.runConfig(runId), redactedYaml, 'application/yaml');
     } catch (e) {
       rethrowStore(e);
     }

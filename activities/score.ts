@@ -11,6 +11,8 @@ import { type ActivityDeps, rethrowStore } from './deps';
 import { type GenerationRecord, turnOf } from './generate';
 import type { UnitResponse } from '../benchmarks/types';
 import type { JudgementRecord } from './judge';
+import { scorerVersionOf } from '../benchmarks/index';
+import { EVALFLOW_VERSION } from '../lib/version';
 import { benchmarkFor, type PrepareResult, type PreparedSample } from './prepare';
 import { TaskLog } from './tasklog';
 
@@ -218,6 +220,8 @@ export function scoreActivities(deps: ActivityDeps) {
         config: {
           task: task.name,
           benchmark: task.benchmark,
+          scorer_version: scorerVersionOf(task.benchmark),
+          evalflow_version: EVALFLOW_VERSION,
           model_id: task.endpoint.model_id,
           endpoint_type: task.endpoint.type,
           params: task.params,

@@ -37,6 +37,11 @@ export function getBenchmark(name: string): Benchmark | undefined {
   return registry.get(name);
 }
 
+/** The scorer version a task's results record (Benchmark.scorerVersion; 'unversioned' for modules without one). */
+export function scorerVersionOf(name: string): string {
+  return registry.get(name)?.scorerVersion ?? 'unversioned';
+}
+
 export function listBenchmarks(): Benchmark[] {
   return [...registry.values()];
 }

@@ -19,6 +19,7 @@ import {
   getProgress,
   getResults,
   pauseEvaluation,
+  rescoreEvaluation,
   resumeEvaluation,
   setParallelism,
   startEvaluation,
@@ -330,6 +331,28 @@ program
       const how = await resumeEvaluation(runId);
       console.log(`${how === 'unpaused' ? 'resumed the paused run' : 'restarted'} ${runId}; Temporal UI: ${uiLink(loadSettings(), runId)}`);
       if (o.wait) process.exitCode = (await watch(runId)) ? 0 : 1;
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('rescore')
+  .argument('<run-id>', 'a finished run')
+  .option('--run-id <id>', 'id of the new run (default <run-id>-rescored-<time>-<random>)')
+  .option('--wait', 'show live progress and the results at the end')
+  .option('--task-queue <queue>', 'task queue of the evalflow workers (default EVALFLOW_TASK_QUEUE or "evalflow")')
+  .description("score a run again with this evalflow's scorers (after a scorer changed): a new run of its exact config; every model response is replayed from the cache, so no model call is paid")
+  .action(async (runId: string, o: { runId?: string; wait?: boolean; taskQueue?: string }) => {
+    try {
+      const started = await rescoreEvaluation(runId, { newRunId: o.runId, taskQueue: o.taskQueue });
+      console.log(`run id: ${started.runId} (re-scoring ${runId}; cached responses are replayed)`);
+      console.log(`Temporal UI: ${started.uiUrl}`);
+      if (!o.wait) {
+        console.log(`follow it with 'evalflow status ${started.runId}'; then 'evalflow compare ${runId} ${started.runId}'`);
+        return;
+      }
+      process.exitCode = (await watch(started.runId)) ? 0 : 1;
     } catch (e) {
       fail(e);
     }

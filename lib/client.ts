@@ -2,13 +2,14 @@
  * The typed client API for TypeScript callers, also what the CLI uses:
  * startEvaluation, getProgress, getResults, resumeEvaluation, cancelEvaluation.
  */
+import * as YAML from 'yaml';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { applyOverrides, ConfigError, configName, loadConfigFile } from './config/load';
 import { planRun } from './plan';
 import { loadSettings, type Settings } from './settings';
 import { ArtifactStore, keys } from './store';
-import type { RunPlan, SuiteInput, SuiteProgress, TaskProgress } from './types';
+import type { IdentifiedSuiteInput, RunPlan, SuiteInput, SuiteProgress, TaskProgress } from './types';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export class EvalflowError extends Error {
@@ -22,6 +23,8 @@ export interface StartOptions {
   overrides?: string[];
   tasks?: string[];
   runId?: string;
+  /** Name shown in listings (default: the config file's base name, or "config"). */
+  configName?: string;
   taskQueue?: string;
   settings?: Settings;
   client?: Client;
@@ -31,7 +34,7 @@ export interface StartedRun {
   runId: string;
   plan: RunPlan;
   warnings: string[];
-  input: SuiteInput;
+  input: IdentifiedSuiteInput;
   uiUrl: string;
 }
 
@@ -53,8 +56,8 @@ export function newRunId(name: string): string {
 }
 
 /** Config file (or object) + overrides + task filter → the documented suite input. */
-export function buildSuiteInput(opts: Pick<StartOptions, 'configFile' | 'config' | 'overrides' | 'tasks' | 'runId'>): {
-  input: SuiteInput;
+export function buildSuiteInput(opts: Pick<StartOptions, 'configFile' | 'config' | 'overrides' | 'tasks' | 'runId' | 'configName'>): {
+  input: IdentifiedSuiteInput;
   plan: ReturnType<typeof planRun>;
 } {
   let raw: Record<string, unknown>;
@@ -67,9 +70,10 @@ export function buildSuiteInput(opts: Pick<StartOptions, 'configFile' | 'config'
   } else {
     throw new ConfigError('no config given; pass --config FILE (see configs/ for examples)');
   }
+  if (opts.configName) name = opts.configName;
   raw = applyOverrides(raw, opts.overrides ?? []);
   const run_id = opts.runId ?? newRunId(name);
-  const input: SuiteInput = { run_id, config_name: name, config: raw, ...(opts.tasks?.length ? { tasks: opts.tasks } : {}) };
+  const input: IdentifiedSuiteInput = { run_id, config_name: name, config: raw, ...(opts.tasks?.length ? { tasks: opts.tasks } : {}) };
   const plan = planRun(input); // the same checks the worker repeats
   return { input, plan };
 }
@@ -206,6 +210,48 @@ export async function resumeEvaluation(runId: string, opts: { client?: Client; t
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
   });
   return 'restarted';
+}
+
+/**
+ * Score a finished run again with the scorers of this evalflow (after a
+ * scorer changed, docs/fidelity.md): a new run of the old run's exact config
+ * under a new id. Every model response is replayed from the cache (0 model
+ * calls); results.json and metadata.json name the new scorer versions. The
+ * config comes from the old run's workflow input, or, when Temporal no longer
+ * keeps its history, from its stored run_config.yaml.
+ */
+export async function rescoreEvaluation(
+  runId: string,
+  opts: { newRunId?: string; client?: Client; taskQueue?: string; settings?: Settings } = {},
+): Promise<StartedRun> {
+  const settings = opts.settings ?? loadSettings();
+  const c = opts.client ?? (await connectClient(settings));
+  const store = new ArtifactStore(settings.storage);
+  const meta = await store.getJson<{ config_name?: string; tasks: string[] }>(keys.metadata(runId));
+  if (!meta) throw new EvalflowError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}; check the run id and EVALFLOW_S3_* settings`);
+  let input: SuiteInput | null = null;
+  try {
+    const history = await c.workflow.getHandle(runId).fetchHistory();
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (payload?.data) input = JSON.parse(Buffer.from(payload.data).toString('utf8')) as SuiteInput;
+  } catch (e) {
+    if (!(e instanceof WorkflowNotFoundError)) throw e;
+  }
+  if (!input) {
+    const text = await store.getText(keys.runConfig(runId));
+    if (text === null) throw new EvalflowError(`run '${runId}' has neither a workflow history nor a stored run_config.yaml to take its config from`);
+    input = { config: YAML.parse(text) as Record<string, unknown>, tasks: meta.tasks };
+  }
+  const newId = opts.newRunId ?? newRunId(`${runId.slice(0, 90)}-rescored`);
+  return startEvaluation({
+    config: input.config,
+    tasks: input.tasks,
+    runId: newId,
+    configName: input.config_name ?? meta.config_name,
+    taskQueue: opts.taskQueue,
+    settings,
+    client: c,
+  });
 }
 
 async function signalRunning(runId: string, client: Client | undefined, name: string, arg?: unknown): Promise<void> {

@@ -336,7 +336,7 @@ export interface PairedVector {
   b: number[];
 }
 
-export type FlagKind = 'model' | 'benchmark' | 'generation_params' | 'prompt_config' | 'dataset' | 'sample_set';
+export type FlagKind = 'model' | 'benchmark' | 'scorer' | 'generation_params' | 'prompt_config' | 'dataset' | 'sample_set';
 
 export interface Flag {
   kind: FlagKind;
@@ -371,6 +371,13 @@ export function configFlags(a: RunTaskData, b: RunTaskData, overlap: SampleOverl
   const cb = b.results.config as Record<string, unknown>;
   if (!same(ca.model_id, cb.model_id)) flags.push({ kind: 'model', message: `model ${show(ca.model_id)} vs ${show(cb.model_id)}` });
   if (!same(ca.benchmark, cb.benchmark)) flags.push({ kind: 'benchmark', message: `benchmark ${show(ca.benchmark)} vs ${show(cb.benchmark)}` });
+  // Results scored by different versions of the scoring rules differ for that reason alone (docs/fidelity.md).
+  if (!same(ca.scorer_version, cb.scorer_version)) {
+    flags.push({
+      kind: 'scorer',
+      message: `scored by different scorer versions: ${show(ca.scorer_version)} vs ${show(cb.scorer_version)} — re-score the older run (a new run of its config replays its cached responses) to compare like for like`,
+    });
+  }
   const pa = (ca.params ?? {}) as Record<string, unknown>;
   const pb = (cb.params ?? {}) as Record<string, unknown>;
   const diffs = (ks: readonly string[]) => ks.filter((k) => !same(pa[k], pb[k])).map((k) => `${k} ${show(pa[k])} vs ${show(pb[k])}`);

@@ -6,7 +6,7 @@
  */
 import { ConfigError, filterTasks, redactConfig, resolveTasks, validateConfig } from './config/load';
 import { getBenchmark, KNOWN_UNSUPPORTED_TASKS, listBenchmarks } from '../benchmarks/index';
-import type { ExecutionSettings, ResolvedTask, RunPlan, SuiteInput } from './types';
+import type { ExecutionSettings, IdentifiedSuiteInput, ResolvedTask, RunPlan } from './types';
 
 export interface PlanReport {
   tasks: ResolvedTask[];
@@ -46,7 +46,7 @@ export function buildPlan(rawConfig: unknown, taskFilter?: string[]): PlanReport
 }
 
 /** The plan for a run; tasks evalflow cannot run yet make it an error that says which and what to do. */
-export function planRun(input: SuiteInput): RunPlan & { redacted: unknown; warnings: string[] } {
+export function planRun(input: IdentifiedSuiteInput): RunPlan & { redacted: unknown; warnings: string[] } {
   const report = buildPlan(input.config, input.tasks);
   if (report.unsupported.length) {
     const runnable = report.tasks.map((t) => t.name);

@@ -94,7 +94,12 @@ export interface ExecutionSettings {
  * validates it again and fails the run with a readable, non-retryable error.
  */
 export interface SuiteInput {
-  run_id: string;
+  /**
+   * The run id. It is always the suite's workflow id (artifacts go under
+   * runs/<workflow id>/); it may be left out, and a value that differs from
+   * the workflow id is refused (docs/architecture.md, run identity).
+   */
+  run_id?: string;
   /** Name shown in listings (the config file's base name); optional. */
   config_name?: string;
   config: Record<string, unknown>;
@@ -107,6 +112,9 @@ export interface SuiteInput {
    */
   search_attributes?: boolean;
 }
+
+/** A suite input whose run id is set (what the CLI and the typed client build). */
+export type IdentifiedSuiteInput = SuiteInput & { run_id: string };
 
 /** Live controls of a running task (signals pause / resume / setParallelism). */
 export interface TaskControl {

@@ -324,7 +324,7 @@ export async function evaluationTask(input: TaskInput, state?: TaskState): Promi
 }
 
 export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
-  const progress: SuiteProgress = { run_id: input?.run_id, phase: 'planning', tasks: [] };
+  const progress: SuiteProgress = { run_id: input?.run_id ?? workflowInfo().workflowId, phase: 'planning', tasks: [] };
   const summaries: TaskSummary[] = [];
   const control: { paused: boolean; parallelism: Record<string, number> } = { paused: false, parallelism: {} };
   setHandler(suiteProgressQuery, () => progress);

@@ -17,7 +17,7 @@ import { arithmetic } from '../../examples/arithmetic-benchmark';
 import { ensureBinary } from '../../lib/infra/binaries';
 import { keys } from '../../lib/store';
 import type { NemoResults } from '../../activities/score';
-import type { SuiteInput } from '../../lib/types';
+import type { IdentifiedSuiteInput } from '../../lib/types';
 import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
 import { datasetsDir, REPO, type Env, startEnv } from '../support/harness';
 
@@ -65,7 +65,7 @@ test('a worker built only from the evalflow plugins runs a suite started with `t
   });
   const running = worker.run();
   try {
-    const input: SuiteInput = {
+    const input: IdentifiedSuiteInput = {
       run_id: 'plugin-run-1',
       config_name: 'team-arithmetic',
       config: {

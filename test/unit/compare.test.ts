@@ -145,6 +145,8 @@ interface Synth {
   model?: string;
   sha?: string;
   idPrefix?: string;
+  /** results.config.scorer_version */
+  scorer?: string;
 }
 
 function taskData(runId: string, task: string, s: Synth): RunTaskData {
@@ -162,7 +164,7 @@ function taskData(runId: string, task: string, s: Synth): RunTaskData {
     task,
     results: {
       results: { tasks: { [task]: { metrics } } },
-      config: { task, benchmark: task, model_id: s.model ?? 'm', endpoint_type: 'chat', params, samples: s.outcomes.length, repeats, dataset: { origin: 'local', location: '/d', sha256: s.sha ?? 'aaa' } },
+      config: { task, benchmark: task, scorer_version: s.scorer ?? '2', model_id: s.model ?? 'm', endpoint_type: 'chat', params, samples: s.outcomes.length, repeats, dataset: { origin: 'local', location: '/d', sha256: s.sha ?? 'aaa' } },
     },
     manifest: { samples: s.outcomes.length, repeats, shards: 1, samples_per_shard: s.outcomes.length, units: s.outcomes.length * repeats, dataset: { origin: 'local', location: '/d', sha256: s.sha ?? 'aaa' } },
     scores,
@@ -214,6 +216,19 @@ describe('compare', () => {
     assert.deepEqual(c.overlap, { shared: 10, only_baseline: 0, only_candidate: 2 });
     assert.match(c.flags.find((f) => f.kind === 'sample_set')!.message, /10 samples shared; 0 only in A, 2 only in B/);
     assert.equal(c.rows[0].n, 10);
+  });
+
+  test('runs scored by different scorer versions are flagged, saying how to re-score', () => {
+    const a = taskData('A', 'gsm8k', { outcomes: firstRight(10, 5), scorer: '1' });
+    const b = taskData('B', 'gsm8k', { outcomes: firstRight(10, 5), scorer: '2' });
+    const c = compareTaskData(a, b);
+    assert.deepEqual(c.flags.map((f) => f.kind), ['scorer']);
+    assert.match(c.flags[0].message, /different scorer versions: "1" vs "2".*re-score the older run/);
+    // An old run without a recorded version is flagged too (its scorer is unknown).
+    const old = taskData('O', 'gsm8k', { outcomes: firstRight(10, 5) });
+    delete (old.results.config as Record<string, unknown>).scorer_version;
+    assert.deepEqual(compareTaskData(old, b).flags.map((f) => f.kind), ['scorer']);
+    assert.deepEqual(compareTaskData(b, taskData('C', 'gsm8k', { outcomes: firstRight(10, 5) })).flags, []);
   });
 
   test('repeats: per-sample means with the bootstrap, and pass@k with McNemar', () => {
@@ -302,6 +317,18 @@ describe('gate', () => {
     const strict = evaluateGate(parsePolicy('config_mismatch: inconclusive\nrules: [{task: gsm8k, max_regression: 2}]'), a, b);
     assert.equal(strict.decision, 'INCONCLUSIVE');
     assert.match(strict.rules[0].reason, /generation_params/);
+  });
+
+  test('a gate between runs scored by different scorer versions warns (or is INCONCLUSIVE when the policy asks)', () => {
+    const a = run('A', { gsm8k: { outcomes: firstRight(100, 40), scorer: '1' } });
+    const b = run('B', { gsm8k: { outcomes: firstRight(100, 80), scorer: '2' } });
+    const warned = evaluateGate(policy(), a, b);
+    assert.equal(warned.decision, 'GO');
+    assert.deepEqual(warned.rules[0].flags.map((f) => f.kind), ['scorer']);
+    assert.match(gateMarkdown(warned), /gsm8k: scorer: scored by different scorer versions/);
+    const strict = evaluateGate(parsePolicy('config_mismatch: inconclusive\nrules: [{task: gsm8k, max_regression: 2}]'), a, b);
+    assert.equal(strict.decision, 'INCONCLUSIVE');
+    assert.match(strict.rules[0].reason, /scorer/);
   });
 
   test('wildcard task, explicit metric and score, missing tasks and metrics', () => {
