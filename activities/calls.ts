@@ -1,6 +1,6 @@
 /**
  * Cached, checkpointed model calls: the one loop behind generation and
- * judging (DESIGN.md invariants 2 and 3).
+ * judging (docs/architecture.md, invariants 2 and 3).
  *
  * The response cache is content-addressed — an entry is found by the sha256
  * of the exact request payload, route and repeat index — and stored in

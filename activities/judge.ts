@@ -3,7 +3,7 @@
  * second model grades (HLE). Same cached, checkpointed calls as generation.
  * A judge reply that cannot be parsed is asked again (a new, separately
  * cached call), and a judge that keeps failing is recorded as a judge error —
- * never as a wrong answer (DESIGN.md invariant 5).
+ * never as a wrong answer (docs/architecture.md, invariant 5).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { buildPayload } from '../lib/endpoint';

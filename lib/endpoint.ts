@@ -1,6 +1,6 @@
 /**
  * Calls to an OpenAI-compatible endpoint with evalflow's error policy
- * (DESIGN.md invariant 5): transient failures (429, 5xx, timeouts, connection
+ * (docs/architecture.md, invariant 5): transient failures (429, 5xx, timeouts, connection
  * resets, malformed bodies) are retried with exponential backoff and full
  * jitter, honouring Retry-After; permanent ones (400, 401, 403, 404, 422)
  * fail at once with a message a person can act on.

@@ -23,7 +23,7 @@ export function sha256(text: string): string {
 }
 
 /**
- * Content address of one model call (DESIGN.md invariant 3): the exact request
+ * Content address of one model call (docs/architecture.md, invariant 3): the exact request
  * payload, the route it goes to, and the repeat index. Two repeats of the same
  * prompt are two calls; the same call in a retry, a resumed run or a re-run
  * with the same config is one.

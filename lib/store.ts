@@ -207,7 +207,7 @@ export function parseJsonl<T>(text: string): T[] {
   return rows;
 }
 
-/** Deterministic artifact keys (DESIGN.md, "Artifacts"). */
+/** Deterministic artifact keys (docs/architecture.md, "Artifacts"). */
 export const keys = {
   run: (runId: string) => `runs/${runId}/`,
   runConfig: (runId: string) => `runs/${runId}/run_config.yaml`,
