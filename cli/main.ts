@@ -17,6 +17,7 @@ import {
   EvalflowError,
   searchAttributesRegistered,
   getProgress,
+  missingWorkers,
   getResults,
   pauseEvaluation,
   rescoreEvaluation,
@@ -154,7 +155,22 @@ async function watch(runId: string): Promise<boolean> {
   const made = new Map<string, cliProgress.SingleBar>();
   let status = 'RUNNING';
   let last: SuiteProgress | null = null;
+  let polls = 0;
+  let warned = '';
+  // No silent waits: say within seconds when no worker serves a queue the run needs.
+  const checkWorkers = async () => {
+    const missing = await missingWorkers(runId, client).catch(() => [] as string[]);
+    const now = missing.join('\n');
+    if (now !== warned) {
+      const say = (line: string) => (process.stdout.isTTY ? bars.log(`${line}\n`) : console.error(line));
+      if (now) for (const m of missing) say(`waiting: ${m}`);
+      else say('a worker now polls every queue the run needs');
+      warned = now;
+    }
+  };
+  await new Promise((r) => setTimeout(r, 1500)); // a polling worker picks the run up within milliseconds
   while (status === 'RUNNING') {
+    if (warned || polls++ % 5 === 0) await checkWorkers();
     const p = await getProgress(runId, client);
     status = p.status;
     last = p.progress ?? last;
@@ -272,8 +288,8 @@ program
         if (meta?.task_summaries) {
           console.log(table(['task', 'status', 'error'], meta.task_summaries.map((t) => [t.task, t.status, t.error ?? ''])));
         }
-        if (p.status === 'RUNNING') console.log('(no worker answered the progress query; start one with `evalflow worker`)');
       }
+      if (p.status === 'RUNNING') for (const m of await missingWorkers(runId)) console.log(`waiting: ${m}`);
     } catch (e) {
       fail(e);
     }

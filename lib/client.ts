@@ -3,6 +3,7 @@
  * startEvaluation, getProgress, getResults, resumeEvaluation, cancelEvaluation.
  */
 import * as YAML from 'yaml';
+import { getBenchmark } from '../benchmarks/index';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { applyOverrides, ConfigError, configName, loadConfigFile } from './config/load';
@@ -148,13 +149,58 @@ async function describeOrExplain(client: Client, runId: string) {
   }
 }
 
+/** Temporal's TaskQueueType values (temporal.api.enums.v1.TaskQueueType). */
+const TASK_QUEUE_TYPE = { workflow: 1, activity: 2 } as const;
+
+/** How many workers poll `queue` for workflow or activity tasks, as the Temporal server reports them. */
+export async function queuePollers(client: Client, namespace: string, queue: string, kind: keyof typeof TASK_QUEUE_TYPE): Promise<number> {
+  const res = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: queue }, taskQueueType: TASK_QUEUE_TYPE[kind] });
+  return res.pollers?.length ?? 0;
+}
+
+/**
+ * What a running run waits for in vain: the task queues it needs (its own,
+ * and the judge and sandbox queues when a task is judged or runs code) that
+ * no worker polls, each with what to start. Empty when every queue has a
+ * worker, or the run is not running.
+ */
+export async function missingWorkers(runId: string, client?: Client, settings: Settings = loadSettings()): Promise<string[]> {
+  const c = client ?? (await connectClient(settings));
+  const desc = await describeOrExplain(c, runId);
+  if (desc.status.name !== 'RUNNING') return [];
+  const queue = desc.taskQueue;
+  const memo = (desc.memo ?? {}) as { config?: { execution?: { judge_task_queue?: string; sandbox_task_queue?: string }; evaluation?: { tasks?: { name?: string }[] } }; tasks?: string };
+  const taskNames = memo.config?.evaluation?.tasks?.map((t) => String(t.name)) ?? (typeof memo.tasks === 'string' ? memo.tasks.split(',') : []);
+  const benchmarks = taskNames.map((n) => getBenchmark(n)).filter((b) => b !== undefined);
+  const problems: string[] = [];
+  const [wf, act] = await Promise.all([
+    queuePollers(c, settings.namespace, queue, 'workflow'),
+    queuePollers(c, settings.namespace, queue, 'activity'),
+  ]);
+  if (wf === 0 || act === 0) {
+    problems.push(
+      `no worker polls the task queue '${queue}' (${wf === 0 && act === 0 ? 'workflows and activities' : wf === 0 ? 'workflows' : 'activities'}): ` +
+        `the run waits until one does — start 'evalflow worker${queue !== settings.taskQueue ? ` --task-queue ${queue}` : ''}' (or a worker with the evalflow plugins on '${queue}')`,
+    );
+  }
+  const extra: [string, string, boolean][] = [
+    [memo.config?.execution?.judge_task_queue ?? `${queue}-judge`, 'the judge role (judgePlugin; evalflow worker serves it)', benchmarks.some((b) => b.judge)],
+    [memo.config?.execution?.sandbox_task_queue ?? `${queue}-sandbox`, 'the sandbox role (sandboxPlugin; evalflow worker without --no-sandbox)', benchmarks.some((b) => b.execute)],
+  ];
+  for (const [q, role, needed] of extra) {
+    if (needed && (await queuePollers(c, settings.namespace, q, 'activity')) === 0) problems.push(`no worker polls '${q}': start ${role}`);
+  }
+  return problems;
+}
+
 /** Suite progress with each task's live sample counts (queried from its child workflow). */
 export async function getProgress(runId: string, client?: Client): Promise<RunStatus> {
   const c = client ?? (await connectClient());
   const desc = await describeOrExplain(c, runId);
   let progress: SuiteProgress | null = null;
   try {
-    progress = await c.workflow.getHandle(runId).query<SuiteProgress>('progress');
+    // A query waits for a worker to answer it; with none, don't hang the caller.
+    progress = await c.withDeadline(Date.now() + 3000, () => c.workflow.getHandle(runId).query<SuiteProgress>('progress'));
   } catch {
     progress = null; // no worker to answer (e.g. all stopped): status alone is still useful
   }
@@ -163,7 +209,7 @@ export async function getProgress(runId: string, client?: Client): Promise<RunSt
       progress.tasks.map(async (t, i) => {
         if (t.phase === 'pending') return;
         try {
-          const child = await c.workflow.getHandle(`${runId}/${t.task}`).query<TaskProgress>('progress');
+          const child = await c.withDeadline(Date.now() + 3000, () => c.workflow.getHandle(`${runId}/${t.task}`).query<TaskProgress>('progress'));
           progress!.tasks[i] = { ...child, phase: t.phase === 'failed' || t.phase === 'completed' ? t.phase : child.phase, error: t.error ?? child.error };
         } catch {
           /* child not started yet or no worker: keep the suite's view */
