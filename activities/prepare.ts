@@ -122,7 +122,9 @@ export function prepareActivities(deps: ActivityDeps) {
       }
       log.info(`dataset ${bench.dataset.hfRepo} from ${loaded.origin}: ${loaded.location} (${loaded.rows.length} rows, sha256 ${loaded.sha256.slice(0, 12)})`);
       const limit = task.params.limit_samples;
-      const accepted = bench.accept ? loaded.rows.filter((r) => bench.accept!(r)) : loaded.rows;
+      // Each kept row's position in the data as loaded, for messages about a malformed row.
+      const positions: number[] = [];
+      const accepted = loaded.rows.filter((r, i) => (!bench.accept || bench.accept(r)) && positions.push(i) > 0);
       if (accepted.length !== loaded.rows.length) log.info(`${accepted.length} of ${loaded.rows.length} rows kept by the benchmark's filter`);
       const rows = limit !== undefined ? accepted.slice(0, limit) : accepted;
       const repeats = task.params.num_repeats;
@@ -136,9 +138,21 @@ export function prepareActivities(deps: ActivityDeps) {
         const to = s + 1 < shards ? starts[s + 1] : rows.length;
         const shard: PreparedSample[] = rows.slice(from, to).map((raw, i) => {
           const index = from + i;
-          const sample = bench.toSample(raw, index);
-          const messages = bench.prompt(sample, options);
-          const tools = bench.tools?.(sample, options);
+          let sample: Sample;
+          let messages: ChatMessage[];
+          let tools: ToolSpec[] | undefined;
+          try {
+            sample = bench.toSample(raw, index);
+            messages = bench.prompt(sample, options);
+            tools = bench.tools?.(sample, options);
+          } catch (e) {
+            // Bad data does not get better with retries: fail at once, naming where it is.
+            throw ApplicationFailure.nonRetryable(
+              `${task.name}: record ${positions[index]} (0-based) of ${loaded!.location} cannot be used: ${e instanceof Error ? e.message : String(e)}. ` +
+                `Fix the data (or point dataset_dir at a good copy) and run 'evalflow resume ${run_id}'; nothing was sent to the model.`,
+              'DatasetError',
+            );
+          }
           if (tools?.length && task.endpoint.type !== 'chat') {
             throw ApplicationFailure.nonRetryable(
               `${task.name} offers the model native tools, which only a chat endpoint (…/v1/chat/completions) takes; ` +

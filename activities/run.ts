@@ -6,7 +6,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as YAML from 'yaml';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256 } from '../lib/hash';
 import { keys } from '../lib/store';
 import type { RunPlan, SuiteInput, TaskSummary } from '../lib/types';
 import { ConfigError } from '../lib/config/load';
@@ -36,19 +36,6 @@ export interface RunMetadata {
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v as Record<string, unknown>)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /**
  * The identity of a run's config: sha256 of the input's config object (overrides
  * applied) and its task filter — what decides the outputs. The config name,
@@ -57,7 +44,7 @@ function canonicalJson(v: unknown): string {
  */
 export function suiteConfigHash(input: Pick<SuiteInput, 'config' | 'tasks'>): string {
   const tasks = input.tasks?.length ? [...input.tasks].sort() : null;
-  return createHash('sha256').update(canonicalJson({ config: input.config, tasks })).digest('hex');
+  return sha256(canonicalJson({ config: input.config, tasks }));
 }
 
 

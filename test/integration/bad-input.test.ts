@@ -155,6 +155,36 @@ describe('bad input gets a clear error and starts nothing', () => {
     }
   });
 
+  test('a malformed dataset row fails the run at once (not retried), naming the file, the record and the field', async () => {
+    const worker = await startInProcessWorker(env.taskQueue);
+    try {
+      const data = fs.mkdtempSync(path.join(env.stack.dir, 'data-'));
+      fs.mkdirSync(path.join(data, 'gsm8k'));
+      const rows = [
+        { question: 'What is 1 + 1?', answer: 'Add them.\n#### 2' },
+        { question: 'What is 2 + 2?', answer: 'Add them.\n#### 4' },
+        { question: 'What is 3 + 3?' }, // no answer field
+      ];
+      fs.writeFileSync(path.join(data, 'gsm8k', 'test.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      const cfg = good();
+      (cfg.evaluation.tasks[0] as Record<string, unknown>).dataset_dir = data;
+      const before = demo.stats().requests;
+      const t0 = Date.now();
+      const r = await runCli(['run', '--config', write('bad-row', cfg), '--run-id', 'bad-row', '--wait'], env.childEnv);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`record 2 \\(0-based\\) of ${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/gsm8k/test\\.jsonl cannot be used`));
+      assert.match(r.stderr, /"answer"/, 'names the field');
+      assert.match(r.stderr, /evalflow resume bad-row/);
+      assert.equal(demo.stats().requests, before, 'no model call was made');
+      assert.ok(Date.now() - t0 < 30_000, 'failed at once, not retried');
+      const history = await env.client.workflow.getHandle('bad-row/gsm8k').fetchHistory();
+      const prepareAttempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+      assert.deepEqual(prepareAttempts, [1]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test('BFCL with native tools against a completions endpoint fails before any model call, naming both ways out', async () => {
     const worker = await startInProcessWorker(env.taskQueue);
     try {
