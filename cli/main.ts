@@ -38,6 +38,7 @@ import { register as registerCompare } from './compare';
 import { register as registerGate } from './gate';
 import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
+import { currentBundle } from '../workers/bundle';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -507,7 +508,8 @@ program
         onReady: () =>
           console.log(
             `evalflow worker: task queues '${q}', '${q}-judge'${o.sandbox ? ` and '${q}-sandbox'` : ''} on ${s.temporalAddress}, ` +
-              `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''} (Ctrl-C stops)`,
+              `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''}; ` +
+              `workflows ${currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"} (Ctrl-C stops)`,
           ),
       });
     } catch (e) {

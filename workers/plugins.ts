@@ -28,6 +28,7 @@ import {
   scoringActivities,
 } from '../activities/index';
 import { createSandbox, type SandboxSettings } from '../lib/sandbox/bwrap';
+import { currentBundle, workflowsEntry } from './bundle';
 
 export interface EvalflowPluginOptions {
   /** Store and settings; defaults come from the EVALFLOW_* environment. */
@@ -48,7 +49,8 @@ export function orchestrationPlugin(opts: EvalflowPluginOptions = {}): SimplePlu
   register(opts.benchmarks);
   return new SimplePlugin({
     name: 'evalflow.orchestration',
-    workflowsPath: require.resolve('../workflows/index'),
+    // The bundle `npm run build` made, when current: a worker polls within seconds instead of bundling first.
+    ...(currentBundle() ? { workflowBundle: { codePath: currentBundle()! } } : { workflowsPath: workflowsEntry() }),
     activities: orchestrationActivities(opts.deps ?? defaultDeps()),
   });
 }

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { startDemoEndpoint } from '../../lib/demo-model';
 import type { FakeEndpoint } from '../fake-endpoint/server';
-import { CLI, datasetsDir, demoConfig, type Env, runCli, startEnv, startInProcessWorker, waitFor } from '../support/harness';
+import { queuePollers } from '../../lib/client';
+import { CLI, datasetsDir, demoConfig, type Env, runCli, spawnWorker, startEnv, startInProcessWorker, waitFor } from '../support/harness';
 
 let env: Env;
 let demo: FakeEndpoint;
@@ -48,5 +49,20 @@ test('run --wait with no worker says so within seconds, names the queue and what
     assert.match(out, /results of nobody-home/);
   } finally {
     await worker.stop();
+  }
+});
+
+test('`evalflow worker` polls within seconds: the workflows come prebuilt (figure printed)', async () => {
+  const log = path.join(env.stack.dir, 'worker-start.log');
+  const queue = 'start-time-q';
+  const t0 = Date.now();
+  const child = spawnWorker({ ...env.childEnv, EVALFLOW_TASK_QUEUE: queue }, log);
+  try {
+    await waitFor('a workflow poller', async () => (await queuePollers(env.client, 'default', queue, 'workflow')) > 0, 60_000);
+    const ms = Date.now() - t0;
+    console.log(`# evalflow worker: first workflow poll ${ms} ms after spawn`);
+    await waitFor('the ready line', () => /from the prebuilt bundle/.test(fs.readFileSync(log, 'utf8')), 10_000);
+  } finally {
+    child.kill('SIGTERM');
   }
 });

@@ -1,0 +1,60 @@
+/**
+ * The workflow bundle, built once by `npm run build` (node dist/workers/bundle.js)
+ * instead of by every worker at start: bundling takes seconds to over a minute
+ * on a busy 2-core machine, and a worker should poll within 2 s of starting.
+ * orchestrationPlugin loads the prebuilt bundle when it is newer than every
+ * compiled module it could contain, and bundles at start otherwise (e.g. after
+ * a bare `tsc`), so a stale bundle never runs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** dist/workflow-bundle.js, beside the compiled workflows/ and lib/. */
+export const BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
+const WORKFLOWS_ENTRY = path.resolve(__dirname, '..', 'workflows', 'index.js');
+
+/** Newest modification time (ms) of the compiled modules a workflow bundle can include. */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  };
+  // Workflow code imports @temporalio/workflow and pure helpers from workflows/ and lib/ only.
+  for (const d of ['workflows', 'lib']) {
+    const dir = path.resolve(__dirname, '..', d);
+    if (fs.existsSync(dir)) walk(dir);
+  }
+  return newest;
+}
+
+/** The prebuilt bundle's path when it is current, else null (the worker bundles at start). */
+export function currentBundle(): string | null {
+  try {
+    return fs.statSync(BUNDLE_PATH).mtimeMs >= newestSource() ? BUNDLE_PATH : null;
+  } catch {
+    return null;
+  }
+}
+
+export function workflowsEntry(): string {
+  return WORKFLOWS_ENTRY;
+}
+
+async function main(): Promise<void> {
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const t0 = Date.now();
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: undefined });
+  fs.writeFileSync(BUNDLE_PATH, code);
+  console.log(`workflow bundle: ${path.relative(process.cwd(), BUNDLE_PATH)} (${Math.round(code.length / 1024)} KiB, ${Date.now() - t0} ms)`);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(`bundling the workflows failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}
