@@ -2,8 +2,14 @@
  * judge: one activity per shard, on the judge task queue, for benchmarks a
  * second model grades (HLE). Same cached, checkpointed calls as generation.
  * A judge reply that cannot be parsed is asked again (a new, separately
- * cached call), and a judge that keeps failing is recorded as a judge error —
- * never as a wrong answer (docs/architecture.md, invariant 5).
+ * cached call: the attempt index is part of its cache key, so a resumed or
+ * repeated run replays every reply and never pays a re-ask twice), and a
+ * judge that keeps failing is recorded as a judge error — never as a wrong
+ * answer in evalflow's own score (docs/architecture.md, invariant 5). The reference
+ * harnesses judge once: the verdict they would give the FIRST reply
+ * (`JudgeVerdict.reference`) is kept as `reference_correct` for the metric
+ * carrying their name. A judge that never replies (transport failure after
+ * retries) gives no verdict of either kind.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { buildPayload } from '../lib/endpoint';
@@ -21,12 +27,17 @@ export const JUDGE_PARSE_ATTEMPTS = 3;
 export interface JudgementRecord {
   sample_id: string;
   repeat: number;
-  /** The verdict; null with judge_error set when the judge failed. */
+  /** The verdict after re-asks; null with judge_error set when the judge failed. */
   correct: boolean | null;
+  /** The reference's verdict on the first reply (the benchmark's `JudgeVerdict.reference`); absent when there was no reply or the benchmark gives none. */
+  reference_correct?: boolean;
+  /** Parsed fields of the reply that decided `correct` (of the first reply when none did). */
   details?: Record<string, unknown>;
   judge_error?: string;
   /** The judge's reply (last one asked). */
   judge_response?: string;
+  /** The first reply, when it was asked again (judge_response then holds the last). */
+  first_judge_response?: string;
   /** Judge calls made for this unit (re-asks after unparseable replies included). */
   judge_calls: number;
   request_hash?: string;
@@ -116,8 +127,13 @@ export function judgeActivities(deps: ActivityDeps) {
             rec.judge_error = `judge call failed: ${o.error}`;
             return;
           }
+          if (attempt > 0 && rec.first_judge_response === undefined && rec.judge_response !== undefined) rec.first_judge_response = rec.judge_response;
           rec.judge_response = o.response.content;
           const verdict = spec.parse(o.response.content);
+          if (attempt === 0) {
+            if (verdict.reference !== undefined) rec.reference_correct = verdict.reference;
+            if (verdict.details) rec.details = verdict.details;
+          }
           if (verdict.correct === null) {
             rec.judge_error = `judge reply could not be parsed after ${rec.judge_calls} attempt(s)`;
             still.push(pending[j]);
@@ -126,6 +142,7 @@ export function judgeActivities(deps: ActivityDeps) {
           delete rec.judge_error;
           rec.correct = verdict.correct;
           if (verdict.details) rec.details = verdict.details;
+          else delete rec.details;
         });
         pending = still;
       }

@@ -20,8 +20,10 @@ export interface ScoreRecord extends ScoredUnit {
   expected: string;
   finish_reason: string | null;
   details?: Record<string, unknown>;
-  /** The judge failed for this response (after retries): not scored, counted apart. */
+  /** The judge failed for this response (after re-asks and retries): out of evalflow's own score, counted apart. */
   judge_error?: string;
+  /** The reference's verdict from the first judge reply (see JudgementRecord), also on rows with a judge error. */
+  reference_correct?: boolean;
 }
 
 export interface ScoreResult {
@@ -157,12 +159,20 @@ export function scoreActivities(deps: ActivityDeps) {
         if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${g.sample_id} in shard ${shard}`, 'InvalidInput');
         const base = { sample_id: g.sample_id, repeat: g.repeat, subset: sample.subset, expected: sample.expected, finish_reason: g.finish_reason };
         const j = judgements?.get(`${g.sample_id}#${g.repeat}`);
+        const reference = j?.reference_correct !== undefined ? { reference_correct: j.reference_correct } : {};
         if (judgements && (!j || j.correct === null)) {
-          rows.push({ ...base, predicted: null, correct: false, judge_error: j?.judge_error ?? 'no judgement recorded' });
+          const judge_error = j?.judge_error ?? 'no judgement recorded';
+          if (j?.reference_correct !== undefined) {
+            // Out of evalflow's own score, but the reference judged this response once: score it with that verdict.
+            const s = await bench.score(g.content, sample, { correct: j.reference_correct, details: j.details }, unitResponse(g));
+            rows.push({ ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}), judge_error, ...reference });
+          } else {
+            rows.push({ ...base, predicted: null, correct: false, judge_error });
+          }
           continue;
         }
         const s = await bench.score(g.content, sample, j ? { correct: j.correct, details: j.details } : undefined, unitResponse(g));
-        rows.push({ ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}) });
+        rows.push({ ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}), ...reference });
       }
       await store.putJsonl(outKey, rows);
       return summarize(rows);
@@ -192,6 +202,7 @@ export function scoreActivities(deps: ActivityDeps) {
           const unit: ScoreRecord = { sample_id: r.sample_id, repeat: r.repeat, subset: r.subset, predicted: r.predicted, correct: r.correct, expected: '', finish_reason: null };
           if (r.details !== undefined) unit.details = r.details;
           if (r.judge_error !== undefined) unit.judge_error = r.judge_error;
+          if (r.reference_correct !== undefined) unit.reference_correct = r.reference_correct;
           scores.push(unit);
         }
         for (const x of g) stats.add(x);
@@ -209,7 +220,13 @@ export function scoreActivities(deps: ActivityDeps) {
       const { metrics, subsets } = computed;
       const notRun = computed.not_run && Object.keys(computed.not_run).length ? computed.not_run : undefined;
       if (notRun) log.warn(`not run: ${Object.entries(notRun).map(([k, why]) => `${k} (${why})`).join('; ')}`);
-      if (judgeErrors) log.warn(`${judgeErrors} responses could not be judged; they are reported as judge_errors and left out of accuracy`);
+      if (judgeErrors) {
+        const withReference = scores.some((s) => s.reference_correct !== undefined);
+        log.warn(
+          `${judgeErrors} responses could not be judged; they are reported as judge_errors and left out of evalflow's own accuracy` +
+            (withReference ? " (the reference-named score counts what the reference makes of each response's first judge reply)" : ''),
+        );
+      }
       const results: NemoResults = {
         results: {
           tasks: { [task.name]: { metrics, ...(task.judge ? { judge_errors: judgeErrors } : {}), ...(notRun ? { not_run: notRun } : {}) } },

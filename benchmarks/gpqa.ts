@@ -34,7 +34,7 @@
  * `symbolic_correct` = the letter equals the gold letter (METRICS_TYPE multichoice).
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
-import { extractMcqLetter } from './math-grading';
+import { extractMcqLetter } from './mcq';
 import { mmluProProblem } from './mmlu_pro';
 import { rowOptionalString, rowString } from './rows';
 
@@ -245,7 +245,7 @@ export function mcq4UserPrompt(task: string, question: string, choices: readonly
 export const gpqa: Benchmark = {
   promptConfigs: Object.keys(GPQA_PROMPT_CONFIGS),
   name: 'ns_gpqa',
-  scorerVersion: '1',
+  scorerVersion: '2',
   description: 'GPQA Diamond (198 questions, 4 options, gated: HF_TOKEN), NeMo-Skills eval/aai/mcq-4choices prompt, seeded choice shuffle, letter extraction, symbolic_correct',
   dataset: { hfRepo: 'Idavidrein/gpqa', hfConfig: 'gpqa_diamond', split: 'train', localFile: 'gpqa/diamond.jsonl', gated: true },
   // NeMo-Skills inference defaults: greedy decoding.

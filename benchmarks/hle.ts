@@ -23,24 +23,32 @@
  *
  * Judge: NeMo-Skills `judge/hle` (the dataset's JUDGE_ARGS), i.e. cais/hle's
  * JUDGE_PROMPT with its fields relabelled Reasoning / Judgement / Confidence,
- * sent as a single user message. The verdict is parsed as NeMo-Skills
- * `is_correct_judgement` (`evaluation/metrics/utils.py`) does: the first
- * `Judgement:` (optionally in markdown bold), yes/no by prefix; a reply in
- * cais/hle's own layout (`correct: yes|no`) is read as well. Unlike
- * NeMo-Skills, which scores an unparseable judgement as wrong, an
- * unparseable reply gives `correct: null` (retried, then a judge error).
+ * sent as a single user message. The verdict is NeMo-Skills 0b012df8
+ * `nemo_skills/evaluation/metrics/utils.py` `is_correct_judgement` exactly
+ * (`isCorrectJudgement`): the text after the LAST `Judgement:` (case and
+ * colon exact), Python-stripped, yes/no by prefix in any case; anything else
+ * is wrong. The reference judges each response ONCE.
  *
  * Metrics: NeMo-Skills METRICS_TYPE "hle" = MathMetrics with
  * `compute_no_answer=False, answer_key="generation"`: `judge_correct` under
  * pass@1 / pass@1[avg-of-k] / majority@k / pass@k, no `no_answer`, majority
- * voting over the whole generation. Added from cais/hle
- * `hle_eval/run_judge_results.py` `dump_metrics`: the 95% Wald half-width of
- * the accuracy and the RMS calibration error (`calib_err`, p='2', beta=100)
- * of the confidence the model states. NeMo-Skills also runs its math
- * evaluator on HLE (`symbolic_correct`); that comparison is not reported here.
+ * voting over the whole generation. `judge_correct` is computed as the
+ * reference computes it: from the FIRST judge reply of every response, an
+ * unparseable reply counted as wrong. evalflow's own variant is reported
+ * beside it as `judge_correct_excluding_judge_errors`: an unparseable reply is
+ * asked again (up to 3 replies in all), and a response still without a verdict
+ * is a judge error, left out of that score (its whole sample when k > 1) and
+ * counted in `judge_errors`. A judge that never replied (transport failure
+ * after retries) gives no verdict at all: the response is left out of both and
+ * counted in `judge_errors.stats.unanswered` — the reference has no number
+ * for it. Added from cais/hle `hle_eval/run_judge_results.py` `dump_metrics`,
+ * on `judge_correct`: the 95% Wald half-width (also given for the variant)
+ * and the RMS calibration error (`calib_err`, p='2', beta=100) of the
+ * confidence the model states. NeMo-Skills also runs its math evaluator on
+ * HLE (`symbolic_correct`); that comparison is not reported here.
  */
 import { sha256 } from '../lib/hash';
-import { computeMetrics, type MetricGroup, type TaskMetrics } from '../lib/metrics';
+import { computeMetrics, type ScoredUnit, type ScoreValue, type TaskMetrics } from '../lib/metrics';
 import type { Benchmark, ChatMessage, JudgeVerdict, PromptOptions, Sample, ScoredResponse, UnitScore } from './types';
 import { rowString } from './rows';
 
@@ -123,19 +131,40 @@ export function isTextOnly(raw: Record<string, unknown>): boolean {
 // ---------------------------------------------------------------------------
 // Judge reply parsing
 
+/** The characters Python's `str.strip()` removes (`str.isspace()`): unlike JavaScript's `trim`, U+001C–U+001F and U+0085 but not U+FEFF. */
+const PY_STRIP = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
 /**
- * NeMo-Skills `is_correct_judgement`: the first `Judgement:` (any case, up to
- * two `*` around the word, so `**Judgement**:` and `**Judgement:**` both
- * match), then the text after it with whitespace and leading `*` removed;
- * "yes…" → true, "no…" → false, anything else → null.
+ * NeMo-Skills 0b012df8 `nemo_skills/evaluation/metrics/utils.py`
+ * `is_correct_judgement(judgement, return_none)`, exactly:
+ *
+ *     if "Judgement:" in judgement:
+ *         verdict = judgement.split("Judgement:")[-1].strip()
+ *         yes → True / no → False   (verdict.lower().startswith(...))
+ *     return None if return_none else False
+ *
+ * So the LAST `Judgement:` counts, the label is case- and colon-exact
+ * (`judgement:`, `Judgement :`, `**Judgement**:` are no label;
+ * `**Judgement:** yes` leaves `** yes`, no verdict), the value is matched by
+ * prefix in any case (`Yes, they match` and `Not` count) after Python's
+ * whitespace strip, and cais/hle's `correct: yes` is no verdict. Later
+ * NeMo-Skills revisions take the first label in any case, allow markdown bold
+ * and differ in other ways; 0b012df8 is the pinned revision.
+ * Checked on a generated corpus against the reference function itself
+ * (test/corpora/hle-judge.ts, test/fixtures/hle-judgement-0b012df8.json).
+ *
+ * `returnNone` false (the reference's metrics): no verdict is wrong. True:
+ * no verdict is null (evalflow asks the judge again).
  */
-export function nsJudgementVerdict(judgeText: string): boolean | null {
-  const m = /\*{0,2}Judgement\*{0,2}\s*:/i.exec(judgeText);
-  if (!m) return null;
-  const verdict = judgeText.slice(m.index + m[0].length).trim().replace(/^\*+/, '').trim().toLowerCase();
-  if (verdict.startsWith('yes')) return true;
-  if (verdict.startsWith('no')) return false;
-  return null;
+export function isCorrectJudgement(judgement: string, returnNone = false): boolean | null {
+  const label = 'Judgement:';
+  const at = judgement.lastIndexOf(label);
+  if (at >= 0) {
+    const verdict = judgement.slice(at + label.length).replace(PY_STRIP, '').toLowerCase();
+    if (verdict.startsWith('yes')) return true;
+    if (verdict.startsWith('no')) return false;
+  }
+  return returnNone ? null : false;
 }
 
 type JudgeField = 'extracted_final_answer' | 'reasoning' | 'judgement' | 'correct' | 'confidence' | 'correct_answer';
@@ -165,14 +194,6 @@ export function hleJudgeFields(judgeText: string): Partial<Record<JudgeField, st
   return fields;
 }
 
-function yesNo(value: string | undefined): boolean | null {
-  const v = value?.trim().replace(/^['"*]+/, '').toLowerCase();
-  if (v === undefined) return null;
-  if (/^yes\b/.test(v)) return true;
-  if (/^no\b/.test(v)) return false;
-  return null;
-}
-
 /** Leading number of a confidence value ("85%", "85", "**85%**"), or undefined. */
 function leadingNumber(value: string | undefined): number | undefined {
   const m = value === undefined ? null : /^\D{0,3}?(\d+(?:\.\d+)?)/.exec(value.trim());
@@ -180,17 +201,15 @@ function leadingNumber(value: string | undefined): number | undefined {
 }
 
 /**
- * Parse a judge reply: verdict from NeMo-Skills' `Judgement:` rule; failing
- * that, from a `Judgement:` line whose value is itself in bold
- * (`**Judgement:** **yes**`, which the NeMo-Skills rule reads as no verdict),
- * then from cais/hle's `correct: yes|no` field; null when none gives yes or no.
- * `details`: `extracted_final_answer` (null when the judge wrote None or gave
- * none), `reasoning`, `judge_confidence` (the confidence the judge read from
- * the response) when present.
+ * Parse a judge reply. `correct`: `isCorrectJudgement` with return_none (null
+ * → evalflow asks again); `reference`: the same rule as the reference's
+ * metrics apply it (no verdict → wrong), used for `judge_correct` when this
+ * is the first reply. `details` (not verdicts): `extracted_final_answer`
+ * (null when the judge wrote None or gave none), `reasoning`,
+ * `judge_confidence` (the confidence the judge read from the response).
  */
 export function parseHleJudgement(judgeText: string): JudgeVerdict {
   const fields = hleJudgeFields(judgeText);
-  const correct = nsJudgementVerdict(judgeText) ?? yesNo(fields.judgement) ?? yesNo(fields.correct);
   const extracted = fields.extracted_final_answer?.replace(/^['"]|['"]$/g, '').trim();
   const details: Record<string, unknown> = {
     extracted_final_answer: extracted === undefined || extracted === '' || extracted.toLowerCase() === 'none' ? null : extracted,
@@ -198,7 +217,7 @@ export function parseHleJudgement(judgeText: string): JudgeVerdict {
   if (fields.reasoning !== undefined) details.reasoning = fields.reasoning;
   const judgeConfidence = leadingNumber(fields.confidence);
   if (judgeConfidence !== undefined) details.judge_confidence = judgeConfidence;
-  return { correct, details };
+  return { correct: isCorrectJudgement(judgeText, true), reference: isCorrectJudgement(judgeText) === true, details };
 }
 
 // ---------------------------------------------------------------------------
@@ -265,37 +284,50 @@ export function accuracyHalfWidth(accuracyPercent: number, n: number): number {
   return 1.96 * Math.sqrt((accuracyPercent * (100 - accuracyPercent)) / n);
 }
 
+/** The reference's score: the first judge reply of every response, no verdict = wrong. */
 export const JUDGE_SCORE = 'judge_correct';
+/** evalflow's variant: re-asked judge, responses still without a verdict left out. */
+export const JUDGE_SCORE_EXCLUDING_ERRORS = 'judge_correct_excluding_judge_errors';
 
 function headlineName(repeats: number): string {
   return repeats === 1 ? 'pass@1' : `pass@1[avg-of-${repeats}]`;
 }
 
-function withoutNoAnswer(metrics: TaskMetrics): TaskMetrics {
+/** Both scores side by side in every group, no `no_answer` (compute_no_answer=False). */
+function mergeScores(reference: TaskMetrics, variant: TaskMetrics): TaskMetrics {
   const out: TaskMetrics = {};
-  for (const [name, group] of Object.entries(metrics)) {
-    const { no_answer: _dropped, ...scores } = group.scores;
-    out[name] = { scores };
+  for (const name of new Set([...Object.keys(reference), ...Object.keys(variant)])) {
+    const { no_answer: _r, ...ref } = reference[name]?.scores ?? {};
+    const { no_answer: _v, ...own } = variant[name]?.scores ?? {};
+    out[name] = { scores: { ...ref, ...own } };
   }
   return out;
 }
 
-/** Add CI, calibration error and the judge-error count to the headline group of one metrics block. */
-function addHleScores(metrics: TaskMetrics, repeats: number, judged: readonly ScoredResponse[], judgeErrors: number, beta: number): TaskMetrics {
+function withInterval(score: ScoreValue | undefined): ScoreValue | undefined {
+  if (!score) return undefined;
+  return { value: score.value, stats: { ...score.stats, ci95_half_width: accuracyHalfWidth(score.value, score.stats.count ?? 1) } };
+}
+
+/** Add the CIs, the calibration error (on the reference verdicts) and the judge-error count to the headline group. */
+function addHleScores(metrics: TaskMetrics, repeats: number, units: readonly ScoredResponse[], beta: number): TaskMetrics {
   const name = headlineName(repeats);
-  const group: MetricGroup = metrics[name] ?? { scores: {} };
-  const scores = { ...group.scores };
-  const accuracy = scores[JUDGE_SCORE];
-  if (accuracy) {
-    scores[JUDGE_SCORE] = { value: accuracy.value, stats: { ...accuracy.stats, ci95_half_width: accuracyHalfWidth(accuracy.value, accuracy.stats.count ?? 1) } };
+  const scores = { ...(metrics[name]?.scores ?? {}) };
+  for (const key of [JUDGE_SCORE, JUDGE_SCORE_EXCLUDING_ERRORS]) {
+    const s = withInterval(scores[key]);
+    if (s) scores[key] = s;
   }
+  const withVerdict = units.filter((u) => u.reference_correct !== undefined);
   const calibration = calibrationError(
-    judged.map((u) => statedConfidence(u) / 100),
-    judged.map((u) => u.correct),
+    withVerdict.map((u) => statedConfidence(u) / 100),
+    withVerdict.map((u) => u.reference_correct === true),
     beta,
   );
-  if (calibration !== null) scores.calibration_error = { value: 100 * calibration, stats: { count: judged.length, bin_size: beta } };
-  scores.judge_errors = { value: judgeErrors, stats: { count: judged.length + judgeErrors } };
+  if (calibration !== null) scores.calibration_error = { value: 100 * calibration, stats: { count: withVerdict.length, bin_size: beta } };
+  scores.judge_errors = {
+    value: units.filter((u) => u.judge_error !== undefined).length,
+    stats: { count: units.length, unanswered: units.length - withVerdict.length },
+  };
   return { ...metrics, [name]: { scores } };
 }
 
@@ -304,53 +336,55 @@ function statedConfidence(u: ScoredResponse): number {
   return typeof c === 'number' && Number.isFinite(c) ? c : DEFAULT_CONFIDENCE;
 }
 
+/** A scored response as the metrics see it: majority voting over the generation (answer_key="generation"). */
+function metricUnit(u: ScoredResponse, correct: boolean): ScoredUnit {
+  const generation = u.details?.generation_sha256;
+  return {
+    sample_id: u.sample_id,
+    repeat: u.repeat,
+    correct,
+    predicted: typeof generation === 'string' ? generation : u.predicted,
+    ...(u.subset !== undefined ? { subset: u.subset } : {}),
+  };
+}
+
 /**
- * ns_hle metrics. Units whose judge failed (`judge_error`) are excluded and
- * counted in `judge_errors` (a count, not a percentage); with k > 1 repeats
- * the whole sample is left out of the averaged metrics (pass@k and
- * majority@k need all k answers), its judged units still count for the
- * calibration error. Majority voting groups identical generations
- * (`details.generation_sha256`), as NeMo-Skills' `answer_key="generation"`.
+ * ns_hle metrics, two scores per group:
+ * - `judge_correct` (the reference's): every response with a reference verdict
+ *   (`reference_correct`, from its first judge reply; unparseable = wrong). A
+ *   response whose judge never replied has none: with k > 1 its whole sample
+ *   is left out (the reference needs all k).
+ * - `judge_correct_excluding_judge_errors` (evalflow's): the re-asked verdict;
+ *   responses with `judge_error` left out, with k > 1 their whole sample.
+ * Majority voting groups identical generations (`details.generation_sha256`).
  *
- * Headline group (`pass@1` or `pass@1[avg-of-k]`): `judge_correct` with
- * `stats.ci95_half_width`; `calibration_error` (percent, over all judged
- * units, omitted below `beta` units); `judge_errors`. Same per subset.
+ * Headline group (`pass@1` or `pass@1[avg-of-k]`): both scores with
+ * `stats.ci95_half_width`; `calibration_error` (percent, over the responses
+ * with a reference verdict, omitted below `beta` of them); `judge_errors`
+ * (a count; `stats.count` responses, `stats.unanswered` of them without any
+ * judge reply). Same per subset.
  */
 export function hleMetrics(units: ScoredResponse[], repeats: number, beta: number = CALIBRATION_BIN_SIZE): { metrics: TaskMetrics; subsets: Record<string, TaskMetrics> } {
-  const failedSamples = new Set(units.filter((u) => u.judge_error !== undefined).map((u) => u.sample_id));
-  const judged = units.filter((u) => u.judge_error === undefined);
-  const complete = judged.filter((u) => !failedSamples.has(u.sample_id));
-  const { metrics, subsets } = computeMetrics(
-    complete.map((u) => {
-      const generation = u.details?.generation_sha256;
-      return {
-        sample_id: u.sample_id,
-        repeat: u.repeat,
-        correct: u.correct,
-        predicted: typeof generation === 'string' ? generation : u.predicted,
-        ...(u.subset !== undefined ? { subset: u.subset } : {}),
-      };
-    }),
+  const noReference = new Set(units.filter((u) => u.reference_correct === undefined).map((u) => u.sample_id));
+  const reference = computeMetrics(
+    units.filter((u) => !noReference.has(u.sample_id)).map((u) => metricUnit(u, u.reference_correct === true)),
     repeats,
     JUDGE_SCORE,
   );
+  const failed = new Set(units.filter((u) => u.judge_error !== undefined).map((u) => u.sample_id));
+  const variant = computeMetrics(
+    units.filter((u) => !failed.has(u.sample_id)).map((u) => metricUnit(u, u.correct)),
+    repeats,
+    JUDGE_SCORE_EXCLUDING_ERRORS,
+  );
 
-  const subsetNames = new Set<string>([...Object.keys(subsets), ...units.flatMap((u) => (u.subset !== undefined ? [u.subset] : []))]);
-  const outSubsets: Record<string, TaskMetrics> = {};
+  const subsetNames = new Set<string>(units.flatMap((u) => (u.subset !== undefined ? [u.subset] : [])));
+  const subsets: Record<string, TaskMetrics> = {};
   for (const name of [...subsetNames].sort()) {
-    const inSubset = (u: ScoredResponse) => u.subset === name;
-    outSubsets[name] = addHleScores(
-      withoutNoAnswer(subsets[name] ?? {}),
-      repeats,
-      judged.filter(inSubset),
-      units.filter((u) => inSubset(u) && u.judge_error !== undefined).length,
-      beta,
-    );
+    const merged = mergeScores(reference.subsets[name] ?? {}, variant.subsets[name] ?? {});
+    subsets[name] = addHleScores(merged, repeats, units.filter((u) => u.subset === name), beta);
   }
-  return {
-    metrics: addHleScores(withoutNoAnswer(metrics), repeats, judged, units.length - judged.length, beta),
-    subsets: outSubsets,
-  };
+  return { metrics: addHleScores(mergeScores(reference.metrics, variant.metrics), repeats, units, beta), subsets };
 }
 
 // ---------------------------------------------------------------------------
@@ -359,7 +393,7 @@ export function hleMetrics(units: ScoredResponse[], repeats: number, beta: numbe
 export const hle: Benchmark = {
   promptConfigs: Object.keys(SYSTEM_PROMPTS),
   name: 'ns_hle',
-  scorerVersion: '1',
+  scorerVersion: '2',
   description: "Humanity's Last Exam, text-only (2,158 of 2,500), NeMo-Skills generic/hle prompt, LLM judge (judge/hle), judge_correct + calibration error",
   dataset: { hfRepo: 'cais/hle', hfConfig: 'default', split: 'test', localFile: 'hle/test.jsonl', gated: true },
   // NeMo-Skills' hle GENERATION_ARGS set no sampling parameters.

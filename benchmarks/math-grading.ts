@@ -4,7 +4,6 @@
  *
  * - `extractBoxed` / `extractAnswer`: NeMo-Skills `nemo_skills/evaluation/math_grader.py`
  *   (`search_boxed`, `search_regex`, `extract_answer`).
- * - `extractMcqLetter`: NeMo-Skills `nemo_skills/evaluation/evaluator/mcq.py` (`extract_letter`).
  * - `mathEqual`: NeMo-Skills `math_grader.math_equal`, for the answers our math
  *   benchmarks have (numbers). The reference ends in math_verify's symbolic
  *   comparison (sympy); we reproduce the parts that decide numeric answers and
@@ -90,64 +89,6 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): strin
     return options.regexFirst ? extractBoxed(text) : searchRegexLast(text, regex);
   }
   return options.extractFromBoxed === false ? searchRegexLast(text, regex) : extractBoxed(text);
-}
-
-// ---------------------------------------------------------------------------
-// Multiple-choice letters
-// ---------------------------------------------------------------------------
-
-/** Python's Unicode `\w` class, for emulating its `\b`. */
-const WORD = '[\\p{L}\\p{N}_]';
-/** A standalone capital letter: `\b[A-Z]\b` with Python's Unicode word boundaries. */
-const STANDALONE_CAPITAL = new RegExp(`(?<!${WORD})[A-Z](?!${WORD})`, 'gu');
-/**
- * The "Answer: X" fallback adapted by NeMo-Skills from Artificial Analysis:
- * `(?i)[\*\_]{0,2}Answer[\*\_]{0,2}\s*:[\s\*\_]{0,2}\s*([A-Z])(?![a-zA-Z0-9])`.
- */
-const ANSWER_COLON_LETTER = /[*_]{0,2}Answer[*_]{0,2}\s*:[\s*_]{0,2}\s*([A-Z])(?![a-zA-Z0-9])/giu;
-
-/** NeMo-Skills `normalize_extracted_answer`: Arabic, Bengali and full-width letters used for A–D. */
-function normalizeExtractedLetter(extracted: string): string {
-  const map: Record<string, string> = {
-    'أ': ' A', 'ب': ' B', 'ج': ' C', 'د': ' D',
-    'অ': ' A', 'ব': ' B', 'ড': ' C', 'ঢ': ' D',
-    'Ａ': ' A', 'Ｂ': ' B', 'Ｃ': ' C', 'Ｄ': ' D',
-  };
-  let out = extracted;
-  for (const [from, to] of Object.entries(map)) out = out.split(from).join(to);
-  return out.trim();
-}
-
-/**
- * The letter a multiple-choice response chose, as NeMo-Skills' `eval_mcq`
- * with its default config (extract_from_boxed=True, relaxed=True,
- * regex_first=False, extract_regex "The final answer is (.+)$"):
- *  1. take the last `\boxed{}`, else the regex match on the last line;
- *  2. normalise it; one character → that character upper-cased; longer → the
- *     last standalone capital A–Z in it (so `\text{(B)}`, `(C)`, `**D**` work);
- *  3. if still nothing, the last `Answer: X` in the whole text (any case).
- * Anything else ("The answer is (C)" without a colon) is no answer.
- */
-export function extractMcqLetter(text: string): string | null {
-  let extracted = extractAnswer(text, { relaxed: true });
-  let letter: string | null = null;
-  if (extracted !== null) {
-    extracted = normalizeExtractedLetter(extracted);
-    const chars = [...extracted];
-    if (chars.length === 1) {
-      letter = extracted.toUpperCase();
-    } else if (chars.length > 1) {
-      const found = [...extracted.matchAll(STANDALONE_CAPITAL)];
-      const lastFound = found[found.length - 1];
-      if (lastFound) letter = lastFound[0];
-    }
-  }
-  if (letter === null) {
-    const found = [...text.matchAll(ANSWER_COLON_LETTER)];
-    const lastFound = found[found.length - 1];
-    if (lastFound && lastFound[1] !== undefined) letter = lastFound[1].trim().toUpperCase();
-  }
-  return letter;
 }
 
 // ---------------------------------------------------------------------------

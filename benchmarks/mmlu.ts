@@ -23,7 +23,7 @@
  * multichoice evaluator (`extractMcqLetter`), `symbolic_correct`.
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
-import { extractMcqLetter } from './math-grading';
+import { extractMcqLetter } from './mcq';
 import { GPQA_PROMPT_CONFIGS, mcq4UserPrompt } from './gpqa';
 import { rowString } from './rows';
 
@@ -98,7 +98,7 @@ export function mmluGold(answer: unknown, index: number): string {
 export const mmlu: Benchmark = {
   promptConfigs: Object.keys(GPQA_PROMPT_CONFIGS),
   name: 'mmlu',
-  scorerVersion: '1',
+  scorerVersion: '2',
   description: 'MMLU (14,042 questions, 4 options), generative NeMo-Skills variant: eval/aai/mcq-4choices prompt, letter extraction, symbolic_correct',
   dataset: { hfRepo: 'cais/mmlu', hfConfig: 'all', split: 'test', localFile: 'mmlu/test.jsonl' },
   // NeMo-Skills inference defaults: greedy decoding.

@@ -18,7 +18,7 @@
  * see `extractMcqLetter`; `symbolic_correct` = letter equals the gold letter.
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
-import { extractMcqLetter } from './math-grading';
+import { extractMcqLetter } from './mcq';
 import { rowString } from './rows';
 
 const AAI_INSTRUCTION =
@@ -64,7 +64,7 @@ function readOptions(raw: Record<string, unknown>, index: number): string[] {
 export const mmluPro: Benchmark = {
   promptConfigs: Object.keys(MMLU_PRO_PROMPT_CONFIGS),
   name: 'ns_mmlu_pro',
-  scorerVersion: '1',
+  scorerVersion: '2',
   description: 'MMLU-Pro (12,032 questions, up to 10 options), NeMo-Skills eval/aai/mcq-10choices prompt, letter extraction, symbolic_correct',
   dataset: { hfRepo: 'TIGER-Lab/MMLU-Pro', hfConfig: 'default', split: 'test', localFile: 'mmlu_pro/test.jsonl' },
   // NeMo-Skills' AAI group runs mmlu-pro with ++inference.temperature=0.0.

@@ -155,9 +155,18 @@ export interface UnitScore {
 export interface JudgeVerdict {
   /**
    * The judge's decision, or null when its output could not be parsed. A null
-   * verdict is retried and then recorded as a judge error, never as a wrong answer.
+   * verdict is asked again and then recorded as a judge error: never a wrong
+   * answer in evalflow's own score (the reference-named one uses `reference`).
    */
   correct: boolean | null;
+  /**
+   * The verdict the reference harness gives this reply taken as its one and
+   * only judgement (it judges once and, like NeMo-Skills, may count a reply it
+   * cannot parse as wrong). Recorded from the FIRST reply of each response as
+   * `reference_correct`, for the metric carrying the reference's name; leave
+   * it out when the benchmark has no such metric.
+   */
+  reference?: boolean;
   /** Fields parsed from the judge output (e.g. extracted_final_answer, reasoning). Plain JSON. */
   details?: Record<string, unknown>;
 }
@@ -180,6 +189,12 @@ export interface ScoredResponse {
   details?: Record<string, unknown>;
   /** Set when the response was judged and the judge failed (after retries): excluded from accuracy, counted apart. */
   judge_error?: string;
+  /**
+   * The reference's verdict from the first judge reply (`JudgeVerdict.reference`),
+   * set whether or not a judge error followed; absent when the judge never replied
+   * or the benchmark gives none.
+   */
+  reference_correct?: boolean;
 }
 
 export interface Benchmark {

@@ -5,7 +5,6 @@ import {
   additionalNormalization,
   extractAnswer,
   extractBoxed,
-  extractMcqLetter,
   mathEqual,
   normalizeLatexBasic,
   searchRegexLast,
@@ -58,38 +57,6 @@ test('extractAnswer: relaxed tries boxed first, falls back to the regex when box
   assert.equal(extractAnswer('The final answer is C', { relaxed: true }), 'C');
   assert.equal(extractAnswer('\\boxed{B}\nThe final answer is C', { relaxed: true, regexFirst: true }), 'C');
 });
-
-// --- multiple-choice letters (NeMo-Skills evaluator/mcq.py) -----------------
-
-const letterCases: Array<[string, string | null]> = [
-  ['Reasoning...\nAnswer: C', 'C'],
-  ['Answer: c', 'C'],
-  ['**Answer:** D', 'D'],
-  ['__Answer__: G', 'G'],
-  ['answer : h', 'H'],
-  ['Answer: A\nWait, no.\nAnswer: B', 'B'],
-  ['Answer: Apple', null],
-  ['Answer: A1', null],
-  ['The answer is (C)', null],
-  ['The final answer is (C)', 'C'],
-  ['The final answer is (C)\nHope that helps', null],
-  ['The final answer is A and B', 'B'],
-  ['\\boxed{\\text{(B)}}', 'B'],
-  ['\\boxed{E}', 'E'],
-  ['\\boxed{e}', 'E'],
-  ['\\boxed{(F) 42 meters}', 'F'],
-  ['\\boxed{A} ... Answer: B', 'A'],
-  ['\\boxed{}\nAnswer: E', 'E'],
-  ['\\boxed{42}\nAnswer: J', 'J'],
-  ['\\boxed{Ｃ}', 'C'],
-  ['\\boxed{ب}', 'B'],
-  // Python's \b is Unicode-aware: "é" is a word character, so "A" is not standalone.
-  ['\\boxed{éA}', null],
-  ['I cannot decide.', null],
-];
-for (const [text, expected] of letterCases) {
-  test(`extractMcqLetter: ${JSON.stringify(text)}`, () => assert.equal(extractMcqLetter(text), expected));
-}
 
 // --- numeric equivalence (NeMo-Skills math_equal, numeric answers) -----------
 

@@ -15,14 +15,16 @@ import {
   hleJudgePrompt,
   hleMetrics,
   hleSystemPrompt,
+  isCorrectJudgement,
   isTextOnly,
-  nsJudgementVerdict,
   parseHleJudgement,
   parseStatedConfidence,
 } from '../../benchmarks/hle';
 import type { JudgeVerdict, Sample, ScoredResponse } from '../../benchmarks/types';
 import { sha256 } from '../../lib/hash';
 import { sync as syncScore } from '../support/sync-score';
+import { hleJudgeCorpus } from '../corpora/hle-judge';
+import { loadReferenceFixture } from '../corpora/fixture';
 
 function close(actual: number | undefined, expected: number, what = '', eps = 1e-9): void {
   assert.ok(actual !== undefined && Math.abs(actual - expected) <= eps, `${what}: expected ${expected}, got ${actual}`);
@@ -170,6 +172,36 @@ test('judge prompt: NeMo-Skills judge/hle filled once (a placeholder inside the 
 
 // --- judge reply parsing ----------------------------------------------------
 
+/*
+ * The verdict rule is NeMo-Skills 0b012df8 metrics/utils.py is_correct_judgement.
+ * Differential test: every reply of the generated corpus (test/corpora/hle-judge.ts)
+ * against what the reference function itself returned for it, with return_none
+ * False and True — scripts/derive-ns-fixtures.sh ran it (read from the
+ * NeMo-Skills repository at 0b012df8 into a temporary directory) and stored
+ * the results in test/fixtures/hle-judgement-0b012df8.json.
+ */
+const judgeCorpus = hleJudgeCorpus();
+const judgeFixture = loadReferenceFixture<[boolean, boolean | null]>('hle-judgement-0b012df8.json', judgeCorpus);
+const judgeReference = new Map(judgeCorpus.map((text, i) => [text, judgeFixture.expected[i]]));
+
+test('judge verdicts equal the reference is_correct_judgement on every generated reply', () => {
+  assert.equal(judgeFixture.reference.commit, '0b012df8a09cd4730d31b16e90a0d8f13d145fb8');
+  assert.equal(judgeFixture.reference.function, 'is_correct_judgement');
+  assert.ok(judgeCorpus.length >= 5000, `corpus of ${judgeCorpus.length}`);
+  const differ: string[] = [];
+  judgeCorpus.forEach((text, i) => {
+    const [wrongIfNone, orNone] = judgeFixture.expected[i] ?? [];
+    const got = [isCorrectJudgement(text), isCorrectJudgement(text, true)];
+    const parsed = parseHleJudgement(text);
+    if (got[0] !== wrongIfNone || got[1] !== orNone || parsed.correct !== orNone || parsed.reference !== wrongIfNone) {
+      differ.push(`${JSON.stringify(text)}: evalflow ${JSON.stringify(got)}, reference ${JSON.stringify([wrongIfNone, orNone])}`);
+    }
+  });
+  assert.equal(differ.length, 0, `${differ.length} of ${judgeCorpus.length} differ:\n${differ.slice(0, 20).join('\n')}`);
+  const kinds = new Set(judgeFixture.expected.map((e) => JSON.stringify(e)));
+  for (const k of ['[true,true]', '[false,false]', '[false,null]']) assert.ok(kinds.has(k), `the corpus yields ${k}`);
+});
+
 const judgeCases: Array<[string, string, boolean | null, Record<string, unknown>]> = [
   [
     'NeMo-Skills layout, yes',
@@ -179,40 +211,41 @@ const judgeCases: Array<[string, string, boolean | null, Record<string, unknown>
   ],
   ['NeMo-Skills layout, no', 'extracted_final_answer: 29\nReasoning: 29 is not 23.\nJudgement: no\nConfidence: 40', false, { extracted_final_answer: '29', reasoning: '29 is not 23.', judge_confidence: 40 }],
   ['verdict by prefix, any case', 'Judgement: Yes, they match.', true, { extracted_final_answer: null }],
+  ['"Not" starts with no', 'Judgement: Not quite', false, { extracted_final_answer: null }],
   ['verdict on the next line', 'Judgement:\n   no', false, { extracted_final_answer: null }],
   ['extra whitespace', '   extracted_final_answer:    23   \n\n   Judgement:     yes   \n', true, { extracted_final_answer: '23' }],
-  ['markdown bold label **Judgement**:', '**extracted_final_answer**: 23\n**Judgement**: no', false, { extracted_final_answer: '23' }],
-  // NeMo-Skills' rule strips one run of '*' and sees "**yes**": no verdict there; the labelled-field reading finds yes.
-  ['markdown bold label and value **Judgement:** **yes**', '**Judgement:** **yes**', true, { extracted_final_answer: null }],
-  ['cais/hle layout, correct: yes', 'extracted_final_answer: 23\nreasoning: identical\ncorrect: yes\nconfidence: 85', true, { extracted_final_answer: '23', reasoning: 'identical', judge_confidence: 85 }],
-  ['cais/hle layout, correct: no', 'extracted_final_answer: 22\nreasoning: differs\ncorrect: no\nconfidence: 100', false, { extracted_final_answer: '22', reasoning: 'differs', judge_confidence: 100 }],
-  ['markdown bold **correct:** yes', '**extracted_final_answer:** 23\n**correct:** yes', true, { extracted_final_answer: '23' }],
-  ['list item - **Correct**: No', '- **Correct**: No', false, { extracted_final_answer: null }],
-  ['extracted None is no answer', "extracted_final_answer: None\nReasoning: nothing to extract\nJudgement: no", false, { extracted_final_answer: null, reasoning: 'nothing to extract' }],
+  ['the LAST Judgement: counts', 'Judgement: no\nOn reflection...\nJudgement: yes', true, { extracted_final_answer: null }],
+  ['an echoed prompt line before the verdict', "Judgement: Answer 'yes' if it matches.\nJudgement: no", false, { extracted_final_answer: null }],
+  // The label is case- and colon-exact.
+  ['lower-case label', 'judgement: yes', null, { extracted_final_answer: null }],
+  ['space before the colon', 'Judgement : yes', null, { extracted_final_answer: null }],
+  ['markdown bold label **Judgement**:', '**extracted_final_answer**: 23\n**Judgement**: no', null, { extracted_final_answer: '23' }],
+  // "**Judgement:** yes" leaves "** yes": no verdict (later NeMo-Skills revisions read it).
+  ['markdown bold **Judgement:** yes', '**Judgement:** yes', null, { extracted_final_answer: null }],
+  ['bold value', 'Judgement: **yes**', null, { extracted_final_answer: null }],
+  // cais/hle's own layout is no verdict for NeMo-Skills.
+  ['cais/hle layout, correct: yes', 'extracted_final_answer: 23\nreasoning: identical\ncorrect: yes\nconfidence: 85', null, { extracted_final_answer: '23', reasoning: 'identical', judge_confidence: 85 }],
+  ['extracted None is no answer', 'extracted_final_answer: None\nReasoning: nothing to extract\nJudgement: no', false, { extracted_final_answer: null, reasoning: 'nothing to extract' }],
   ['extracted answer over two lines', 'extracted_final_answer: x = 1,\ny = 2\n[correct_answer]: x = 1, y = 2\nJudgement: yes', true, { extracted_final_answer: 'x = 1,\ny = 2' }],
-  ['first Judgement wins (NeMo-Skills re.search)', 'Judgement: no\nOn reflection...\nJudgement: yes', false, { extracted_final_answer: null }],
   ['missing verdict field', 'extracted_final_answer: 23\nReasoning: looks right', null, { extracted_final_answer: '23', reasoning: 'looks right' }],
   ['verdict neither yes nor no', 'Judgement: maybe', null, { extracted_final_answer: null }],
-  ['"incorrect:" is not the correct field', 'incorrect: yes', null, { extracted_final_answer: null }],
+  // Python's strip: U+0085 is whitespace, U+FEFF is not.
+  ['U+0085 before the value', 'Judgement:\u0085yes', true, { extracted_final_answer: null }],
+  ['U+FEFF before the value', 'Judgement:\ufeffyes', null, { extracted_final_answer: null }],
   ['garbage', 'I am not sure what you want from me.', null, { extracted_final_answer: null }],
   ['empty reply', '', null, { extracted_final_answer: null }],
 ];
 for (const [name, text, correct, details] of judgeCases) {
   test(`judge parse: ${name}`, () => {
     const v = parseHleJudgement(text);
-    assert.equal(v.correct, correct);
+    assert.equal(v.correct, correct, 'evalflow: null = ask again');
+    assert.equal(v.reference, correct === true, 'reference: no verdict = wrong');
     assert.deepEqual(v.details, details);
     assert.deepEqual(hle.judge?.parse(text), v);
+    const ref = judgeReference.get(text);
+    if (ref) assert.deepEqual([v.reference, v.correct], ref, 'the reference agrees');
   });
 }
-
-test('nsJudgementVerdict is NeMo-Skills is_correct_judgement with return_none', () => {
-  assert.equal(nsJudgementVerdict('JUDGEMENT: YES'), true);
-  assert.equal(nsJudgementVerdict('**Judgement**:   **no**'), false);
-  assert.equal(nsJudgementVerdict('Judgement - yes'), null);
-  assert.equal(nsJudgementVerdict('**Judgement:** **yes**'), null);
-  assert.equal(nsJudgementVerdict('correct: yes'), null);
-});
 
 // --- stated confidence and scoring ------------------------------------------
 
@@ -325,90 +358,141 @@ test('accuracy CI needs n ≥ 1', () => assert.throws(() => accuracyHalfWidth(50
 
 // --- metrics ----------------------------------------------------------------
 
-function unit(sample_id: string, repeat: number, correct: boolean, subset: string, confidence: number, generation: string, judge_error?: string): ScoredResponse {
+interface U {
+  /** the re-asked verdict (evalflow's) */
+  ok: boolean;
+  /** the reference's verdict from the first reply; null when the judge never replied */
+  ref?: boolean | null;
+  judge_error?: string;
+}
+
+function unit(sample_id: string, repeat: number, v: U, subset: string, confidence: number, generation: string): ScoredResponse {
+  const ref = v.ref === undefined ? v.ok : v.ref;
   return {
     sample_id,
     repeat,
     subset,
-    predicted: correct ? 'right' : 'wrong',
-    correct,
+    predicted: v.ok ? 'right' : 'wrong',
+    correct: v.ok,
     details: { confidence, generation_sha256: sha256(generation) },
-    ...(judge_error !== undefined ? { judge_error } : {}),
+    ...(v.judge_error !== undefined ? { judge_error: v.judge_error } : {}),
+    ...(ref !== null ? { reference_correct: ref } : {}),
   };
 }
 
-test('metrics, one repeat: judge_correct over judged units only, CI, judge_errors, no no_answer, per category', () => {
+const RIGHT: U = { ok: true };
+const WRONG: U = { ok: false };
+/** first reply unparseable (reference: wrong), re-asked reply yes */
+const REASKED_YES: U = { ok: true, ref: false };
+/** every reply unparseable: judge error; reference: wrong */
+const UNPARSEABLE: U = { ok: false, ref: false, judge_error: 'judge reply could not be parsed after 3 attempt(s)' };
+/** the judge never replied: no verdict of either kind */
+const NO_REPLY: U = { ok: false, ref: null, judge_error: 'judge call failed: HTTP 500' };
+
+test('metrics, one repeat: judge_correct as the reference (first reply, unparseable = wrong), the variant beside it, CI, judge_errors, per category', () => {
   const units = [
-    unit('a', 0, true, 'Math', 90, 'ga'),
-    unit('b', 0, false, 'Math', 80, 'gb'),
-    unit('c', 0, true, 'Physics', 60, 'gc'),
-    unit('d', 0, false, 'Physics', 50, 'gd', 'judge reply unparseable after 3 attempts'),
-    unit('e', 0, false, 'Math', 100, 'ge'),
+    unit('a', 0, RIGHT, 'Math', 90, 'ga'),
+    unit('b', 0, WRONG, 'Math', 80, 'gb'),
+    unit('c', 0, RIGHT, 'Physics', 60, 'gc'),
+    unit('d', 0, UNPARSEABLE, 'Physics', 50, 'gd'),
+    unit('e', 0, WRONG, 'Math', 100, 'ge'),
+    unit('f', 0, REASKED_YES, 'Physics', 70, 'gf'),
+    unit('g', 0, NO_REPLY, 'Math', 70, 'gg'),
   ];
   const { metrics, subsets } = hleMetrics(units, 1);
   assert.deepEqual(Object.keys(metrics), ['pass@1']);
   const scores = metrics['pass@1']?.scores ?? {};
-  assert.deepEqual(Object.keys(scores).sort(), ['judge_correct', 'judge_errors']);
+  assert.deepEqual(Object.keys(scores), ['judge_correct', 'judge_correct_excluding_judge_errors', 'judge_errors']);
+  // reference: a✓ b✗ c✓ d✗ e✗ f✗ (its first reply) → 2/6; g has no reply at all.
   const jc = scores.judge_correct;
-  close(jc?.value, 50, 'accuracy');
-  assert.equal(jc?.stats.count, 4);
-  close(jc?.stats.stderr, (100 * Math.sqrt(1 / 3)) / 2, 'stderr', 1e-9);
-  close(jc?.stats.ci95_half_width, 1.96 * Math.sqrt((50 * 50) / 4), 'ci');
-  assert.deepEqual(scores.judge_errors, { value: 1, stats: { count: 5 } });
-  assert.equal(scores.calibration_error, undefined, 'fewer than 100 judged units: no calibration error');
+  close(jc?.value, 100 / 3, 'reference accuracy');
+  assert.equal(jc?.stats.count, 6);
+  close(jc?.stats.ci95_half_width, 1.96 * Math.sqrt(((100 / 3) * (200 / 3)) / 6), 'ci');
+  // evalflow: a✓ b✗ c✓ e✗ f✓ → 3/5; d and g are judge errors.
+  const own = scores.judge_correct_excluding_judge_errors;
+  close(own?.value, 60, 'variant accuracy');
+  assert.equal(own?.stats.count, 5);
+  close(own?.stats.stderr, (100 * Math.sqrt(0.3)) / Math.sqrt(5), 'stderr', 1e-9);
+  close(own?.stats.ci95_half_width, 1.96 * Math.sqrt((60 * 40) / 5), 'ci');
+  assert.deepEqual(scores.judge_errors, { value: 2, stats: { count: 7, unanswered: 1 } });
+  assert.equal(scores.calibration_error, undefined, 'fewer than 100 units with a verdict: no calibration error');
 
   assert.deepEqual(Object.keys(subsets), ['Math', 'Physics']);
-  close(subsets.Math?.['pass@1']?.scores.judge_correct?.value, 100 / 3, 'Math');
-  assert.deepEqual(subsets.Math?.['pass@1']?.scores.judge_errors, { value: 0, stats: { count: 3 } });
-  close(subsets.Physics?.['pass@1']?.scores.judge_correct?.value, 100, 'Physics');
-  assert.equal(subsets.Physics?.['pass@1']?.scores.judge_correct?.stats.count, 1);
-  assert.deepEqual(subsets.Physics?.['pass@1']?.scores.judge_errors, { value: 1, stats: { count: 2 } });
+  const math = subsets.Math?.['pass@1']?.scores;
+  close(math?.judge_correct?.value, 100 / 3, 'Math reference');
+  close(math?.judge_correct_excluding_judge_errors?.value, 100 / 3, 'Math variant');
+  assert.deepEqual(math?.judge_errors, { value: 1, stats: { count: 4, unanswered: 1 } });
+  const physics = subsets.Physics?.['pass@1']?.scores;
+  close(physics?.judge_correct?.value, 100 / 3, 'Physics reference');
+  close(physics?.judge_correct_excluding_judge_errors?.value, 100, 'Physics variant');
+  assert.equal(physics?.judge_correct_excluding_judge_errors?.stats.count, 2);
+  assert.deepEqual(physics?.judge_errors, { value: 1, stats: { count: 3, unanswered: 0 } });
 });
 
-test('metrics: calibration error over the judged units, in percent (bin size 2 to keep it small)', () => {
+test('metrics: calibration error over the responses with a reference verdict, in percent (bin size 2 to keep it small)', () => {
   const units = [
-    unit('a', 0, true, 'Math', 90, 'ga'),
-    unit('b', 0, false, 'Math', 80, 'gb'),
-    unit('c', 0, true, 'Physics', 60, 'gc'),
-    unit('d', 0, false, 'Physics', 50, 'gd', 'failed'),
-    unit('e', 0, false, 'Math', 100, 'ge'),
+    unit('a', 0, RIGHT, 'Math', 90, 'ga'),
+    unit('b', 0, WRONG, 'Math', 80, 'gb'),
+    unit('c', 0, RIGHT, 'Physics', 60, 'gc'),
+    unit('d', 0, UNPARSEABLE, 'Physics', 50, 'gd'),
+    unit('g', 0, NO_REPLY, 'Physics', 10, 'gg'),
+    unit('e', 0, WRONG, 'Math', 100, 'ge'),
   ];
-  // judged, sorted by confidence: c 0.6✓ b 0.8✗ | a 0.9✓ e 1.0✗ ; first bin: conf 0.7, accuracy 0.5 → sqrt(2/4 · 0.04)
+  // with a verdict (g has none), sorted by confidence: d 0.5✗ c 0.6✓ | b 0.8✗ a 0.9✓ e 1.0✗ (the last bin
+  // takes the remainder and is skipped); bin 1: conf 0.55, accuracy 0.5 → sqrt(2/5 · 0.0025)
   const { metrics } = hleMetrics(units, 1, 2);
   const cal = metrics['pass@1']?.scores.calibration_error;
-  close(cal?.value, 100 * Math.sqrt(0.5 * 0.04), 'calibration');
-  assert.deepEqual(cal?.stats, { count: 4, bin_size: 2 });
+  close(cal?.value, 100 * Math.sqrt(0.4 * 0.0025), 'calibration');
+  assert.deepEqual(cal?.stats, { count: 5, bin_size: 2 });
 });
 
-test('metrics, two repeats: sample with a judge error leaves the averages; majority groups identical generations', () => {
+test('metrics, two repeats: judge errors leave only the variant; a response without any reply leaves both; majority groups identical generations', () => {
   const units = [
     // x: same generation twice, judged right then wrong (a non-deterministic judge) → majority 0.5
-    unit('x', 0, true, 'Math', 90, 'same'),
-    unit('x', 1, false, 'Math', 90, 'same'),
+    unit('x', 0, RIGHT, 'Math', 90, 'same'),
+    unit('x', 1, WRONG, 'Math', 90, 'same'),
     // y: two different generations, one right → majority tie 0.5, pass@2 1
-    unit('y', 0, true, 'Math', 70, 'y0'),
-    unit('y', 1, false, 'Math', 70, 'y1'),
-    // z: one judged, one judge error → out of the averaged metrics
-    unit('z', 0, true, 'Math', 50, 'z0'),
-    unit('z', 1, false, 'Math', 50, 'z1', 'judge HTTP 500 after retries'),
+    unit('y', 0, RIGHT, 'Math', 70, 'y0'),
+    unit('y', 1, WRONG, 'Math', 70, 'y1'),
+    // z: one right, one unparseable → reference 1/2; out of the variant
+    unit('z', 0, RIGHT, 'Math', 50, 'z0'),
+    unit('z', 1, UNPARSEABLE, 'Math', 50, 'z1'),
+    // w: one right, one never answered by the judge → out of both
+    unit('w', 0, RIGHT, 'Math', 50, 'w0'),
+    unit('w', 1, NO_REPLY, 'Math', 50, 'w1'),
   ];
   const { metrics } = hleMetrics(units, 2);
   assert.deepEqual(Object.keys(metrics), ['pass@1[avg-of-2]', 'majority@2', 'pass@2']);
   const avg = metrics['pass@1[avg-of-2]']?.scores ?? {};
-  close(avg.judge_correct?.value, 50, 'avg-of-2');
-  assert.equal(avg.judge_correct?.stats.count, 2);
-  close(avg.judge_correct?.stats.ci95_half_width, 1.96 * Math.sqrt(2500 / 2), 'ci');
-  assert.deepEqual(avg.judge_errors, { value: 1, stats: { count: 6 } });
+  close(avg.judge_correct?.value, 50, 'reference avg-of-2');
+  assert.equal(avg.judge_correct?.stats.count, 3);
+  close(avg.judge_correct?.stats.ci95_half_width, 1.96 * Math.sqrt(2500 / 3), 'ci');
+  close(avg.judge_correct_excluding_judge_errors?.value, 50, 'variant avg-of-2');
+  assert.equal(avg.judge_correct_excluding_judge_errors?.stats.count, 2);
+  assert.deepEqual(avg.judge_errors, { value: 2, stats: { count: 8, unanswered: 1 } });
+  // majority: x 0.5, y 0.5, z 0.5 (two generations, one right) → 50; pass@2: x, y, z → 100
   close(metrics['majority@2']?.scores.judge_correct?.value, 50, 'majority');
   close(metrics['pass@2']?.scores.judge_correct?.value, 100, 'pass@2');
+  close(metrics['majority@2']?.scores.judge_correct_excluding_judge_errors?.value, 50, 'variant majority');
   for (const group of Object.values(metrics)) assert.equal(group.scores.no_answer, undefined);
 });
 
-test('metrics: every unit failed its judge → only the judge_errors count', () => {
-  const units = [unit('a', 0, false, 'Math', 90, 'ga', 'bad'), unit('b', 0, false, 'Other', 90, 'gb', 'bad')];
+test('metrics: every reply unparseable → judge_correct 0 over all of them, no variant score, all judge errors', () => {
+  const units = [unit('a', 0, UNPARSEABLE, 'Math', 90, 'ga'), unit('b', 0, UNPARSEABLE, 'Other', 90, 'gb')];
   const { metrics, subsets } = hleMetrics(units, 1);
-  assert.deepEqual(metrics, { 'pass@1': { scores: { judge_errors: { value: 2, stats: { count: 2 } } } } });
-  assert.deepEqual(subsets.Other, { 'pass@1': { scores: { judge_errors: { value: 1, stats: { count: 1 } } } } });
+  const scores = metrics['pass@1']?.scores ?? {};
+  assert.deepEqual(Object.keys(scores), ['judge_correct', 'judge_errors']);
+  assert.equal(scores.judge_correct?.value, 0);
+  assert.equal(scores.judge_correct?.stats.count, 2);
+  assert.deepEqual(scores.judge_errors, { value: 2, stats: { count: 2, unanswered: 0 } });
+  assert.deepEqual(Object.keys(subsets.Other?.['pass@1']?.scores ?? {}), ['judge_correct', 'judge_errors']);
+});
+
+test('metrics: a judge that never replied → only the judge_errors count', () => {
+  const units = [unit('a', 0, NO_REPLY, 'Math', 90, 'ga'), unit('b', 0, NO_REPLY, 'Other', 90, 'gb')];
+  const { metrics, subsets } = hleMetrics(units, 1);
+  assert.deepEqual(metrics, { 'pass@1': { scores: { judge_errors: { value: 2, stats: { count: 2, unanswered: 2 } } } } });
+  assert.deepEqual(subsets.Other, { 'pass@1': { scores: { judge_errors: { value: 1, stats: { count: 1, unanswered: 1 } } } } });
 });
 
 test('metrics hook is hleMetrics', () => assert.equal(hle.metrics, hleMetrics));
