@@ -956,6 +956,8 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     const id = 'repeat:repeat_span';
     // `value.strip().lower().split() == prompt.strip().lower().split()[n_start:n_end]`: words, end excluded
     // (c62b347; character positions only in later revisions).
+    // The reference's build_description tests `if not n_start`, so n_start 0 (IFBench_test key 286)
+    // is replaced by a random start; evalflow uses 0, the value the row asks for (docs/ifbench.md).
     const span = pySplit(pyStrip(strArg(kw, 'prompt_to_repeat', id)).toLowerCase()).slice(intArg(kw, 'n_start', id), intArg(kw, 'n_end', id));
     const words = pySplit(pyStrip(v).toLowerCase());
     return words.length === span.length && words.every((w, i) => w === span[i]);

@@ -190,6 +190,11 @@ test('edge cases where the reference would raise score as not followed', () => {
   assert.equal(check('custom:csv_city', 'ID,Country\rX\n', {}), false, 'csv "new-line character seen in unquoted field"');
 });
 
+test('repeat:repeat_span with n_start 0 uses 0 (the reference would draw a random start: `if not n_start`)', () => {
+  assert.equal(check('repeat:repeat_span', 'The walls', { prompt_to_repeat: 'The walls are solid', n_start: 0, n_end: 2 }), true);
+  assert.equal(check('repeat:repeat_span', 'The walls are', { prompt_to_repeat: 'The walls are solid', n_start: 0, n_end: 2 }), false);
+});
+
 test('format:options: letter options are matched exactly, text options loosely; "or" separates', () => {
   assert.equal(check('format:options', 'a)', { options: 'a), b), c), d)' }), true);
   assert.equal(check('format:options', 'a', { options: 'a), b), c), d)' }), false);
