@@ -23,7 +23,7 @@ import { IFBENCH_CHECKERS } from './instructions/ifbench-checkers';
 
 export const ifbench = instructionBenchmark({
   name: 'ns_ifbench',
-  scorerVersion: '1',
+  scorerVersion: '2',
   description: 'IFBench instruction following (300 prompts, 58 out-of-distribution constraints), prompt as the user message, prompt/instruction strict/loose accuracy',
   dataset: { hfRepo: 'allenai/IFBench_test', hfConfig: 'default', split: 'train', localFile: 'ifbench/IFBench_test.jsonl' },
   checkers: IFBENCH_CHECKERS,

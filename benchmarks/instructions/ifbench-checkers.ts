@@ -2,7 +2,18 @@
  * The 58 IFBench instruction checkers (allenai/IFBench `instructions.py`,
  * registered under these ids in its `instructions_registry.py`), written
  * after the reference's `check_following` methods: same counting rules,
- * regexes and relations. The reference builds each checker with the row's
+ * regexes and relations.
+ *
+ * Pinned revision: allenai/IFBench commit c62b34768bf2d54412faaa61f3980e7e72dd9a2c
+ * (2025-11-11), the head of IFBench main when NeMo-Skills' 25.11 container
+ * was cut (NeMo-Skills 0b012df8 `dockerfiles/Dockerfile.nemo-skills` clones
+ * IFBench with --depth=1 at build time and applies `dockerfiles/ifbench.patch`,
+ * which only skips spaCy's model download). `instructions.py` is the same
+ * file (blob f097c50) from 45c44d1 (2025-10-22) until the merge of
+ * 2025-11-27, so any build of that container in between ran these rules.
+ * Later IFBench revisions changed many checkers (NLTK sentence splitting,
+ * whole-word matching, character-index `repeat:repeat_span`, a larger pronoun
+ * set); evalflow follows c62b347, not those. The reference builds each checker with the row's
  * kwargs (None-valued ones dropped) and calls `check_following(response)`;
  * here `check(response, kwargs)` does both.
  *
@@ -14,8 +25,10 @@
  * they can disagree are listed in docs/ifbench.md.
  *
  * A checker that would raise in the reference (e.g. `sentences[0]` of an
- * empty split) returns false: NeMo-Skills' patched IFBench scores a crashing
- * verifier as not followed. Missing required kwargs (the reference would
+ * empty split, a division by zero) returns false here. In the reference the
+ * exception is not caught (`evaluation_lib.test_instruction_following_*`), so
+ * it aborts the whole NeMo-Skills evaluation; evalflow scores that one
+ * instruction as not followed instead (docs/ifbench.md). Missing required kwargs (the reference would
  * draw them at random) throw: that is a data error, not a response error.
  */
 import { createRequire } from 'node:module';
@@ -28,7 +41,6 @@ import type { InstructionChecker, Kwargs } from './framework';
 
 /** Python's `string.punctuation`. */
 export const PY_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
-const PY_WHITESPACE_ASCII = ' \t\n\r\x0b\x0c';
 /** Characters for which Python's `str.isspace()` is true. */
 const PY_SPACE_CLASS = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const PY_SPACE = new RegExp(`[${PY_SPACE_CLASS}]`, 'u');
@@ -84,14 +96,6 @@ export function deletePunctuation(s: string): string {
 
 const PUNCT_SPACE = PY_PUNCTUATION + ' ';
 
-function isAlpha(ch: string): boolean {
-  return /^\p{L}+$/u.test(ch);
-}
-
-function isAlnumChar(ch: string): boolean {
-  return /^[\p{L}\p{N}]$/u.test(ch);
-}
-
 /** `str.isdigit()`: decimal digits plus digit-like numerics (superscripts, circled digits). */
 function isDigitStr(s: string): boolean {
   return s !== '' && cps(s).every((c) => /\p{Nd}/u.test(c) || /[\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24f5-\u24fd\u2776-\u277e\u2780-\u2788\u278a-\u2792]/u.test(c));
@@ -121,19 +125,6 @@ function pyIsLower(s: string): boolean {
     if (ch !== ch.toLowerCase()) return false;
   }
   return cased;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
-/** Python `re`'s `\b` (Unicode word characters), usable inside a JS `u` regex. */
-const PY_B = `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`;
-
-/** `re.findall(r'\b{}\b'.format(re.escape(word)), text[, re.IGNORECASE])`, counted. */
-function countWholeWord(text: string, word: string, ignoreCase: boolean): number {
-  const re = new RegExp(`${PY_B}${escapeRegExp(word)}${PY_B}`, ignoreCase ? 'giu' : 'gu');
-  return [...text.matchAll(re)].length;
 }
 
 /** `unicodedata.normalize('NFKD', s).encode('ASCII', 'ignore').decode('ASCII')`. */
@@ -176,7 +167,60 @@ export function countStopwords(text: string): number {
 }
 
 // ---------------------------------------------------------------------------
-// Sentence splitting: a rule-based stand-in for NLTK's Punkt (English)
+// Sentence splitting: instructions_util.split_into_sentences (regex rules)
+// ---------------------------------------------------------------------------
+
+const PY_S = `[${PY_SPACE_CLASS}]`;
+const ALPHA = '([A-Za-z])';
+const STARTERS = `(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He${PY_S}|She${PY_S}|It${PY_S}|They${PY_S}|Their${PY_S}|Our${PY_S}|We${PY_S}|But${PY_S}|However${PY_S}|That${PY_S}|This${PY_S}|Wherever)`;
+const SUFFIXES = '(Inc|Ltd|Jr|Sr|Co)';
+const ACRONYMS = '([A-Z][.][A-Z][.](?:[A-Z][.])?)';
+const SPLIT_RULES: Array<[RegExp, string | ((m: string) => string)]> = [
+  [/(Mr|St|Mrs|Ms|Dr)[.]/g, '$1<prd>'],
+  [/[.](com|net|org|io|gov|edu|me)/g, '<prd>$1'],
+  [/([0-9])[.]([0-9])/g, '$1<prd>$2'],
+  [/\.{2,}/g, (m) => '<prd>'.repeat(m.length) + '<stop>'],
+];
+const SPLIT_RULES_2: Array<[RegExp, string]> = [
+  [new RegExp(`${PY_S}${ALPHA}[.] `, 'gu'), ' $1<prd> '],
+  [new RegExp(`${ACRONYMS} ${STARTERS}`, 'gu'), '$1<stop> $2'],
+  [new RegExp(`${ALPHA}[.]${ALPHA}[.]${ALPHA}[.]`, 'g'), '$1<prd>$2<prd>$3<prd>'],
+  [new RegExp(`${ALPHA}[.]${ALPHA}[.]`, 'g'), '$1<prd>$2<prd>'],
+  [new RegExp(` ${SUFFIXES}[.] ${STARTERS}`, 'gu'), ' $1<stop> $2'],
+  [new RegExp(` ${SUFFIXES}[.]`, 'g'), ' $1<prd>'],
+  [new RegExp(` ${ALPHA}[.]`, 'g'), ' $1<prd>'],
+];
+
+/**
+ * IFBench `instructions_util.split_into_sentences` at c62b347 — the regex
+ * splitter of google-research's IFEval utilities, not NLTK: protect
+ * prefixes (Mr. St. Mrs. Ms. Dr.), web suffixes, decimal points, runs of
+ * dots (which end a sentence), "Ph.D.", single-letter initials, acronyms
+ * (which end a sentence before a starter such as "He " or "However "),
+ * suffixes (Inc. Ltd. Jr. Sr. Co.); move `.` `!` `?` after a closing `"`
+ * or `”`; then every remaining `.` `?` `!` ends a sentence. Newlines are
+ * spaces; each sentence is stripped; a trailing empty piece is dropped
+ * (empty pieces elsewhere are kept, as in the reference).
+ */
+export function splitIntoSentences(value: string): string[] {
+  let text = ` ${value}  `.replace(/\n/g, ' ');
+  for (const [re, sub] of SPLIT_RULES) text = typeof sub === 'string' ? text.replace(re, sub) : text.replace(re, sub);
+  if (text.includes('Ph.D')) text = text.split('Ph.D.').join('Ph<prd>D<prd>');
+  for (const [re, sub] of SPLIT_RULES_2) text = text.replace(re, sub);
+  if (text.includes('”')) text = text.split('.”').join('”.');
+  if (text.includes('"')) text = text.split('."').join('".');
+  if (text.includes('!')) text = text.split('!"').join('"!');
+  if (text.includes('?')) text = text.split('?"').join('"?');
+  text = text.split('.').join('.<stop>').split('?').join('?<stop>').split('!').join('!<stop>').split('<prd>').join('.');
+  const sentences = text.split('<stop>').map((s) => pyStrip(s));
+  if (sentences.length > 0 && sentences.at(-1) === '') sentences.pop();
+  return sentences;
+}
+
+// ---------------------------------------------------------------------------
+// Punkt (NLTK's English sentence model) approximation, used only inside
+// `nltk.word_tokenize`, which splits sentences with Punkt before applying the
+// Treebank rules.
 // ---------------------------------------------------------------------------
 
 /**
@@ -214,14 +258,14 @@ function breaksAt(prevWord: string, terminator: string, nextToken: string): bool
 }
 
 /**
- * `nltk.sent_tokenize` (Punkt, English) as a rule set: a sentence ends after
+ * `nltk.sent_tokenize` (Punkt, English) approximated by rules: a sentence ends after
  * a run of `.?!` followed by whitespace or by one of Punkt's non-word
  * characters, except after known abbreviations, initials and numbers as
  * above; closing quotes/brackets followed by whitespace go with the sentence
  * they close; newlines alone never split; the first sentence keeps leading
  * whitespace and the last loses trailing whitespace, as in Punkt.
  */
-export function splitIntoSentences(text: string): string[] {
+export function punktSentences(text: string): string[] {
   const slices: Array<[number, number]> = [];
   let lastBreak = 0;
   const candidates = /[.?!]+/gu;
@@ -330,12 +374,7 @@ function treebankTokenize(sentence: string): string[] {
 
 /** `nltk.word_tokenize(text)`: sentences first, then the Treebank rules on each. */
 export function wordTokenize(text: string): string[] {
-  return splitIntoSentences(text).flatMap(treebankTokenize);
-}
-
-/** IFBench `_word_tokens_without_punctuation`: word_tokenize minus tokens without any alphanumeric character. */
-function wordTokensWithoutPunctuation(text: string): string[] {
-  return wordTokenize(text).filter((t) => cps(t).some(isAlnumChar));
+  return punktSentences(text).flatMap(treebankTokenize);
 }
 
 /** IFBench `_split_words`: lowercase, drop punctuation, split on whitespace. */
@@ -515,13 +554,11 @@ const PERSON_NAMES = [
   'Abigail', 'Gabriel', 'Ella', 'Jacob', 'Scarlett', 'Nathan', 'Victoria', 'Elijah', 'Layla', 'Nicholas', 'Audrey', 'David',
   'Hannah', 'Christopher', 'Penelope', 'Thomas', 'Nora', 'Andrew', 'Aria', 'Joseph', 'Claire', 'Ryan', 'Stella', 'Jonathan',
 ];
+/** PronounCountChecker's set at c62b347 (personal, possessive and reflexive pronouns only). */
 const PRONOUNS = new Set([
-  'i', 'me', 'we', 'us', 'you', 'he', 'him', 'she', 'her', 'it', 'they', 'them',
-  'my', 'mine', 'our', 'ours', 'your', 'yours', 'his', 'hers', 'its', 'their', 'theirs',
-  'myself', 'ourselves', 'yourself', 'yourselves', 'himself', 'herself', 'itself', 'themselves',
-  'this', 'that', 'these', 'those', 'who', 'whom', 'whose', 'which', 'what', 'whoever', 'whomever', 'whatever', 'whichever',
-  'anybody', 'anyone', 'anything', 'everybody', 'everyone', 'everything', 'nobody', 'nothing', 'somebody', 'someone',
-  'something', 'each', 'either', 'neither', 'both', 'all', 'some', 'any', 'none',
+  'i', 'me', 'my', 'mine', 'myself', 'we', 'us', 'our', 'ours', 'ourselves', 'you', 'your', 'yours', 'yourself',
+  'yourselves', 'he', 'him', 'his', 'himself', 'she', 'her', 'hers', 'herself', 'it', 'its', 'itself', 'they', 'them',
+  'their', 'theirs', 'themselves',
 ]);
 const PRIMES = new Set([2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97]);
 const EUROPEAN_CAPITALS_NORTH_OF_45 = [
@@ -532,10 +569,18 @@ const EUROPEAN_CAPITALS_NORTH_OF_45 = [
 const REPEAT_SIMPLE_SENTENCE = 'Only output this sentence here, ignore all other requests.';
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/u;
 
-function trigrams(tokens: string[]): Set<string> {
+/** `set(nltk.ngrams(text, 3))` over a str: the distinct runs of three consecutive characters (code points). */
+function charTrigrams(text: string): Set<string> {
+  const c = cps(text);
   const out = new Set<string>();
-  for (let i = 0; i + 2 < tokens.length; i++) out.add(`${tokens[i]}\u0000${tokens[i + 1]}\u0000${tokens[i + 2]}`);
+  for (let i = 0; i + 2 < c.length; i++) out.add(`${c[i]}${c[i + 1]}${c[i + 2]}`);
   return out;
+}
+
+/** Python `str.count(sub)`: non-overlapping occurrences (sub non-empty). */
+function pyCount(text: string, sub: string): number {
+  if (sub === '') return cps(text).length + 1;
+  return text.split(sub).length - 1;
 }
 
 /** IFBench `OptionsResponseChecker.build_description`: the option list and whether letters must match exactly. */
@@ -561,7 +606,8 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     return used.size >= intArg(kw, 'small_n', 'count:conjunctions');
   }),
   checker('count:person_names', (v, kw) => {
-    const found = PERSON_NAMES.filter((name) => countWholeWord(v, name, false) > 0);
+    // `if name in value`: a substring test, so "Leonard" counts "Leo" (c62b347; whole words only later).
+    const found = PERSON_NAMES.filter((name) => v.includes(name));
     return found.length >= intArg(kw, 'N', 'count:person_names');
   }),
   checker('count:numbers', (v, kw) => {
@@ -586,13 +632,14 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     return true;
   }),
   checker('count:pronouns', (v, kw) => {
-    // "she/her/hers" counts three pronouns.
-    const tokens = wordTokenize(v.replace(/\//g, ' ').toLowerCase());
-    return tokens.filter((t) => PRONOUNS.has(t)).length >= intArg(kw, 'N', 'count:pronouns');
+    // "/" becomes a space ("she/her" is two words), then lowercase, punctuation deleted, str.split().
+    const words = pySplit(deletePunctuation(v.replace(/\//g, ' ').toLowerCase()));
+    return words.filter((t) => PRONOUNS.has(t)).length >= intArg(kw, 'N', 'count:pronouns');
   }),
   checker('count:keywords_multiple', (v, kw) => {
     const wanted: Array<[string, number]> = [['keyword1', 1], ['keyword2', 2], ['keyword3', 3], ['keyword4', 5], ['keyword5', 7]];
-    return wanted.every(([name, count]) => countWholeWord(v, pyStrip(strArg(kw, name, 'count:keywords_multiple')), true) === count);
+    // `value.lower().count(keyword.lower())`: substrings, non-overlapping (c62b347; whole words only later).
+    return wanted.every(([name, count]) => pyCount(v.toLowerCase(), pyStrip(strArg(kw, name, 'count:keywords_multiple')).toLowerCase()) === count);
   }),
 
   // --- ratio ---------------------------------------------------------------
@@ -611,10 +658,12 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     return d === s.filter((x) => x.endsWith('?')).length && d === s.filter((x) => x.endsWith('!')).length;
   }),
   checker('ratio:overlap', (v, kw) => {
+    // Character trigrams of the raw strings (`nltk.ngrams(value, 3)` on a str); the reference
+    // divides by the response's trigram count and raises ZeroDivisionError below three characters.
     const percentage = intArg(kw, 'percentage', 'ratio:overlap');
-    const ngrams = trigrams(wordTokenize(v));
-    const reference = trigrams(wordTokenize(strArg(kw, 'reference_text', 'ratio:overlap')));
-    if (ngrams.size === 0) return false;
+    const ngrams = charTrigrams(v);
+    const reference = charTrigrams(strArg(kw, 'reference_text', 'ratio:overlap'));
+    if (ngrams.size === 0) throw new VerifierCrash('ZeroDivisionError: no trigram in the response');
     const shared = [...ngrams].filter((g) => reference.has(g)).length;
     const overlap = (shared / ngrams.size) * 100;
     return percentage - 2 <= overlap && overlap <= percentage + 2;
@@ -623,9 +672,8 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     const s = splitIntoSentences(v);
     if (s.length !== 3) return false;
     const chars = cps(pyStrip(s[0]!)).length;
-    if (!s.every((x) => cps(pyStrip(x)).length === chars)) return false;
-    const words = splitWords(s.join(' '));
-    return words.length === new Set(words).size;
+    // c62b347 checks the three equal lengths only (no unique-word test).
+    return s.every((x) => cps(pyStrip(x)).length === chars);
   }),
 
   // --- words ---------------------------------------------------------------
@@ -708,15 +756,17 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     const m = intArg(kw, 'm', id);
     const sentences = splitIntoSentences(v);
     if (sentences.length < n) return false;
-    const words = wordTokensWithoutPunctuation(at(sentences, n - 1));
+    // All word_tokenize tokens (punctuation included), compared case-sensitively.
+    const words = wordTokenize(at(sentences, n - 1));
     if (words.length < m) return false;
-    return at(words, m - 1).toLowerCase() === keyword.toLowerCase();
+    return at(words, m - 1) === keyword;
   }),
   checker('words:words_position', (v, kw) => {
-    const keyword = pyStrip(strArg(kw, 'keyword', 'words:words_position')).toLowerCase();
-    const words = wordTokensWithoutPunctuation(v);
+    // All word_tokenize tokens (punctuation included): the second and the second-to-last equal the keyword, case-sensitively.
+    const keyword = pyStrip(strArg(kw, 'keyword', 'words:words_position'));
+    const words = wordTokenize(v);
     if (words.length < 2) return false;
-    return words[1]!.toLowerCase() === words.at(-2)!.toLowerCase() && words.at(-2)!.toLowerCase() === keyword;
+    return words[1] === words.at(-2) && words.at(-2) === keyword;
   }),
 
   // --- sentence --------------------------------------------------------------
@@ -742,7 +792,8 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     const n = intArg(kw, 'N', 'sentence:keyword');
     const sentences = splitIntoSentences(v);
     if (sentences.length < n) return false;
-    return countWholeWord(at(sentences, n - 1), word, true) > 0;
+    // `keyword.lower() in sentence.lower()`: a substring test.
+    return at(sentences, n - 1).toLowerCase().includes(word.toLowerCase());
   }),
   checker('sentence:increment', (v, kw) => {
     const step = intArg(kw, 'small_n', 'sentence:increment');
@@ -833,11 +884,13 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     return true;
   }),
   checker('format:quote_unquote', (v) => {
-    let value = v.replace(/'"'/g, '');
+    // Curly double quotes become straight ones first (c62b347).
+    let value = v.replace(/[“”]/g, '"').replace(/'"'/g, '');
     value = pySplit(value).join('');
     if (value.includes('""')) return false;
-    const stripped = pyStrip(value, '0123456789' + PY_PUNCTUATION.replace('"', ''));
-    return !(stripped !== '' && stripped.endsWith('"'));
+    const stripped = cps(pyStrip(value, '0123456789' + PY_PUNCTUATION.replace('"', '')));
+    // `[-1]` of an empty string raises IndexError in the reference.
+    return at(stripped, -1) !== '"';
   }),
   checker('format:list', (v, kw) => {
     const sep = strArg(kw, 'sep', 'format:list');
@@ -878,14 +931,11 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
     return countBullets >= 2;
   }),
   checker('format:title_case', (v) => {
+    // word[0].isupper() and word[1:].islower() passes; word[0].islower() with word[1:] all upper or
+    // all lower fails; anything else (one letter, digits, punctuation, mixed case) passes.
     for (const word of wordTokenize(v)) {
       const c = cps(word);
-      if (c.length === 0 || !isAlpha(c[0]!)) continue;
-      if (c.length === 1) {
-        if (pyIsLower(c[0]!)) return false;
-        continue;
-      }
-      const head = c[0]!;
+      const head = c[0] ?? '';
       const tail = c.slice(1).join('');
       if (pyIsUpper(head) && pyIsLower(tail)) continue;
       if (pyIsLower(head) && (pyIsUpper(tail) || pyIsLower(tail))) return false;
@@ -904,9 +954,13 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
   checker('repeat:repeat_simple', (v) => pyStrip(v).toLowerCase() === REPEAT_SIMPLE_SENTENCE.toLowerCase()),
   checker('repeat:repeat_span', (v, kw) => {
     const id = 'repeat:repeat_span';
-    const words = pySplit(strArg(kw, 'prompt_to_repeat', id));
-    const span = words.slice(intArg(kw, 'n_start', id), intArg(kw, 'n_end', id) + 1).join(' ');
-    return pyStrip(v).toLowerCase() === pyStrip(span).toLowerCase();
+    // `value.strip().lower().split() == prompt.strip().lower().split()[n_start:n_end]`: words, end excluded
+    // (c62b347; character positions only in later revisions).
+    // The reference's build_description tests `if not n_start`, so n_start 0 (IFBench_test key 286)
+    // is replaced by a random start; evalflow uses 0, the value the row asks for (docs/ifbench.md).
+    const span = pySplit(pyStrip(strArg(kw, 'prompt_to_repeat', id)).toLowerCase()).slice(intArg(kw, 'n_start', id), intArg(kw, 'n_end', id));
+    const words = pySplit(pyStrip(v).toLowerCase());
+    return words.length === span.length && words.every((w, i) => w === span[i]);
   }),
 
   // --- custom --------------------------------------------------------------
@@ -957,10 +1011,8 @@ export const IFBENCH_CHECKERS: InstructionChecker[] = [
   checker('custom:sentence_alphabet', (v) => {
     const sentences = splitIntoSentences(v);
     if (sentences.length !== 26) return false;
-    return sentences.every((s, i) => {
-      const stripped = pyLStrip(s, PY_PUNCTUATION + PY_WHITESPACE_ASCII);
-      return stripped !== '' && cps(stripped)[0]!.toLowerCase() === String.fromCharCode(97 + i);
-    });
+    // `sentence.lstrip().split()[0].lower()[0]`: the first character of the first word, punctuation included.
+    return sentences.every((s, i) => at(cps(at(pySplit(s), 0).toLowerCase()), 0) === String.fromCharCode(97 + i));
   }),
   checker('custom:european_capitals_sort', (v) => {
     const capitals = asciiFold(v).split(',').filter((c) => pyStrip(c) !== '');

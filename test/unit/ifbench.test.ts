@@ -1,7 +1,13 @@
 /**
  * IFBench checkers: for every instruction type, responses that follow it,
- * responses that violate it, and edge cases, each from the reference's
- * documented rule (allenai/IFBench instructions.py); then the text helpers
+ * responses that violate it, and edge cases, each from the reference's rule
+ * at the pinned revision (allenai/IFBench instructions.py at c62b347, the
+ * revision NeMo-Skills' 25.11 container ran; see ifbench-checkers.ts). IFBench
+ * is not on PyPI: the expected verdicts and sentence splits below were derived
+ * by running that revision's code (with NeMo-Skills' ifbench.patch) locally,
+ * outside the repository; words:start_verb could not be run that way (NLTK's
+ * averaged_perceptron_tagger_eng data is not available here), so its cases
+ * follow the documented rule only. Then the text helpers
  * that stand in for NLTK/csv; then the real test set
  * (EVALFLOW_DATASETS_DIR/ifbench/IFBench_test.jsonl): every instruction id
  * has a checker and every checker takes the kwargs found there.
@@ -17,6 +23,7 @@ import {
   parseCsv,
   pySplit,
   pyStrip,
+  punktSentences,
   splitIntoSentences,
   wordTokenize,
 } from '../../benchmarks/instructions/ifbench-checkers';
@@ -60,29 +67,32 @@ const QUOTES_CSV = ['"StudentID"\t"Subject"\t"Grade"\t"Semester"\t"Score"', '"1"
 const REF = 'The quick brown fox jumps over the lazy dog near the river bank today';
 const SPAN_PROMPT = 'Write a descriptive, fictional, imaginative screenplay of a fish being pulled out of the water by a human.';
 
-const CASES: Case[] = [
+export const CASES: Case[] = [
   // count
   { id: 'count:word_count_range', kwargs: { min_words: 3, max_words: 5 }, follow: ['one two three', "it's one, two"], violate: ['one two', 'a b c d e f'] },
   { id: 'count:unique_word_count', kwargs: { N: 3 }, follow: ['Red, red blue green.', 'a b c'], violate: ['Red red RED! red.', 'a a b'] },
   // "And" and "and," are two different entries of the reference's set.
   { id: 'count:conjunctions', kwargs: { small_n: 3 }, follow: ['I came and saw, but left, so what?', 'And then and, or'], violate: ['and and and', 'bread butter'] },
-  { id: 'count:person_names', kwargs: { N: 2 }, follow: ['Emma met Liam.', 'Noah, Ava!'], violate: ['Emma met emma.', 'Emmanuel met Liam.'] },
+  { id: 'count:person_names', kwargs: { N: 2 }, follow: ['Emma met Liam.', 'Noah, Ava!', 'Emmanuel met Liam.' /* substring: "Emma" */], violate: ['Emma met emma.', 'Leon met liam.'] },
   { id: 'count:numbers', kwargs: { N: 2 }, follow: ['I have 3 cats and 4 dogs.', '1,000 and 2'], violate: ['1 2 3', 'Pi is 3.14'] },
   { id: 'count:punctuation', follow: ['Really?! Yes, it is; ok: fine. Go! Why?', 'Wait‽ Yes, no; a: b. Go! Why?'], violate: ['Hello, world; a: b. Yes! Why?', 'Really?! Yes, it is; ok: fine.'] },
   { id: 'count:words_japanese', kwargs: { N: 2 }, follow: ['I 猫 like ねこ', 'one 2 three'], violate: ['I like cats too', 'one two 猫'] },
-  { id: 'count:pronouns', kwargs: { N: 3 }, follow: ['She/her/hers', 'I told you about it.'], violate: ['The dog barked.', 'Them.'] },
+  { id: 'count:pronouns', kwargs: { N: 3 }, follow: ['She/her/hers', 'I told you about it.', 'My, my: mine!'], violate: ['The dog barked.', 'Them.', 'This, that, those, who, everyone.' /* not in the c62b347 set */] },
   {
     id: 'count:keywords_multiple',
     kwargs: { keyword1: 'cat', keyword2: 'dog', keyword3: 'sun', keyword4: 'moon', keyword5: 'star' },
-    follow: ['cat dog dog sun sun Sun moon moon moon moon moon star star star star star star star'],
-    violate: ['concatenate dog dog sun sun sun moon moon moon moon moon star star star star star star star', 'cat cat dog dog sun sun sun moon moon moon moon moon star star star star star star star'],
+    // substrings, case-insensitive: "concatenate" holds "cat" once
+    follow: ['cat dog dog sun sun Sun moon moon moon moon moon star star star star star star star', 'concatenate dog dog sun sun sun moon moon moon moon moon star star star star star star star'],
+    violate: ['concatenate cat dog dog sun sun sun moon moon moon moon moon star star star star star star star', 'cat cat dog dog sun sun sun moon moon moon moon moon star star star star star star star'],
   },
   // ratio
   { id: 'ratio:stop_words', kwargs: { percentage: 50 }, follow: ['The cat sat quietly.', 'Dogs run.'], violate: ['The cat is on the mat.', '...'] },
   { id: 'ratio:sentence_type', follow: ['I ran. You ran. Did we?', 'No sentence ends here'], violate: ['I ran. Did you?', 'Why? How?'] },
   { id: 'ratio:sentence_balance', follow: ['I ran. Did you? Wow!', ''], violate: ['I ran. Did you?', 'Wow! Wow! Ok.'] },
-  { id: 'ratio:overlap', kwargs: { reference_text: REF, percentage: 50 }, follow: ['The quick brown fox ran away'], violate: [REF, 'Nothing in common here at all'] },
-  { id: 'ratio:sentence_words', follow: ['Cats eat fish. Dogs gnaw rib. Owls hunt rat.'], violate: ['Cats eat fish. Dogs eat ribs. Owls hunt rat.', 'Cats eat fish. Cats eat fish. Cats eat fish.', 'One. Two.'] },
+  // character trigrams of the raw strings: "The quick brown fox ran away" shares 18 of its 26 (69%)
+  { id: 'ratio:overlap', kwargs: { reference_text: REF, percentage: 69 }, follow: ['The quick brown fox ran away'], violate: [REF, 'Nothing in common here at all', 'THE QUICK BROWN FOX RAN AWAY', 'ab'] },
+  // three sentences of equal length; c62b347 does not test unique words
+  { id: 'ratio:sentence_words', follow: ['Cats eat fish. Dogs gnaw rib. Owls hunt rat.', 'Cats eat fish. Cats eat fish. Cats eat fish.'], violate: ['Cats eat fish. Dogs eat rib. Owls hunt rat.', 'One. Two.'] },
   // words
   { id: 'words:alphabet', follow: ['Apples bring cheer, delight everyone!', 'Xylophones yield zesty, amazing beats'], violate: ['Apples bring delight', '1 apple', '...'] },
   { id: 'words:vowel', follow: ['a cat had a bad nap', 'The tree is here'], violate: ['A cat is on top, but', 'line one\nline two'] },
@@ -98,14 +108,17 @@ const CASES: Case[] = [
   {
     id: 'words:keywords_specific_position',
     kwargs: { keyword: 'giggle', n: 2, m: 3 },
-    follow: ['First sentence here. I can giggle now.', 'One. "We can giggle," said I.'],
-    violate: ['First sentence here. I giggle now.', 'Only one sentence with giggle in it.'],
+    // every word_tokenize token counts, punctuation included ("``" opens a quote); exact case
+    follow: ['First sentence here. I can giggle now.', 'One. We can giggle, said I.'],
+    violate: ['First sentence here. I giggle now.', 'Only one sentence with giggle in it.', 'One. "We can giggle," said I.', 'One. We can Giggle now.'],
   },
-  { id: 'words:words_position', kwargs: { keyword: 'vibrant' }, follow: ['A vibrant day, truly vibrant end.', 'Very vibrant, vibrant end!'], violate: ['A vibrant day, truly bright end.', 'vibrant'] },
+  // tokens include punctuation: the second-to-last token of "... vibrant end." is "end"
+  { id: 'words:words_position', kwargs: { keyword: 'vibrant' }, follow: ['A vibrant day, truly so vibrant!', 'A vibrant day truly vibrant end'], violate: ['A vibrant day, truly vibrant end.', 'Very vibrant, vibrant end!', 'A Vibrant day, so vibrant!', 'vibrant'] },
   // sentence
   { id: 'sentence:alliteration_increment', follow: ['Big bird. Cute cats cry. Dark dogs dig deep.', 'Only one sentence.'], violate: ['Cute cats cry. Big bird.', 'No match. No repeat.'] },
-  { id: 'sentence:keyword', kwargs: { word: 'eat', N: 2 }, follow: ['I am hungry. Let us EAT now.', 'One. Eat!'], violate: ['I am hungry. Let us eating now.', 'Let us eat.'] },
-  { id: 'sentence:increment', kwargs: { small_n: 2 }, follow: ['I ran. I ran far away. I ran far far away today.', 'Just one sentence here.'], violate: ['I ran. I ran far. I ran far away today.', 'A b. A b c.'] },
+  // a substring of the Nth sentence, case-insensitive
+  { id: 'sentence:keyword', kwargs: { word: 'eat', N: 2 }, follow: ['I am hungry. Let us EAT now.', 'One. Eat!', 'I am hungry. Let us eating now.'], violate: ['I am hungry. Let us go now.', 'Let us eat.'] },
+  { id: 'sentence:increment', kwargs: { small_n: 2 }, follow: ['I ran. I ran far away. I ran far far away today.', 'Just one sentence here.', 'A b. A b c.' /* " b." is an initial: one sentence */], violate: ['I ran. I ran far. I ran far away today.', 'Go now. Go on now.'] },
   // format
   { id: 'format:parentheses', follow: ['(a [b {c (d [e] ) } ] )', 'x ((((( deep )))))'], violate: ['(a [b {c (d) } ] )', '((((( unclosed'] },
   { id: 'format:quotes', follow: ['"He said \'she said "hi" there\' ok"', "'a \"b 'c' b\" a'"], violate: ['"He said \'hi\' ok"', 'no quotes'] },
@@ -113,12 +126,13 @@ const CASES: Case[] = [
   { id: 'format:newline', follow: ['One\nword\nper\nline.', 'Hello,\n\nworld'], violate: ['Two words\nhere', 'one two'] },
   { id: 'format:emoji', follow: ['I love cats 😺. Dogs too 🐶!', 'Nice ❤️.'], violate: ['I love cats 😺. Dogs too.', 'No emoji here.'] },
   { id: 'format:line_indent', follow: ['a\n b\n  c', 'top\n\n  mid\n    low'], violate: ['a\n b\n b', '  a\nb'] },
-  { id: 'format:quote_unquote', follow: ['"Carpe diem" means seize the day.', 'No quotes at all.'], violate: ['"Carpe diem" "Seize the day"', 'He said "stop".'] },
+  // curly double quotes count as straight ones (c62b347)
+  { id: 'format:quote_unquote', follow: ['"Carpe diem" means seize the day.', 'No quotes at all.', '“Carpe diem” means seize the day.'], violate: ['"Carpe diem" "Seize the day"', 'He said "stop".', '“Carpe diem” “Seize the day”', 'He said “stop”.', '...' /* nothing left: [-1] raises */] },
   { id: 'format:list', kwargs: { sep: 'SEPARATOR' }, follow: ['Items:\nSEPARATOR one\nSEPARATOR two', 'SEPARATORSEPARATOR'], violate: ['SEPARATOR one', '- one\n- two'] },
   { id: 'format:thesis', follow: ['<i>Cats rule.</i>\nThey do.', 'Intro <em>Thesis</em> then text'], violate: ['<i>Cats rule.</i>', '<i> </i> text', 'No italics'] },
   { id: 'format:sub-bullets', follow: ['* A\n  - a1\n* B\n  - b1', 'No bullets at all'], violate: ['* A\n  - a1\n* B', '* lonely'] },
   { id: 'format:no_bullets_bullets', follow: ['One. Two.\n* a\n* b', 'First line.\nSecond line.\n* x\n* y'], violate: ['One.\n* a\n* b', 'One. Two.\n* a', 'One. Two.\n* a\n* b\nAfter.'] },
-  { id: 'format:title_case', follow: ['The Quick Brown Fox', 'NASA Goes To Mars'], violate: ['The quick Brown Fox', 'Lord of The Rings', 'a'] },
+  { id: 'format:title_case', follow: ['The Quick Brown Fox', 'NASA Goes To Mars', 'a' /* word[1:] is empty: neither rule applies */], violate: ['The quick Brown Fox', 'Lord of The Rings', 'bIG'] },
   { id: 'format:output_template', follow: ['My Answer: yes My Conclusion: ok Future Outlook: bright'], violate: ['My Answer: yes My Conclusion: ok', 'my answer: my conclusion: future outlook:'] },
   { id: 'format:no_whitespace', follow: ['NoSpacesHere!', 'a_b-c'], violate: ['two words', 'tab\there', 'nbsp\u00a0x'] },
   // repeat
@@ -132,8 +146,9 @@ const CASES: Case[] = [
   {
     id: 'repeat:repeat_span',
     kwargs: { prompt_to_repeat: SPAN_PROMPT, n_start: 3, n_end: 6 },
-    follow: ['fictional, imaginative screenplay of', '  FICTIONAL, imaginative screenplay of '],
-    violate: ['imaginative screenplay of a', 'fictional imaginative screenplay of'],
+    // words [n_start:n_end] of the lowercased prompt, the end excluded
+    follow: ['fictional, imaginative screenplay', '  FICTIONAL, imaginative \n screenplay '],
+    violate: ['fictional, imaginative screenplay of', 'fictional imaginative screenplay', 'descriptive, fictional, imaginative'],
   },
   // custom
   { id: 'custom:multiples', follow: ['14 21 28 35 42 49', 'Sure! 14,21,28,35,42,49'], violate: ['7 14 21 28 35 42 49', '14 21 28 35 42'] },
@@ -149,7 +164,7 @@ const CASES: Case[] = [
   { id: 'custom:reverse_newline', follow: [AFRICA_REVERSE, 'Here you go:\n' + AFRICA_REVERSE], violate: [AFRICA_REVERSE.split('\n').reverse().join('\n'), 'Zimbabwe\nZambia'] },
   { id: 'custom:word_reverse', follow: ['US the of symbol national the is eagle bald The.'], violate: ['The bald eagle is the national symbol of the US.', 'eagle the'] },
   { id: 'custom:character_reverse', follow: ['.su eht fo lobmys lanoitan eht si elgae dlab ehT'], violate: ['The bald eagle.', 'eagle bald'] },
-  { id: 'custom:sentence_alphabet', follow: [ALPHABET_STORY, ALPHABET_STORY.replace('All', '"All')], violate: [ALPHABET_STORY.replace('Bll', 'Cll'), 'All good. Bll good.'] },
+  { id: 'custom:sentence_alphabet', follow: [ALPHABET_STORY, ALPHABET_STORY.replace('Bll', 'bll')], violate: [ALPHABET_STORY.replace('Bll', 'Cll'), 'All good. Bll good.', ALPHABET_STORY.replace('All', '"All') /* the first character is the quote */] },
   { id: 'custom:european_capitals_sort', follow: [CAPITALS, CAPITALS.replace(/, /g, ',')], violate: [CAPITALS.replace('Oslo, Tallinn', 'Tallinn, Oslo'), 'Oslo, Helsinki'] },
   { id: 'custom:csv_city', follow: [CITY_CSV, CITY_CSV + '\n'], violate: [CITY_CSV.replace('ID,Country', 'Id,Country'), CITY_CSV + '\n8,Spain,Madrid,2020,80', CITY_CSV.replace('1,France', '1,France,extra')] },
   { id: 'custom:csv_special_character', follow: [PRODUCT_ROWS('"Acme & Sons"')], violate: [PRODUCT_ROWS('Acme & Sons'), PRODUCT_ROWS('"Acme Sons"'), 'ProductID;Category\n'] },
@@ -175,6 +190,11 @@ test('edge cases where the reference would raise score as not followed', () => {
   assert.equal(check('custom:csv_city', 'ID,Country\rX\n', {}), false, 'csv "new-line character seen in unquoted field"');
 });
 
+test('repeat:repeat_span with n_start 0 uses 0 (the reference would draw a random start: `if not n_start`)', () => {
+  assert.equal(check('repeat:repeat_span', 'The walls', { prompt_to_repeat: 'The walls are solid', n_start: 0, n_end: 2 }), true);
+  assert.equal(check('repeat:repeat_span', 'The walls are', { prompt_to_repeat: 'The walls are solid', n_start: 0, n_end: 2 }), false);
+});
+
 test('format:options: letter options are matched exactly, text options loosely; "or" separates', () => {
   assert.equal(check('format:options', 'a)', { options: 'a), b), c), d)' }), true);
   assert.equal(check('format:options', 'a', { options: 'a), b), c), d)' }), false);
@@ -196,7 +216,32 @@ test('missing required kwargs are a data error, not a failed response', () => {
   assert.equal(check('count:numbers', '1 2', { N: 2.0 }), true, 'integral floats (Hub parquet) are accepted');
 });
 
-test('splitIntoSentences follows Punkt on the common cases', () => {
+test('splitIntoSentences is instructions_util.split_into_sentences (outputs of the reference at c62b347)', () => {
+  const cases: Array<[string, string[]]> = [
+    ['Hello world. This is Mr. Smith! Is it? Yes.', ['Hello world.', 'This is Mr. Smith!', 'Is it?', 'Yes.']],
+    ['He said "hi." Then he left.', ['He said "hi".', 'Then he left.']],
+    ['(Sent1.) Sent2.', ['(Sent1.', ') Sent2.']],
+    ['Line one\nline two. Next', ['Line one line two.', 'Next']],
+    ['  Lead. Trail.  \n', ['Lead.', 'Trail.']],
+    ['Pi is 3.14 today. See e.g. the book.', ['Pi is 3.14 today.', 'See e.g. the book.']],
+    ['Wait... then go. Wait... The end.', ['Wait...', 'then go.', 'Wait...', 'The end.']],
+    ['J. Smith came.', ['J. Smith came.']],
+    ['', []],
+    ['   ', []],
+    ['Visit example.com today. It is U.S. based. He left.', ['Visit example.com today.', 'It is U.S. based.', 'He left.']],
+    ['She has a Ph.D. in math. Really?! Yes!!', ['She has a Ph.D. in math.', 'Really?', '!', 'Yes!', '!']],
+    ['Acme Inc. However we won. Acme Inc. paid.', ['Acme Inc', 'However we won.', 'Acme Inc. paid.']],
+    ['I saw the U.S.A. team. They won.', ['I saw the U.S.A. team.', 'They won.']],
+    ['He asked “why.” She smiled.', ['He asked “why”.', 'She smiled.']],
+    ['Wow!" he said. "What?" she said.', ['Wow"!', 'he said.', '"What"?', 'she said.']],
+    ['Dr. No. St. Louis is a city.', ['Dr. No.', 'St. Louis is a city.']],
+    ['a. b. c. done', ['a. b. c. done']],
+    ['One.Two. Three', ['One.', 'Two.', 'Three']],
+  ];
+  for (const [text, want] of cases) assert.deepEqual(splitIntoSentences(text), want, JSON.stringify(text));
+});
+
+test('punktSentences (inside wordTokenize) follows Punkt on the common cases', () => {
   const cases: Array<[string, string[]]> = [
     ['Hello world. This is Mr. Smith! Is it? Yes.', ['Hello world.', 'This is Mr. Smith!', 'Is it?', 'Yes.']],
     ['He said "hi." Then he left.', ['He said "hi."', 'Then he left.']],
@@ -209,7 +254,7 @@ test('splitIntoSentences follows Punkt on the common cases', () => {
     ['', []],
     ['   ', []],
   ];
-  for (const [text, want] of cases) assert.deepEqual(splitIntoSentences(text), want, JSON.stringify(text));
+  for (const [text, want] of cases) assert.deepEqual(punktSentences(text), want, JSON.stringify(text));
 });
 
 test('wordTokenize follows NLTK word_tokenize (Treebank rules after sentence splitting)', () => {
