@@ -311,14 +311,21 @@ export function headlineMetric(results: NemoResults, task: string): { metric: st
   return { metric, score, hasNoAnswer: scores.includes('no_answer') };
 }
 
-/** Per sample: correctness and no-answer of each repeat (by repeat index). Samples with a judge error are left out, as in aggregation. */
+/**
+ * Per sample: correctness and no-answer of each repeat (by repeat index), as
+ * the headline counts them. Judged tasks whose rows carry the reference's
+ * verdict (`reference_correct`, HLE's judge_correct) use it, and leave out only
+ * samples without one; otherwise samples with a judge error are left out, as
+ * in aggregation.
+ */
 export function perSample(scores: readonly ScoreRecord[]): Map<string, { correct: number[]; noAnswer: number[] }> {
-  const failed = new Set(scores.filter((s) => s.judge_error !== undefined).map((s) => s.sample_id));
+  const referenced = scores.some((s) => s.reference_correct !== undefined);
+  const failed = new Set(scores.filter((s) => (referenced ? s.reference_correct === undefined : s.judge_error !== undefined)).map((s) => s.sample_id));
   const out = new Map<string, { correct: number[]; noAnswer: number[] }>();
   for (const s of [...scores].sort((x, y) => x.repeat - y.repeat)) {
     if (failed.has(s.sample_id)) continue;
     const e = out.get(s.sample_id) ?? { correct: [], noAnswer: [] };
-    e.correct.push(s.correct ? 1 : 0);
+    e.correct.push((referenced ? s.reference_correct : s.correct) ? 1 : 0);
     e.noAnswer.push(s.predicted === null ? 1 : 0);
     out.set(s.sample_id, e);
   }

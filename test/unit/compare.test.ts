@@ -20,6 +20,7 @@ import {
   normalQuantile,
   pairedBootstrap,
   pairedTest,
+  perSample,
   quantileSorted,
   type RunTaskData,
 } from '../../lib/compare';
@@ -216,6 +217,19 @@ describe('compare', () => {
     assert.deepEqual(c.overlap, { shared: 10, only_baseline: 0, only_candidate: 2 });
     assert.match(c.flags.find((f) => f.kind === 'sample_set')!.message, /10 samples shared; 0 only in A, 2 only in B/);
     assert.equal(c.rows[0].n, 10);
+  });
+
+  test('judged rows: the per-sample values follow the reference verdict when the rows carry it (HLE judge_correct), else leave judge errors out', () => {
+    const row = (id: string, correct: boolean, extra: Partial<ScoreRecord> = {}): ScoreRecord => ({ sample_id: id, repeat: 0, correct, predicted: 'x', expected: 'x', finish_reason: 'stop', ...extra });
+    const withRef = perSample([
+      row('a', true, { reference_correct: false }), // re-asked judge said yes; the first reply (the reference's) did not parse
+      row('b', false, { reference_correct: false, judge_error: 'unparseable' }),
+      row('c', true, { reference_correct: true }),
+      row('d', false, { judge_error: 'judge never replied' }), // no verdict of either kind
+    ]);
+    assert.deepEqual([...withRef.entries()].map(([k, v]) => [k, v.correct]), [['a', [0]], ['b', [0]], ['c', [1]]]);
+    const old = perSample([row('a', true), row('b', false, { judge_error: 'unparseable' })]);
+    assert.deepEqual([...old.keys()], ['a']);
   });
 
   test('runs scored by different scorer versions are flagged, saying how to re-score', () => {
