@@ -18,8 +18,9 @@
  * Subset for the per-category breakdown: NeMo-Skills' `subset_for_metrics`,
  * the subject's subcategory from Hendrycks' categories.py (e.g. "math",
  * "health"); the subject itself is kept in `data.subject`.
- * Prompt: `eval/aai/mcq-4choices` (the dataset's PROMPT_CONFIG), or
- * `eval/aai/mcq-4choices-boxed`. Extraction and scoring: NeMo-Skills
+ * Prompt: `eval/aai/mcq-4choices-boxed` (the dataset's GENERATION_ARGS at
+ * NeMo-Skills 0b012df8; version 2 and earlier used the unboxed one), or
+ * `eval/aai/mcq-4choices`. Extraction and scoring: NeMo-Skills
  * multichoice evaluator (`extractMcqLetter`), `symbolic_correct`.
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
@@ -95,11 +96,14 @@ export function mmluGold(answer: unknown, index: number): string {
   throw new Error(`mmlu row ${index}: "answer" must be an index 0-3 or a letter A-D, got ${JSON.stringify(answer)}`);
 }
 
+/** The dataset's default prompt (NeMo-Skills 0b012df8 `mmlu/__init__.py`); GPQA's is the unboxed one. */
+export const MMLU_DEFAULT_PROMPT_CONFIG = 'eval/aai/mcq-4choices-boxed';
+
 export const mmlu: Benchmark = {
   promptConfigs: Object.keys(GPQA_PROMPT_CONFIGS),
   name: 'mmlu',
-  scorerVersion: '2',
-  description: 'MMLU (14,042 questions, 4 options), generative NeMo-Skills variant: eval/aai/mcq-4choices prompt, letter extraction, symbolic_correct',
+  scorerVersion: '3',
+  description: 'MMLU (14,042 questions, 4 options), generative NeMo-Skills variant: eval/aai/mcq-4choices-boxed prompt, letter extraction, symbolic_correct',
   dataset: { hfRepo: 'cais/mmlu', hfConfig: 'all', split: 'test', localFile: 'mmlu/test.jsonl' },
   // NeMo-Skills inference defaults: greedy decoding.
   defaults: { temperature: 0 },
@@ -119,7 +123,8 @@ export const mmlu: Benchmark = {
   prompt(sample: Sample, options: PromptOptions): ChatMessage[] {
     const messages: ChatMessage[] = [];
     if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
-    messages.push({ role: 'user', content: mcq4UserPrompt('mmlu', String(sample.data.question), sample.data.options as string[], options.promptConfig) });
+    // NeMo-Skills 0b012df8 nemo_skills/dataset/mmlu/__init__.py: GENERATION_ARGS ++prompt_config=eval/aai/mcq-4choices-boxed.
+    messages.push({ role: 'user', content: mcq4UserPrompt('mmlu', String(sample.data.question), sample.data.options as string[], options.promptConfig ?? MMLU_DEFAULT_PROMPT_CONFIG) });
     return messages;
   },
 

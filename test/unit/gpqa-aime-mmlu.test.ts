@@ -188,8 +188,9 @@ for (const [name, text, predicted, correct] of mcqCases) {
 test('mmlu: synthetic Hub row → sample (subset = NeMo-Skills subcategory) and prompt exactly as the reference', () => {
   const s = mmlu.toSample({ question: '\nWhat is 2 + 2?\n\n', subject: 'elementary_mathematics', choices: ['3', '4', ' 5', 'x\ny'], answer: 1 }, 7);
   assert.deepEqual(s, { id: '7', expected: 'B', subset: 'math', data: { question: '\nWhat is 2 + 2?\n\n', options: ['3', '4', ' 5', 'x\ny'], subject: 'elementary_mathematics' } });
-  assert.deepEqual(mmlu.prompt(s, {}), [{ role: 'user', content: `${MCQ4}\n\nWhat is 2 + 2?\n\nA) 3\nB) 4\nC)  5\nD) x\ny` }]);
-  assert.equal(mmlu.prompt(s, { promptConfig: 'eval/aai/mcq-4choices-boxed' })[0]!.content, `${MCQ4_BOXED}\n\nWhat is 2 + 2?\n\nA) 3\nB) 4\nC)  5\nD) x\ny`);
+  // The default is the dataset's GENERATION_ARGS at NeMo-Skills 0b012df8 (nemo_skills/dataset/mmlu/__init__.py): the boxed prompt.
+  assert.deepEqual(mmlu.prompt(s, {}), [{ role: 'user', content: `${MCQ4_BOXED}\n\nWhat is 2 + 2?\n\nA) 3\nB) 4\nC)  5\nD) x\ny` }]);
+  assert.equal(mmlu.prompt(s, { promptConfig: 'eval/aai/mcq-4choices' })[0]!.content, `${MCQ4}\n\nWhat is 2 + 2?\n\nA) 3\nB) 4\nC)  5\nD) x\ny`);
 });
 
 const goldCases: Array<[unknown, string | null]> = [[0, 'A'], [3, 'D'], ['C', 'C'], [4, null], ['E', null], ['1', null], [1.5, null]];
