@@ -16,12 +16,13 @@
  * Prompt: NeMo-Skills `eval/livecodebench/python_codegen` (the dataset's
  * prompt config) over the `question` field prepare.py builds — see
  * `lcbQuestion`.
- * Extraction: NeMo-Skills `evaluation/evaluator/code.py` `preprocess_code`
- * — see `extractCode`.
- * Scoring: every public and private test must pass, graded as LiveCodeBench
- * `lcb_runner/evaluation/testing_util.py` does (harness.ts), 6 s per test
- * (LiveCodeBenchEvaluatorConfig.timeout = 6, LCB's default), stopping at the
- * first failure.
+ * Extraction: NeMo-Skills 0b012df8 `evaluation/evaluator/code.py`
+ * `preprocess_code` — see `extractCode`.
+ * Scoring: every public and private test must pass, graded as the grader
+ * NeMo-Skills 0b012df8 installs (github.com/wasiahmad/livecodebench, branch
+ * `livecodebench`, 5927b61d: `testing_util.run_test` in one process per
+ * generation — harness.ts), 6 s per test (LiveCodeBenchEvaluatorConfig.timeout
+ * = 6, LCB's default), stopping at the first failure.
  * Metrics: NeMo-Skills `LiveCodeBenchMetrics` (metrics type `livecodebench`):
  * score `accuracy`, `pass@1[avg-of-k]` and `pass@k` only (no majority, no
  * no_answer), per difficulty as subsets (`subset_for_metrics = difficulty`).
@@ -433,7 +434,7 @@ export const livecodebench: Benchmark = {
   name: TASK,
   scorerVersion: '2',
   description:
-    'LiveCodeBench code generation (test_v6_2408_2505: 454 problems), NeMo-Skills python_codegen prompt, last ```python block, all tests pass in the sandbox (LCB grading, 6 s/test); pass@1[avg-of-k], pass@k',
+    'LiveCodeBench code generation (test_v6_2408_2505: 454 problems), NeMo-Skills python_codegen prompt, first ```python block (NeMo-Skills 0b012df8), all tests pass in the sandbox (LCB testing_util grading, 6 s/test); pass@1[avg-of-k], pass@k',
   dataset: {
     hfRepo: 'livecodebench/code_generation_lite',
     hfConfig: 'default',
