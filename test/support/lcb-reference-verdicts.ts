@@ -12,7 +12,8 @@
  * program is the result list it returned (True = test passed, -2 wrong answer,
  * -3 time limit, -4 runtime error; a list shorter than the tests stopped at
  * the first failure); the problem passes when every entry is > 0
- * (pass_k_utils.extract_instance_results). Two runs gave identical results.
+ * (pass_k_utils.extract_instance_results). Three runs gave identical results.
+ * To re-derive: test/support/lcb-derive-reference.py (its docstring has the steps).
  */
 export const LCB_REFERENCE_RESULTS: Readonly<Record<string, readonly (boolean | number)[]>> = {
   "gcd/blank-line-between": [true,true],
