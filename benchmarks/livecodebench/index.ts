@@ -16,12 +16,13 @@
  * Prompt: NeMo-Skills `eval/livecodebench/python_codegen` (the dataset's
  * prompt config) over the `question` field prepare.py builds — see
  * `lcbQuestion`.
- * Extraction: NeMo-Skills `evaluation/evaluator/code.py` `preprocess_code`
- * — see `extractCode`.
- * Scoring: every public and private test must pass, graded as LiveCodeBench
- * `lcb_runner/evaluation/testing_util.py` does (harness.ts), 6 s per test
- * (LiveCodeBenchEvaluatorConfig.timeout = 6, LCB's default), stopping at the
- * first failure.
+ * Extraction: NeMo-Skills 0b012df8 `evaluation/evaluator/code.py`
+ * `preprocess_code` — see `extractCode`.
+ * Scoring: every public and private test must pass, graded as the grader
+ * NeMo-Skills 0b012df8 installs (github.com/wasiahmad/livecodebench, branch
+ * `livecodebench`, 5927b61d: `testing_util.run_test` in one process per
+ * generation — harness.ts), 6 s per test (LiveCodeBenchEvaluatorConfig.timeout
+ * = 6, LCB's default), stopping at the first failure.
  * Metrics: NeMo-Skills `LiveCodeBenchMetrics` (metrics type `livecodebench`):
  * score `accuracy`, `pass@1[avg-of-k]` and `pass@k` only (no majority, no
  * no_answer), per difficulty as subsets (`subset_for_metrics = difficulty`).
@@ -32,7 +33,7 @@ import type { SandboxRunner, SandboxResult, TestCaseResult } from '../../lib/san
 import { computeMetrics, type TaskMetrics } from '../../lib/metrics';
 import { rowString } from '../rows';
 import { parsePrivateTestCases } from './pickle';
-import { FUNCTIONAL_HARNESS, STDIN_HARNESS } from './harness';
+import { LCB_HARNESS } from './harness';
 
 const TASK = 'ns_livecodebench';
 
@@ -221,37 +222,38 @@ export function pyStrip(s: string): string {
 }
 
 /**
- * NeMo-Skills `preprocess_code(generation, language="python")`
- * (nemo_skills/evaluation/evaluator/code.py, current version):
- * carriage returns removed; with a `<think>`/`</think>` tag, only the text
- * after the first `</think>` is kept (an unclosed `<think>` gives nothing);
- * then the LAST "```python" fence is taken, or failing that the last "```",
- * and the code runs up to the next "```" — an opening fence without a closing
- * one gives nothing (a truncated generation); text without any fence is kept
- * whole; finally whitespace is stripped. (Older NeMo-Skills versions took the
- * FIRST fence and kept an unclosed block.) Returns null when nothing is left.
+ * NeMo-Skills 0b012df8 `preprocess_code(generation_dict, language="python")`
+ * (nemo_skills/evaluation/evaluator/code.py), which eval_livecodebench applies
+ * to every generation: the text is `.strip()`ped and its carriage returns
+ * removed; when it contains `<think>`, it becomes the text after the first
+ * `</think>` (stripped), or nothing when `</think>` is missing (a lone
+ * `</think>` without `<think>` changes nothing); then the FIRST "```python"
+ * is taken — failing that the FIRST "```" (so "```py" leaves "py" as the
+ * code's first line) — and the code runs from there to the next "```"; without
+ * a closing fence the rest of the text is kept (a truncated block still runs);
+ * text without any fence is kept whole. Returns null when nothing is left
+ * (the reference then grades an empty program, which fails).
  */
 export function extractCode(text: string): string | null {
-  let completion = text.replace(/\r/g, '');
-  if (completion.includes('<think>') || completion.includes('</think>')) {
+  let completion = pyStrip(text).replace(/\r/g, '');
+  if (completion.includes('<think>')) {
     const end = completion.indexOf('</think>');
     if (end === -1) return null;
-    completion = completion.slice(end + '</think>'.length);
+    completion = pyStrip(completion.slice(end + '</think>'.length));
   }
   const specific = '```python';
   const generic = '```';
-  let start = completion.lastIndexOf(specific);
+  let start = completion.indexOf(specific);
   let fenceLen = specific.length;
   if (start === -1) {
-    start = completion.lastIndexOf(generic);
+    start = completion.indexOf(generic);
     fenceLen = generic.length;
   }
   if (start !== -1) {
-    completion = completion.slice(start + fenceLen);
+    completion = pyStrip(completion.slice(start + fenceLen));
     const end = completion.indexOf(generic);
-    completion = end !== -1 ? completion.slice(0, end) : '';
+    if (end !== -1) completion = pyStrip(completion.slice(0, end));
   }
-  completion = pyStrip(completion);
   return completion === '' ? null : completion;
 }
 
@@ -260,26 +262,37 @@ export function extractCode(text: string): string | null {
 /** LCB per-test timeout: 6 s (NeMo-Skills LiveCodeBenchEvaluatorConfig.timeout, LCB run_test default). */
 export const LCB_TIMEOUT_MS = 6000;
 
+/**
+ * The wall limit of the grading process: the reference's check_correctness
+ * joins it for (timeout + 1) · tests + 5 seconds and counts every test failed
+ * when it left no result.
+ */
+export function lcbProcessLimitMs(timeoutS: number, tests: number): number {
+  return ((timeoutS + 1) * tests + 5) * 1000;
+}
+
 const DETAIL_MAX = 400;
 
 function bounded(s: string, max = DETAIL_MAX): string {
   return s.length <= max ? s : `${s.slice(0, max / 2)} … ${s.slice(-max / 2)}`;
 }
 
-/** Last lines of a traceback, bounded. */
-function stderrTail(stderr: string): string {
-  const lines = stderr.trimEnd().split('\n');
-  return bounded(lines.slice(-4).join('\n'));
+interface HarnessVerdict {
+  results?: (boolean | number)[];
+  metadata?: { error_code?: number; error_message?: string; error?: string };
+  times?: number[];
+  crashed?: string;
 }
 
-function verdictOf(result: SandboxResult, marker: string): { passed: boolean; detail: string } | null {
+function verdictOf(result: SandboxResult, marker: string): HarnessVerdict | null {
   const at = result.stdout.lastIndexOf(marker);
   if (at === -1) return null;
   const line = result.stdout.slice(at + marker.length).split('\n', 1)[0] ?? '';
   try {
-    const v = JSON.parse(line) as { passed?: unknown; detail?: unknown };
-    if (typeof v.passed !== 'boolean') return null;
-    return { passed: v.passed, detail: typeof v.detail === 'string' ? v.detail : '' };
+    const v = JSON.parse(line) as HarnessVerdict;
+    if (!v || typeof v !== 'object') return null;
+    if (v.crashed === undefined && !Array.isArray(v.results)) return null;
+    return v;
   } catch {
     return null;
   }
@@ -297,17 +310,29 @@ function sampleTests(sample: Sample): { mode: LcbMode; funcName: string | null; 
 }
 
 export interface LcbExecuteOptions {
-  /** Per-test wall limit; LCB's 6 s unless a test overrides it. */
+  /** Per-test limit in ms (whole seconds, as the reference's signal.alarm); LCB's 6 s unless a test overrides it. */
   timeoutMs?: number;
 }
 
+/** A reference result code (testing_util) as evalflow's per-test status. */
+function statusOf(code: boolean | number): TestCaseResult['status'] {
+  if (code === true || (typeof code === 'number' && code > 0)) return 'passed';
+  if (code === -3) return 'timeout';
+  if (code === -2 || code === false || code === 0) return 'wrong_answer';
+  return 'runtime_error';
+}
+
 /**
- * Run the extracted program on the sample's tests in order, one sandbox job
- * per test, stopping at the first failure (LCB grade_stdio / grade_call_based
- * return at the first failing test); the rest are `not_run`.
+ * Grade the extracted program on all of the sample's tests in ONE sandbox job,
+ * as the reference grades one generation in one process (harness.ts): tests
+ * run in order and grading stops at the first failure (the rest `not_run`).
+ * The unit is correct when every result the grader returned is a pass
+ * (pass_k_utils.extract_instance_results: all(g > 0)); a process that ends
+ * without a verdict (killed at the reference's (timeout + 1) · tests + 5 s,
+ * os._exit, a crash) fails every test, as check_correctness does.
  */
 export async function executeLiveCodeBench(response: UnitResponse, sample: Sample, run: SandboxRunner, opts: LcbExecuteOptions = {}): Promise<UnitScore> {
-  const timeoutMs = opts.timeoutMs ?? LCB_TIMEOUT_MS;
+  const timeoutS = Math.max(1, Math.round((opts.timeoutMs ?? LCB_TIMEOUT_MS) / 1000));
   const { mode, funcName, tests } = sampleTests(sample);
   const code = extractCode(response.content ?? '');
   const results: TestCaseResult[] = tests.map((_, i) => ({ test: i, status: 'not_run' }));
@@ -316,49 +341,64 @@ export async function executeLiveCodeBench(response: UnitResponse, sample: Sampl
   }
   // Verdict-line prefix, unguessable by the program yet deterministic for a given unit.
   const marker = `@@evalflow-lcb-${createHash('sha256').update(`${sample.id}\0${code}`).digest('hex').slice(0, 24)}@@`;
-  let passed = 0;
-  for (let i = 0; i < tests.length; i++) {
-    const t = tests[i] as LcbTest;
-    const result = await run({
-      files: {
-        'main.py': mode === 'stdin' ? STDIN_HARNESS : FUNCTIONAL_HARNESS,
-        'solution.py': code,
-        'case.json': JSON.stringify({ marker, input: t.input, output: t.output, func_name: funcName }),
-      },
-      command: ['python3', 'main.py'],
-      stdin: mode === 'stdin' ? t.input : '',
-      timeoutMs,
+  const limitMs = lcbProcessLimitMs(timeoutS, tests.length);
+  const result = await run({
+    files: {
+      'main.py': LCB_HARNESS,
+      'solution.py': code,
+      'tests.json': JSON.stringify({
+        marker,
+        mode,
+        func_name: funcName,
+        timeout: timeoutS,
+        inputs: tests.map((t) => t.input),
+        outputs: tests.map((t) => t.output),
+      }),
+    },
+    command: ['python3', 'main.py'],
+    stdin: '',
+    timeoutMs: limitMs,
+  });
+  const verdict = verdictOf(result, marker);
+  let correct = false;
+  if (verdict && Array.isArray(verdict.results)) {
+    const codes = verdict.results;
+    codes.forEach((c, i) => {
+      if (i >= results.length) return;
+      const entry: TestCaseResult = { test: i, status: statusOf(c) };
+      const ms = verdict.times?.[i];
+      if (typeof ms === 'number') entry.wall_ms = ms;
+      results[i] = entry;
     });
-    const entry: TestCaseResult = { test: i, status: 'passed', wall_ms: result.wallMs };
-    const verdict = verdictOf(result, marker);
-    if (result.status === 'timeout') {
-      entry.status = 'timeout';
-      entry.detail = `Time Limit Exceeded (${timeoutMs} ms)`;
-    } else if (verdict) {
-      if (!verdict.passed) {
-        entry.status = 'wrong_answer';
-        entry.detail = bounded(verdict.detail);
-      }
-    } else if (result.status === 'output_limit') {
-      entry.status = 'runtime_error';
-      entry.detail = 'the program wrote more output than the sandbox keeps';
-    } else {
-      entry.status = 'runtime_error';
-      const tail = stderrTail(result.stderr);
-      entry.detail =
-        tail !== ''
-          ? tail
-          : result.status === 'ok'
-            ? 'the program exited before the test finished (exit() inside a LeetCode method, or os._exit)'
-            : `exit code ${result.exitCode ?? '-'}${result.signal ? `, signal ${result.signal}` : ''}`;
+    const failed = codes.findIndex((c) => statusOf(c) !== 'passed');
+    if (failed !== -1 && failed < results.length) {
+      const m = verdict.metadata ?? {};
+      const entry = results[failed] as TestCaseResult;
+      entry.detail = bounded([m.error_message, m.error].filter((x) => typeof x === 'string' && x !== '').join(': ') || `result ${String(codes[failed])}`);
+      if (entry.status === 'timeout') entry.detail = `Time Limit Exceeded (${timeoutS} s): ${entry.detail}`;
     }
-    results[i] = entry;
-    if (entry.status !== 'passed') break;
-    passed++;
+    correct = codes.every((c) => statusOf(c) === 'passed');
+  } else {
+    const first = results[0];
+    if (first) {
+      if (result.status === 'timeout') {
+        first.status = 'timeout';
+        first.detail = `the grading process did not finish within ${limitMs / 1000} s ((${timeoutS} + 1) s per test + 5 s, the reference's global limit): every test fails`;
+      } else {
+        first.status = 'runtime_error';
+        first.detail = bounded(
+          verdict?.crashed
+            ? `the grading process ended on ${verdict.crashed} (outside any test): every test fails`
+            : `the grading process ended without a verdict (os._exit, a crash or a signal; ${result.status}, exit code ${result.exitCode ?? '-'}${result.signal ? `, ${result.signal}` : ''}): every test fails`,
+        );
+      }
+      first.wall_ms = result.wallMs;
+    }
   }
+  const passed = results.filter((r) => r.status === 'passed').length;
   return {
     predicted: code,
-    correct: passed === tests.length,
+    correct,
     details: { mode, tests: results, passed_tests: passed, total_tests: tests.length },
   };
 }
@@ -392,9 +432,9 @@ export function lcbMetrics(units: ScoredResponse[], repeats: number) {
 
 export const livecodebench: Benchmark = {
   name: TASK,
-  scorerVersion: '1',
+  scorerVersion: '2',
   description:
-    'LiveCodeBench code generation (test_v6_2408_2505: 454 problems), NeMo-Skills python_codegen prompt, last ```python block, all tests pass in the sandbox (LCB grading, 6 s/test); pass@1[avg-of-k], pass@k',
+    'LiveCodeBench code generation (test_v6_2408_2505: 454 problems), NeMo-Skills python_codegen prompt, first ```python block (NeMo-Skills 0b012df8), all tests pass in the sandbox (LCB testing_util grading, 6 s/test); pass@1[avg-of-k], pass@k',
   dataset: {
     hfRepo: 'livecodebench/code_generation_lite',
     hfConfig: 'default',

@@ -27,7 +27,7 @@ import {
   parseLcbSplit,
 } from '../../benchmarks/livecodebench/index';
 import { decodeCompressedString, parsePrivateTestCases, unpickleString } from '../../benchmarks/livecodebench/pickle';
-import { FUNCTIONAL_HARNESS, LCB_IMPORT_PRELUDE, STDIN_HARNESS } from '../../benchmarks/livecodebench/harness';
+import { LCB_HARNESS, LCB_IMPORT_PRELUDE } from '../../benchmarks/livecodebench/harness';
 import type { Sample, ScoredResponse } from '../../benchmarks/types';
 import { SandboxError, type SandboxJob, type SandboxRunner } from '../../lib/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
@@ -238,19 +238,45 @@ test('prompt: with starter code (four spaces become tabs, as prepare.py does), s
 
 // --- extraction --------------------------------------------------------------
 
-test('extraction: NeMo-Skills preprocess_code (last ```python block, strict closing fence, </think>)', () => {
-  assert.equal(extractCode('Plan.\n```python\nprint(1)\n```\nDone.'), 'print(1)');
-  assert.equal(extractCode('```python\nprint(1)\n```\nBetter:\n```python\nprint(2)\n```'), 'print(2)', 'the last python block');
-  assert.equal(extractCode('```python\nprint(1)\n```\n```text\nout\n```'), 'print(1)', 'a later non-python block does not win');
-  assert.equal(extractCode('```python\nprint(1)\n'), null, 'an unclosed block (truncated) gives nothing');
-  assert.equal(extractCode('```py\nprint(1)\n```'), null, 'a generic fence falls back to the LAST ```, the closing one');
-  assert.equal(extractCode('print(3)\n'), 'print(3)', 'no fence: the whole text');
-  assert.equal(extractCode('   \n\t'), null);
-  assert.equal(extractCode(''), null);
-  assert.equal(extractCode('<think>```python\nprint(0)\n```</think>\n```python\nprint(5)\n```'), 'print(5)');
-  assert.equal(extractCode('<think>still thinking ```python\nprint(0)\n```'), null, 'unclosed think: no answer');
-  assert.equal(extractCode('```python\r\nx = 1\r\nprint(x)\r\n```'), 'x = 1\nprint(x)', 'carriage returns dropped');
-  assert.equal(extractCode('```python\n\u00a0print(1)\u3000\n```'), 'print(1)', "Python str.strip() whitespace");
+/**
+ * Extraction cases: the expected values are what NeMo-Skills 0b012df8's own
+ * `preprocess_code(..., "python")` (nemo_skills/evaluation/evaluator/code.py,
+ * the function lifted out of the pinned source and run by CPython 3.11 in
+ * /tmp, not committed) returned for each text; "" there is null here.
+ */
+const EXTRACTION_CASES: [string, string | null][] = [
+  ["Plan.\n```python\nprint(1)\n```\nDone.", "print(1)"],
+  ["```python\nprint(1)\n```\nBetter:\n```python\nprint(2)\n```", "print(1)"],
+  ["```python\nprint(1)\n```\n```text\nout\n```", "print(1)"],
+  ["```text\nout\n```\n```python\nprint(1)\n```", "print(1)"],
+  ["```\nprint(7)\n```\n```python\nprint(8)\n```", "print(8)"],
+  ["```python\nprint(1)\n", "print(1)"],
+  ["Here:\n```python\nn = int(input())\nprint(n)", "n = int(input())\nprint(n)"],
+  ["```py\nprint(1)\n```", "py\nprint(1)"],
+  ["```Python\nprint(1)\n```", "Python\nprint(1)"],
+  ["```python3\nprint(1)\n```", "3\nprint(1)"],
+  ["```\nprint(4)\n```", "print(4)"],
+  ["```\nprint(4)\n", "print(4)"],
+  ["```\nprint(4)\n```\n```\nprint(5)\n```", "print(4)"],
+  ["print(3)\n", "print(3)"],
+  ["   \n\t", null],
+  ["", null],
+  ["<think>```python\nprint(0)\n```</think>\n```python\nprint(5)\n```", "print(5)"],
+  ["<think>still thinking ```python\nprint(0)\n```", null],
+  ["reasoning ```python\nprint(0)\n```</think>\n```python\nprint(5)\n```", "print(0)"],
+  ["<think>a</think>b</think>\n```python\nprint(6)\n```", "print(6)"],
+  ["<think>a</think>", null],
+  ["```python\r\nx = 1\r\nprint(x)\r\n```", "x = 1\nprint(x)"],
+  ["```python\n\u00a0print(1)\u3000\n```", "print(1)"],
+  ["```python\n```", null],
+  ["``python\nprint(1)\n``", "``python\nprint(1)\n``"],
+  ["Use `print`:\n```python\nprint(2)\n```", "print(2)"],
+  ["```python```print(9)```", null],
+];
+
+test('extraction: NeMo-Skills 0b012df8 preprocess_code (FIRST ```python block, else first ```, unclosed block kept, <think>)', () => {
+  for (const [text, want] of EXTRACTION_CASES) assert.equal(extractCode(text), want, JSON.stringify(text));
+  assert.equal(EXTRACTION_CASES.length, 27);
 });
 
 // --- comparison rules (in the harness, checked by CPython itself) -----------
@@ -258,7 +284,7 @@ test('extraction: NeMo-Skills preprocess_code (last ```python block, strict clos
 test('stdout comparison: LiveCodeBench grade_stdio rules, many cases', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcb-compare-'));
   try {
-    fs.writeFileSync(path.join(dir, 'main.py'), STDIN_HARNESS);
+    fs.writeFileSync(path.join(dir, 'main.py'), LCB_HARNESS);
     const cases: [string, string, boolean][] = [
       ['1\n2\n', '1\n2', true],
       ['  1 \n 2\n\n', '1\n2', true],
@@ -298,13 +324,11 @@ test('stdout comparison: LiveCodeBench grade_stdio rules, many cases', () => {
   }
 });
 
-test('harness: the prelude is LiveCodeBench\'s import_string, embedded in both harnesses', () => {
+test('harness: the prelude is LiveCodeBench\'s import_string, embedded in the harness', () => {
   assert.ok(LCB_IMPORT_PRELUDE.startsWith('from string import *\nfrom re import *\n'));
   assert.ok(LCB_IMPORT_PRELUDE.endsWith('import json\nsys.setrecursionlimit(50000)\n'));
-  for (const h of [STDIN_HARNESS, FUNCTIONAL_HARNESS]) {
-    const prelude = py(`import sys; exec(compile(sys.stdin.read().split("\\nimport ast\\n")[0], "h", "exec"), g := {}); import json; print(json.loads(g["PRELUDE_JSON"]), end="")`, h);
-    assert.equal(prelude, LCB_IMPORT_PRELUDE);
-  }
+  const prelude = py(`import sys; exec(compile(sys.stdin.read().split("\\nimport ast\\n")[0], "h", "exec"), g := {}); import json; print(json.loads(g["PRELUDE_JSON"]), end="")`, LCB_HARNESS);
+  assert.equal(prelude, LCB_IMPORT_PRELUDE);
 });
 
 // --- execution ---------------------------------------------------------------
@@ -321,7 +345,7 @@ const squareTests = [
 
 const fence = (code: string) => `Here it is.\n\`\`\`python\n${code}\n\`\`\`\n`;
 
-test('execute: a passing stdin solution (one sandbox job per test, python3 main.py, input on stdin, 6 s)', async () => {
+test('execute: a passing stdin solution (ONE sandbox job per unit, python3 main.py, empty stdin, 6 s per test, (6+1)·n+5 s in all)', async () => {
   const jobs: SandboxJob[] = [];
   const real = plainRunner();
   const run: SandboxRunner = (job) => {
@@ -336,12 +360,16 @@ test('execute: a passing stdin solution (one sandbox job per test, python3 main.
     tests.map((t) => t.status),
     ['passed', 'passed', 'passed'],
   );
-  assert.equal(jobs.length, 3);
+  assert.equal(jobs.length, 1, 'one grading process per generation, as check_correctness');
   assert.deepEqual(jobs[0]?.command, ['python3', 'main.py']);
-  assert.equal(jobs[1]?.stdin, '4\n');
-  assert.equal(jobs[0]?.timeoutMs, LCB_TIMEOUT_MS);
+  assert.equal(jobs[0]?.stdin, '', 'the program never sees the real stdin');
   assert.equal(LCB_TIMEOUT_MS, 6000);
+  assert.equal(jobs[0]?.timeoutMs, ((6 + 1) * 3 + 5) * 1000);
   assert.equal(jobs[0]?.files['solution.py'], 'n = int(input())\nprint(n * n)');
+  const spec = JSON.parse(jobs[0]?.files['tests.json'] ?? '{}');
+  assert.deepEqual(spec.inputs, ['3\n', '4\n', '10\n']);
+  assert.equal(spec.timeout, 6);
+  assert.equal(spec.mode, 'stdin');
 });
 
 test('execute: LCB stdin semantics — prelude imports, __main__ block, exit() after printing, float tolerance by Decimal', async () => {
@@ -385,7 +413,7 @@ test('execute: a crashing solution is a runtime_error with the end of its traceb
   const tests = r.details?.tests as { status: string; detail?: string }[];
   assert.equal(r.correct, false);
   assert.equal(tests[0]?.status, 'runtime_error');
-  assert.match(tests[0]?.detail ?? '', /ValueError: boom/);
+  assert.match(tests[0]?.detail ?? '', /Runtime Error: ValueError\('boom'\)/);
   assert.equal(tests[1]?.status, 'not_run');
 });
 
@@ -419,8 +447,8 @@ test('execute: a LeetCode-style solution passes (List without import, tuple resu
   });
   assert.equal(r.correct, true, JSON.stringify(r.details));
   assert.equal(r.details?.mode, 'functional');
-  assert.equal(jobs.length, 3);
-  assert.equal(JSON.parse(jobs[0]?.files['case.json'] ?? '{}').func_name, 'pairUp');
+  assert.equal(jobs.length, 1);
+  assert.equal(JSON.parse(jobs[0]?.files['tests.json'] ?? '{}').func_name, 'pairUp');
 });
 
 test('execute: a failing LeetCode-style solution, and one missing the method', async () => {
@@ -438,14 +466,45 @@ test('execute: a failing LeetCode-style solution, and one missing the method', a
   const m = await executeLiveCodeBench({ content: fence(missing) }, functionalSample(), plainRunner());
   const mt = m.details?.tests as { status: string; detail?: string }[];
   assert.equal(mt[0]?.status, 'runtime_error');
-  assert.match(mt[0]?.detail ?? '', /AttributeError/);
+  assert.match(mt[0]?.detail ?? '', /Error during testing: cannot unpack non-iterable NoneType object/, 'run_test turns the missing method into -4');
+});
+
+/*
+ * Call-based verdicts below are the reference's: testing_util.run_test via
+ * compute_code_generation_metrics.check_correctness (wasiahmad/livecodebench
+ * 5927b61d, timeout 6) run in /tmp on the same code and tests gave
+ * stateful → [True, True, False]; exit() at module level → no result (fails);
+ * exit() inside the method → no result (fails).
+ */
+test('execute: LeetCode — one Solution() for all tests (state carries over), exit() anywhere fails the problem', async () => {
+  const stateful = [
+    'class Solution:',
+    '    def __init__(self):',
+    '        self.calls = 0',
+    '    def pairUp(self, nums, k):',
+    '        self.calls += 1',
+    '        return [x + k for x in nums] if self.calls == 1 else [x + k + self.calls - 1 for x in nums] if nums else []',
+  ].join('\n');
+  const r = await executeLiveCodeBench({ content: fence(stateful) }, functionalSample(), plainRunner());
+  assert.equal(r.correct, false);
+  assert.deepEqual(
+    (r.details?.tests as { status: string }[]).map((t) => t.status),
+    ['passed', 'passed', 'wrong_answer'],
+  );
+  for (const code of ['exit()\nclass Solution:\n    def pairUp(self, nums, k):\n        return [x + k for x in nums]', 'class Solution:\n    def pairUp(self, nums, k):\n        exit()']) {
+    const e = await executeLiveCodeBench({ content: fence(code) }, functionalSample(), plainRunner());
+    assert.equal(e.correct, false, code);
+    const t = e.details?.tests as { status: string; detail?: string }[];
+    assert.equal(t[0]?.status, 'runtime_error');
+    assert.match(t[0]?.detail ?? '', /SystemExit.*every test fails/);
+  }
 });
 
 test('execute: no code extracted → not correct, predicted null, no sandbox call', async () => {
   const run: SandboxRunner = async () => {
     throw new Error('the sandbox must not be called');
   };
-  const r = await executeLiveCodeBench({ content: '```python\nprint(1)' }, stdinSample(squareTests), run);
+  const r = await executeLiveCodeBench({ content: '<think>ran out of tokens ```python\nprint(1)' }, stdinSample(squareTests), run);
   assert.equal(r.predicted, null);
   assert.equal(r.correct, false);
   assert.deepEqual(
@@ -461,12 +520,17 @@ test('execute: a SandboxError propagates (never scored as wrong)', async () => {
   await assert.rejects(executeLiveCodeBench({ content: fence('print(9)') }, stdinSample(squareTests), run), SandboxError);
 });
 
-test('execute: exit without a verdict and oversized output are runtime errors (fake runner)', async () => {
+test('execute: a grading process without a verdict fails every test (fake runner, os._exit)', async () => {
   const base = { exitCode: 0, signal: null, stderr: '', truncated: false, wallMs: 5 };
   const r1 = await executeLiveCodeBench({ content: fence('print(9)') }, stdinSample(squareTests), async () => ({ ...base, status: 'ok', stdout: '9\n' }));
+  assert.equal(r1.correct, false);
   assert.equal((r1.details?.tests as { status: string }[])[0]?.status, 'runtime_error');
-  const r2 = await executeLiveCodeBench({ content: fence('print(9)') }, stdinSample(squareTests), async () => ({ ...base, status: 'output_limit', stdout: 'x', truncated: true }));
-  assert.match((r2.details?.tests as { detail?: string }[])[0]?.detail ?? '', /more output than the sandbox keeps/);
+  assert.match((r1.details?.tests as { detail?: string }[])[0]?.detail ?? '', /ended without a verdict .*every test fails/);
+  const r2 = await executeLiveCodeBench({ content: fence('print(9)') }, stdinSample(squareTests), async () => ({ ...base, status: 'timeout', exitCode: null, stdout: '' }));
+  assert.equal((r2.details?.tests as { status: string }[])[0]?.status, 'timeout');
+  assert.match((r2.details?.tests as { detail?: string }[])[0]?.detail ?? '', /within 26 s .*the reference's global limit/);
+  const r3 = await executeLiveCodeBench({ content: fence('import os\nprint(9)\nos._exit(0)') }, stdinSample(squareTests), plainRunner());
+  assert.equal(r3.correct, false, 'os._exit ends the grading process before a verdict (the reference: no result, every test -1)');
 });
 
 test('score(): throws — the benchmark is scored in the sandbox', () => {
