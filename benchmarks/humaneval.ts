@@ -96,14 +96,6 @@ export const HUMANEVAL_SANDBOX_MS = HUMANEVAL_TIMEOUT_MS + 2000;
  * reference's forked child does (no atexit handlers, no waiting for threads).
  */
 export const HUMANEVAL_HARNESS = String.raw`import faulthandler, io, json, os, signal, sys, tempfile, time, traceback
-TIMEOUT = float(sys.argv[1])
-started = time.monotonic()
-nonce = sys.stdin.readline().strip()
-out_fd = os.dup(1)
-err_fd = os.dup(2)
-with open('program.py', encoding='utf-8') as f:
-    program = f.read()
-os.chdir(tempfile.mkdtemp())
 
 GUARDED = {
     'builtins': ['exit', 'quit', 'help'],
@@ -114,15 +106,6 @@ GUARDED = {
     'subprocess': ['Popen'],
 }
 BLOCKED = ['ipdb', 'joblib', 'resource', 'psutil', 'tkinter']
-faulthandler.disable()
-os.environ['OMP_NUM_THREADS'] = '1'
-import builtins, shutil, subprocess
-for module_name, names in GUARDED.items():
-    module = sys.modules[module_name]
-    for name in names:
-        setattr(module, name, None)
-for name in BLOCKED:
-    sys.modules[name] = None
 
 
 class TimeoutException(Exception):
@@ -147,37 +130,60 @@ def on_alarm(signum, frame):
     raise TimeoutException('Timed out!')
 
 
-result = {'result': 'failed'}
-try:
-    stream = WriteOnlyStringIO()
-    saved = (sys.stdout, sys.stderr, sys.stdin)
-    sys.stdout = sys.stderr = sys.stdin = stream
+def main():
+    # Bound before the program runs: patching os/json/time cannot change the report.
+    write, dumps, monotonic, leave, format_exc = os.write, json.dumps, time.monotonic, os._exit, traceback.format_exc
+    timeout = float(sys.argv[1])
+    started = monotonic()
+    prefix = sys.stdin.readline().strip() + ' '
+    out_fd, err_fd = os.dup(1), os.dup(2)
+    with open('program.py', encoding='utf-8') as f:
+        program = f.read()
+    os.chdir(tempfile.mkdtemp())
+
+    faulthandler.disable()
+    os.environ['OMP_NUM_THREADS'] = '1'
+    import builtins, shutil, subprocess
+    for module_name, names in GUARDED.items():
+        module = sys.modules[module_name]
+        for name in names:
+            setattr(module, name, None)
+    for name in BLOCKED:
+        sys.modules[name] = None
+
     try:
-        signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
-        signal.signal(signal.SIGALRM, on_alarm)
+        stream = WriteOnlyStringIO()
+        saved = (sys.stdout, sys.stderr, sys.stdin)
+        sys.stdout = sys.stderr = sys.stdin = stream
         try:
-            exec(program, {})
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            signal.signal(signal.SIGALRM, on_alarm)
+            try:
+                exec(program, {})
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    finally:
-        sys.stdout, sys.stderr, sys.stdin = saved
-    result = {'result': 'passed'}
-except TimeoutException:
-    result = {'result': 'timed out'}
-except BaseException as e:
-    try:
-        message = str(e)
-    except BaseException:
-        message = '?'
-    result = {'result': 'failed', 'error': type(e).__name__, 'message': message[:300]}
-    try:
-        os.write(err_fd, traceback.format_exc()[-4000:].encode('utf-8', 'replace'))
-    except BaseException:
-        pass
-if time.monotonic() - started > TIMEOUT + 1:
-    result = {'result': 'timed out'}
-os.write(out_fd, (nonce + ' ' + json.dumps(result) + '\n').encode())
-os._exit(0)
+            sys.stdout, sys.stderr, sys.stdin = saved
+        result = {'result': 'passed'}
+    except TimeoutException:
+        result = {'result': 'timed out'}
+    except BaseException as e:
+        try:
+            message = str(e)
+        except BaseException:
+            message = '?'
+        result = {'result': 'failed', 'error': type(e).__name__, 'message': message[:300]}
+        try:
+            write(err_fd, format_exc()[-4000:].encode('utf-8', 'replace'))
+        except BaseException:
+            pass
+    if monotonic() - started > timeout + 1:
+        result = {'result': 'timed out'}
+    write(out_fd, (prefix + dumps(result) + '\n').encode())
+    leave(0)
+
+
+main()
 `;
 
 /** bigcode-evaluation-harness GeneralHumanEval(k=[1, 10, 100]). */
