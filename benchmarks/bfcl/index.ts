@@ -280,7 +280,7 @@ function score(text: string, sample: Sample, _verdict?: unknown, response?: Unit
 
 export const bfclV4: Benchmark = {
   name: TASK,
-  scorerVersion: '1',
+  scorerVersion: '2',
   description:
     'BFCL v4 function calling (17 single- and multi-turn categories; web search and memory with ++bfcl_agentic), native tools or ++use_client_parsing=True prompting, BFCL AST / state / agentic checkers, v4 weighted overall',
   dataset: {

@@ -22,7 +22,7 @@
  * PyFloat values, so `60.0` and `60` stay apart as the reference's type check
  * needs; without (the multi-turn executor's callers) both are JS numbers.
  */
-import { PyFloat, pyRepr } from './py-values';
+import { PyFloat, PyTuple, type PyValue, pyRepr } from './py-values';
 
 export interface ParsedCall {
   name: string;
@@ -618,8 +618,10 @@ function resolveValue(node: Node, floats: boolean): unknown {
       return -v;
     }
     case 'list':
-    case 'tuple':
       return node.elts.map((e) => resolveValue(e, floats));
+    case 'tuple':
+      // A tuple stays a tuple for the checker (a tuple where a list is declared is a type error there).
+      return floats ? new PyTuple(node.elts.map((e) => resolveValue(e, floats) as PyValue)) : node.elts.map((e) => resolveValue(e, floats));
     case 'dict': {
       const out: Record<string, unknown> = {};
       node.keys.forEach((k, idx) => {

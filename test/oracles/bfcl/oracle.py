@@ -2,7 +2,7 @@
 
 Reads one JSON object on stdin and writes one on stdout:
   {"ast": [{"category", "mode": "native"|"prompt", "function": [...],
-            "ground_truth": [...] (not for (ir)relevance), "result": ...}],
+            "ground_truth_json": "<JSON text>" (not for (ir)relevance), "result": ...}],
    "multi_turn": [{"category", "mode", "entry": {...prompt entry...},
                    "ground_truth": [[...]], "result": [[step, ...], ...]}],
    "overall": [{"cat": {"accuracy": 0..1, "total_count": n}, ...}, ...]}
@@ -138,16 +138,26 @@ def check_ast(case):
         r = eval_runner._evaluate_single_relevance_entry(handler(model), entry["id"], case["result"], entry, model, category)
     else:
         language, return_format = language_of(category)
+        # The answer file's own text: json.loads keeps 5.0 a float and 5 an int.
+        ground_truth = json.loads(case["ground_truth_json"])
         r = eval_runner._evaluate_single_ast_entry(
-            handler(model), entry["id"], case["result"], case["ground_truth"], entry, model, category,
+            handler(model), entry["id"], case["result"], ground_truth, entry, model, category,
             language=language, return_format=return_format, has_tool_call_tag=False,
         )
     return {"valid": bool(r["valid"]), "error_type": r.get("error_type")}
 
 
+CASE_NUMBER = [0]
+
+
 def check_multi_turn(case):
     model = FC_MODEL if case["mode"] == "native" else PROMPT_MODEL
     entry = json.loads(json.dumps(case["entry"]))
+    # The simulated API instances live in globals() keyed by model and entry id, and are reused when the
+    # same key comes again (`bfcl evaluate` sees each entry once): a fresh id per case keeps the cases
+    # apart. The category is the id up to its last "_", so the suffix goes after the number.
+    CASE_NUMBER[0] += 1
+    entry["id"] = f"{entry['id']}x{CASE_NUMBER[0]}"
     r = eval_runner._evaluate_single_multi_turn_entry(
         handler(model), entry.get("id", "x"), case["result"], case["ground_truth"], entry, model, case["category"],
     )
