@@ -7,8 +7,10 @@
  * vote, no no_answer: a BFCL answer is a call list, not one extracted value).
  *
  * Aggregates, in every group, as gorilla eval_runner_helper.py
- * `generate_leaderboard_csv` and NeMo-Skills dataset/bfcl_v4/bfcl_score.py
- * `compute_score` (which follows it) compute them:
+ * `generate_leaderboard_csv` (bfcl-eval 2026.3.23) computes them. NeMo-Skills
+ * at the pinned 0b012df8 has no bfcl_v4 score module (only bfcl_v3's
+ * bfcl_score.py, a v3 formula; v4 lived on a branch then), so the v4 overall
+ * is gorilla's:
  * - `overall_non_live` = unweighted mean of [simple_ast, multiple, parallel,
  *   parallel_multiple], simple_ast = unweighted mean of simple_python,
  *   simple_java, simple_javascript (irrelevance is not in it in v4);
