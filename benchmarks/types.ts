@@ -116,11 +116,16 @@ export interface DatasetSource {
   splits?: readonly string[];
 }
 
-/** Reads one data file of a multi-file dataset (see DatasetSource.readRows); null when it does not exist. */
+/**
+ * Reads one data file of a multi-file dataset (see DatasetSource.readRows); null when it does not exist.
+ * With `asText` the file is not parsed: one row `{ text }` holding it whole (for a module that must read
+ * the literals itself, e.g. BFCL's answers, where JSON's `5.0` and `5` differ for the reference).
+ */
 export type DatasetFileReader = (
   path: string,
   hubPath?: string,
   keep?: (row: Record<string, unknown>, index: number) => boolean,
+  asText?: boolean,
 ) => Promise<Record<string, unknown>[] | null>;
 
 /** Options a config can pass to a benchmark's prompt builder. */

@@ -308,19 +308,25 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
   if (mode === 'hub' && source.gated && !token) throw authError(source, endpoint, 'no HF_TOKEN is set');
 
   type Keep = ((row: Record<string, unknown>, index: number) => boolean) | undefined;
-  const readFile = async (rel: string, file: string, keep: Keep): Promise<Record<string, unknown>[]> => {
+  const readFile = async (rel: string, file: string, keep: Keep, asText = false): Promise<Record<string, unknown>[]> => {
+    if (asText) {
+      const bytes = await fs.promises.readFile(file);
+      digest.update(`${rel}\0${sha256Hex(bytes)}\n`);
+      found++;
+      return [{ text: bytes.toString('utf8') }];
+    }
     const streamed = keep !== undefined && file.toLowerCase().endsWith('.jsonl');
     const loaded = streamed ? await streamJsonl(file, keep) : await readLocalDataset(file);
     digest.update(`${rel}\0${loaded.sha256}\n`);
     found++;
     return keep !== undefined && !streamed ? loaded.rows.filter(keep) : loaded.rows;
   };
-  const readLocal = async (rel: string, keep: Keep): Promise<Record<string, unknown>[] | null> => {
+  const readLocal = async (rel: string, keep: Keep, asText = false): Promise<Record<string, unknown>[] | null> => {
     const file = path.resolve(dir!, rel);
     if (!fs.existsSync(file)) return null;
-    return readFile(rel, file, keep);
+    return readFile(rel, file, keep, asText);
   };
-  const readHub = async (rel: string, hubPath: string, keep: Keep): Promise<Record<string, unknown>[] | null> => {
+  const readHub = async (rel: string, hubPath: string, keep: Keep, asText = false): Promise<Record<string, unknown>[] | null> => {
     const parquet = /^parquet:([^/]+)\/([^/]+)$/.exec(hubPath);
     if (parquet) {
       // A split of the Hub's parquet export (e.g. SciCode1/SciCode validation), cached like loadDataset's.
@@ -372,16 +378,16 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
       log(`dataset ${label}: downloaded ${hubPath} from ${endpoint}`);
     }
     fromHub = true;
-    return readFile(rel, cacheFile, keep);
+    return readFile(rel, cacheFile, keep, asText);
   };
-  const read = async (rel: string, hubPath?: string, keep?: Keep): Promise<Record<string, unknown>[] | null> => {
-    if (mode === 'local') return readLocal(rel, keep);
+  const read = async (rel: string, hubPath?: string, keep?: Keep, asText = false): Promise<Record<string, unknown>[] | null> => {
+    if (mode === 'local') return readLocal(rel, keep, asText);
     try {
-      const got = await readHub(rel, hubPath ?? rel, keep);
+      const got = await readHub(rel, hubPath ?? rel, keep, asText);
       if (got !== null || !opts.fallbackDir) return got;
       // Not on the Hub (e.g. SciCode's prefilled steps live in its code repository): the local directory may have it.
       const file = path.resolve(opts.fallbackDir, rel);
-      return fs.existsSync(file) ? readFile(rel, file, keep) : null;
+      return fs.existsSync(file) ? readFile(rel, file, keep, asText) : null;
     } catch (err) {
       if (!(err instanceof HubUnreachable)) throw err;
       if (!opts.fallbackDir || !fs.existsSync(opts.fallbackDir)) {
@@ -390,7 +396,7 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
       log(`dataset ${label}: Hub unreachable (${err.message}); reading the files from ${opts.fallbackDir}`);
       mode = 'local';
       dir = opts.fallbackDir;
-      return readLocal(rel, keep);
+      return readLocal(rel, keep, asText);
     }
   };
   let rows: Record<string, unknown>[];

@@ -133,7 +133,14 @@ export function goldValue(v: unknown, doc?: ParamDoc): PyValue {
   return fromPlain(v);
 }
 
-function alternatives(v: unknown, doc?: ParamDoc): PyValue[] {
+/**
+ * A parameter's allowed values. `exact`: the answer was read with its literals
+ * (parseJsonPy: floats are PyFloat), so it is used as it is, as the reference
+ * uses json.loads' values; otherwise (a plain-JSON answer) goldValue guesses
+ * the kinds from the declared types.
+ */
+function alternatives(v: unknown, doc: ParamDoc | undefined, exact: boolean): PyValue[] {
+  if (exact) return Array.isArray(v) ? (v as PyValue[]) : [v as PyValue];
   return Array.isArray(v) ? v.map((x) => goldValue(x, doc)) : [goldValue(v, doc)];
 }
 
@@ -323,6 +330,7 @@ export function simpleFunctionChecker(
   expected: Record<string, unknown>,
   language: BfclLanguage,
   underscoreToDot: boolean,
+  exact = false,
 ): CheckResult {
   const possibleRaw = (Object.values(expected)[0] ?? {}) as Record<string, unknown>;
   const paramDetails = doc.parameters?.properties ?? {};
@@ -341,7 +349,7 @@ export function simpleFunctionChecker(
 
   const possible: Record<string, PyValue[]> = {};
   for (const [param, alts] of Object.entries(possibleRaw)) {
-    possible[param] = alternatives(alts, Object.prototype.hasOwnProperty.call(paramDetails, param) ? paramDetails[param] : undefined);
+    possible[param] = alternatives(alts, Object.prototype.hasOwnProperty.call(paramDetails, param) ? paramDetails[param] : undefined, exact);
   }
 
   for (const [param, rawValue] of Object.entries(modelParams)) {
@@ -464,6 +472,7 @@ export function parallelFunctionCheckerNoOrder(
   answers: GroundTruth,
   language: BfclLanguage,
   underscoreToDot: boolean,
+  exact = false,
 ): CheckResult {
   if (calls.length !== answers.length) return { valid: false, error: ['Wrong number of functions.'], error_type: 'parallel_function_checker_no_order:wrong_count' };
   const matched: number[] = [];
@@ -477,7 +486,7 @@ export function parallelFunctionCheckerNoOrder(
     for (let index = 0; index < calls.length; index++) {
       if (matched.includes(index)) continue;
       const call = calls[index] as DecodedCall;
-      const r = simpleFunctionChecker(doc, call, answer, language, underscoreToDot);
+      const r = simpleFunctionChecker(doc, call, answer, language, underscoreToDot, exact);
       if (r.valid) {
         matched.push(index);
         found = true;
@@ -509,12 +518,13 @@ export function multipleFunctionChecker(
   answers: GroundTruth,
   language: BfclLanguage,
   underscoreToDot: boolean,
+  exact = false,
 ): CheckResult {
   if (calls.length !== answers.length) return { valid: false, error: ['Wrong number of functions.'], error_type: 'multiple_function_checker:wrong_count' };
   const answer = answers[0] as Record<string, unknown>;
   const doc = withDoc(docs, answer);
   if (!('name' in doc)) return doc;
-  return simpleFunctionChecker(doc, calls[0] as DecodedCall, answer, language, underscoreToDot);
+  return simpleFunctionChecker(doc, calls[0] as DecodedCall, answer, language, underscoreToDot, exact);
 }
 
 /** ast_checker.ast_checker: dispatch on the category name. */
@@ -524,14 +534,15 @@ export function astChecker(
   answers: GroundTruth,
   category: string,
   underscoreToDot: boolean,
+  exact = false,
 ): CheckResult {
   const language = languageOf(category);
-  if (category.includes('parallel')) return parallelFunctionCheckerNoOrder(docs, calls, answers, language, underscoreToDot);
-  if (category.includes('multiple')) return multipleFunctionChecker(docs, calls, answers, language, underscoreToDot);
+  if (category.includes('parallel')) return parallelFunctionCheckerNoOrder(docs, calls, answers, language, underscoreToDot, exact);
+  if (category.includes('multiple')) return multipleFunctionChecker(docs, calls, answers, language, underscoreToDot, exact);
   if (calls.length !== 1) return { valid: false, error: ['Wrong number of functions.'], error_type: 'simple_function_checker:wrong_count' };
   const doc = docs[0];
   if (!doc) return { valid: false, error: ['The question has no function docs.'], error_type: 'dataset_error:no_function' };
-  return simpleFunctionChecker(doc, calls[0] as DecodedCall, (answers[0] ?? {}) as Record<string, unknown>, language, underscoreToDot);
+  return simpleFunctionChecker(doc, calls[0] as DecodedCall, (answers[0] ?? {}) as Record<string, unknown>, language, underscoreToDot, exact);
 }
 
 // ---------------------------------------------------------------------------
@@ -568,6 +579,7 @@ export function judgeSingleTurn(
   answers: GroundTruth | null,
   decoded: Decoded,
   underscoreToDot: boolean,
+  exact = false,
 ): SingleTurnVerdict {
   if (isRelevanceCategory(category)) {
     const hasCall = decoded.ok && isFunctionCallingFormat(decoded.calls) && decoded.calls.length > 0;
@@ -587,7 +599,7 @@ export function judgeSingleTurn(
     return { correct: false, error_type: 'ast_decoder:decoder_wrong_output_format', error: ['Did not output in the specified format.'] };
   }
   if (!answers) throw new Error(`bfcl: category "${category}" needs a possible answer, the sample has none`);
-  const r = astChecker(docs, decoded.calls, answers, category, underscoreToDot);
+  const r = astChecker(docs, decoded.calls, answers, category, underscoreToDot, exact);
   return r.valid ? { correct: true } : { correct: false, error_type: r.error_type, error: r.error };
 }
 

@@ -22,6 +22,7 @@ import { buildMultiTurnItem, MULTI_TURN_DOC_FILES } from './multi-turn';
 import { AGENTIC_CATEGORIES, isMultiTurnCategory, NOT_RUN_REASONS, RUN_CATEGORIES } from './categories';
 import { AGENTIC_MODULES, enabledAgenticCategories } from './agentic/index';
 import type { DatasetFileReader, PromptOptions } from '../types';
+import { type PyValue, dumpJsonPy, isPyDict, parseJsonPy, pyToJson } from './py-values';
 
 export const BFCL_LOCAL_DIR = 'bfcl_v4';
 export const BFCL_HF_REPO = 'gorilla-llm/Berkeley-Function-Calling-Leaderboard';
@@ -62,6 +63,38 @@ function idOf(row: Record<string, unknown>, where: string, index: number): strin
   return id;
 }
 
+/**
+ * A possible-answer file read as the reference reads it (json.loads per line):
+ * `5.0` is a float and `5` an int, which decides BFCL's type checks (an int
+ * answer in a float list lets the model write ints there). JSON.parse cannot
+ * tell them apart, so the file is read as text and each line parsed with
+ * parseJsonPy; `exact` is the ground truth written back with its floats
+ * marked (dumpJsonPy), `plain` the same as plain JSON (for `expected`).
+ */
+async function readAnswers(read: Read, rel: string): Promise<{ id: string; plain: unknown; exact: string }[]> {
+  const got = await read(`${BFCL_LOCAL_DIR}/${rel}`, rel, undefined, true);
+  if (got === null) {
+    throw new Error(`ns_bfcl_v4: ${rel} is missing (expected in ${BFCL_LOCAL_DIR}/ of the dataset directory, or in the Hub repository ${BFCL_HF_REPO}); a complete copy of gorilla's bfcl_eval/data is needed`);
+  }
+  const text = String(got[0]?.text ?? '');
+  const out: { id: string; plain: unknown; exact: string }[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: PyValue;
+    try {
+      row = parseJsonPy(line);
+    } catch (e) {
+      throw new Error(`ns_bfcl_v4: ${rel} line ${i + 1} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (!isPyDict(row)) throw new Error(`ns_bfcl_v4: ${rel} line ${i + 1} is not a JSON object`);
+    const id = idOf(row as Record<string, unknown>, rel, i);
+    const gt = row.ground_truth;
+    if (!Array.isArray(gt)) throw new Error(`ns_bfcl_v4: ${rel} line ${i + 1} has no "ground_truth" list`);
+    out.push({ id, plain: pyToJson(gt), exact: dumpJsonPy(gt) });
+  });
+  return out;
+}
+
 export function needsAnswers(category: string): boolean {
   return !(category.includes('irrelevance') || category.includes('relevance'));
 }
@@ -75,13 +108,15 @@ export async function readBfclRows(read: Read, split: string, options?: PromptOp
     const file = `BFCL_v4_${category}.json`;
     const rows = await readFile(read, file);
     let answers: Map<string, unknown> | null = null;
+    let exact: Map<string, string> | null = null;
     if (needsAnswers(category)) {
       answers = new Map();
+      exact = new Map();
       const answerFile = `possible_answer/${file}`;
-      (await readFile(read, answerFile)).forEach((a, i) => {
-        if (!Array.isArray(a.ground_truth)) throw new Error(`ns_bfcl_v4: ${answerFile} line ${i + 1} has no "ground_truth" list`);
-        answers!.set(idOf(a, answerFile, i), a.ground_truth);
-      });
+      for (const a of await readAnswers(read, answerFile)) {
+        answers.set(a.id, a.plain);
+        exact.set(a.id, a.exact);
+      }
     }
     for (const [i, row] of rows.entries()) {
       const id = idOf(row, file, i);
@@ -105,7 +140,7 @@ export async function readBfclRows(read: Read, split: string, options?: PromptOp
         }
         out.push({ category, id, ground_truth: groundTruth, multi_turn: buildMultiTurnItem(row, groundTruth, docs) });
       } else {
-        out.push({ category, id, question: row.question, function: row.function, ground_truth: groundTruth });
+        out.push({ category, id, question: row.question, function: row.function, ground_truth: groundTruth, ...(exact ? { ground_truth_py: exact.get(id) } : {}) });
       }
     }
   }

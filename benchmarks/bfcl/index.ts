@@ -39,7 +39,6 @@ import {
   type DecodedCall,
   type FunctionDoc,
   type GroundTruth,
-  type ParamDoc,
   callsToJson,
   judgeSingleTurn,
   languageOf,
@@ -111,11 +110,13 @@ function toSample(raw: Record<string, unknown>, index: number): Sample {
     if (!Array.isArray(raw.ground_truth)) throw new Error(`${TASK} "${id}": category ${category} needs a "ground_truth" list (the possible answer)`);
     groundTruth = raw.ground_truth as GroundTruth;
   }
+  // The answer with its literals (data.ts readAnswers), when the row was read from the answer files.
+  const exact = groundTruth && typeof raw.ground_truth_py === 'string' ? { ground_truth_py: raw.ground_truth_py } : {};
   return {
     id,
     subset: category,
     expected: groundTruth ? JSON.stringify(groundTruth) : '',
-    data: { category, messages, functions, ...(groundTruth ? { ground_truth: groundTruth } : {}) },
+    data: { category, messages, functions, ...(groundTruth ? { ground_truth: groundTruth } : {}), ...exact },
   };
 }
 
@@ -196,21 +197,6 @@ export function decodeNative(response: TurnResponse): Decoded {
 }
 
 /**
- * parse.ts reads Python floats as plain numbers, so `1.0` arrives as 1: an
- * integral number where the doc declares a float (or float items) is taken as
- * the float the model most likely wrote.
- */
-function floatsByDoc(v: PyValue, doc: ParamDoc | undefined): PyValue {
-  if (typeof v === 'number' && doc?.type === 'float') return new PyFloat(v);
-  if (Array.isArray(v)) return v.map((x) => floatsByDoc(x, doc?.items));
-  if (isPyDict(v) && doc?.properties) {
-    const props = doc.properties;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, floatsByDoc(x, Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined)]));
-  }
-  return v;
-}
-
-/**
  * Prompt-mode Java / JavaScript answers: BFCL parses them with tree-sitter
  * Java / JS parsers, which hand every argument over as its source text. From
  * a Python-syntax parse the closest is the literal's text: 5 → "5",
@@ -231,20 +217,17 @@ function sourceText(v: PyValue, language: 'Java' | 'JavaScript', nested = false)
 export function decodePrompt(text: string, functions: readonly FunctionDoc[], category: string): Decoded {
   let parsed;
   try {
-    parsed = parseCallList(text);
+    // Floats kept apart from ints: `number=60.0` is a float, which the checker rejects for an integer parameter.
+    parsed = parseCallList(text, true);
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
   const language = languageOf(category);
   try {
     const calls = parsed.map((c): DecodedCall => {
-      const doc = functions.find((f) => f.name === c.name);
       const args = fromPlain(c.args);
-      if (!isPyDict(args)) return { name: c.name, args };
-      const props = doc?.parameters.properties ?? {};
-      const typed = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, floatsByDoc(v, Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined)]));
-      if (language === 'Python') return { name: c.name, args: typed };
-      return { name: c.name, args: Object.fromEntries(Object.entries(typed).map(([k, v]) => [k, sourceText(v, language)])) };
+      if (!isPyDict(args) || language === 'Python') return { name: c.name, args };
+      return { name: c.name, args: Object.fromEntries(Object.entries(args).map(([k, v]) => [k, sourceText(v, language)])) };
     });
     return { ok: true, calls };
   } catch (e) {
@@ -283,8 +266,10 @@ function score(text: string, sample: Sample, _verdict?: unknown, response?: Unit
   } else {
     decoded = decodePrompt(text, functions, category);
   }
-  const answers = (sample.data.ground_truth as GroundTruth | undefined) ?? null;
-  const verdict = judgeSingleTurn(category, functions, answers, decoded, mode === 'native');
+  const exactText = sample.data.ground_truth_py;
+  const exact = typeof exactText === 'string';
+  const answers = exact ? (parseJsonPy(exactText) as unknown as GroundTruth) : ((sample.data.ground_truth as GroundTruth | undefined) ?? null);
+  const verdict = judgeSingleTurn(category, functions, answers, decoded, mode === 'native', exact);
   const details: Record<string, unknown> = { category, mode, calls: decoded.ok ? decoded.calls.length : null };
   if (!verdict.correct) {
     details.error_type = verdict.error_type;
@@ -295,7 +280,7 @@ function score(text: string, sample: Sample, _verdict?: unknown, response?: Unit
 
 export const bfclV4: Benchmark = {
   name: TASK,
-  scorerVersion: '1',
+  scorerVersion: '2',
   description:
     'BFCL v4 function calling (17 single- and multi-turn categories; web search and memory with ++bfcl_agentic), native tools or ++use_client_parsing=True prompting, BFCL AST / state / agentic checkers, v4 weighted overall',
   dataset: {

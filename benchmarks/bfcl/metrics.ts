@@ -7,8 +7,10 @@
  * vote, no no_answer: a BFCL answer is a call list, not one extracted value).
  *
  * Aggregates, in every group, as gorilla eval_runner_helper.py
- * `generate_leaderboard_csv` and NeMo-Skills dataset/bfcl_v4/bfcl_score.py
- * `compute_score` (which follows it) compute them:
+ * `generate_leaderboard_csv` (bfcl-eval 2026.3.23) computes them. NeMo-Skills
+ * at the pinned 0b012df8 has no bfcl_v4 score module (only bfcl_v3's
+ * bfcl_score.py, a v3 formula; v4 lived on a branch then), so the v4 overall
+ * is gorilla's:
  * - `overall_non_live` = unweighted mean of [simple_ast, multiple, parallel,
  *   parallel_multiple], simple_ast = unweighted mean of simple_python,
  *   simple_java, simple_javascript (irrelevance is not in it in v4);
@@ -23,20 +25,27 @@
  *   agentic (calculate_percentage_weighted_accuracy with [10, 10, 10, 30, 40]);
  * - `relevance` = live_relevance (reported, not part of the overall).
  *
- * Categories without scored units (the agentic ones, which evalflow does not
- * run, or ones a dataset_split left out) are EXCLUDED, not counted as zero as
- * gorilla does: a mean is taken over the components present and the overall's
- * weights are renormalised over the buckets present. The headline's stats then
- * say `partial: 1`, `weight_covered` (the percentage of the v4 weights behind
- * the value: 60 when only agentic is missing) and `categories_not_run`, and the
- * result carries `not_run` (category → reason). Aggregate `stderr` is that of
- * the linear combination of the category means (√Σ coef²·stderr²).
+ * Categories without scored units (the agentic ones when not enabled, or ones
+ * a dataset_split left out) count as accuracy 0 in every aggregate above, as
+ * gorilla's get_category_score makes them (with the dataset's entry count in
+ * the live group's weighted mean): these names carry BFCL's values. The
+ * headline's stats then say `partial: 1`, `weight_covered` (the percentage of
+ * the v4 weights that ran: 60 when only agentic is missing) and
+ * `categories_not_run`, and the result carries `not_run` (category → reason).
+ * evalflow's own variant, `overall_accuracy_over_run_categories`, leaves them
+ * out instead: each bucket's mean over its categories that ran, the weights
+ * rescaled over the buckets that ran (60 where BFCL says 48 for non-agentic
+ * groups at 60 and agentic not run). An aggregate none of whose categories
+ * ran is not reported. Aggregate `stderr` is that of the linear combination
+ * of the category means (√Σ coef²·stderr²).
  */
 import { computeMetrics, type TaskMetrics } from '../../lib/metrics';
 import type { ScoredResponse } from '../types';
 import { ALL_SCORING_CATEGORIES, MEMORY_CATEGORIES, MULTI_TURN_CATEGORIES, NOT_RUN_REASONS, WEB_SEARCH_CATEGORIES } from './categories';
 
 export const SCORE_NAME = 'accuracy';
+/** evalflow's overall over the categories that ran (weights rescaled), beside BFCL's. */
+export const OVER_RUN_NAME = 'overall_accuracy_over_run_categories';
 
 /** An aggregate: a category, or a mean of aggregates. */
 export type Aggregate =
@@ -79,6 +88,12 @@ const REPORTED: readonly [string, Aggregate][] = [
   ['relevance', cat('live_relevance')],
 ];
 
+/**
+ * The overall and the group overalls BFCL computes (and shows) even when none
+ * of their categories ran (display_na_if_category_missing=False: 0 then).
+ */
+const ALWAYS_REPORTED = new Set([SCORE_NAME, 'overall_non_live', 'overall_live', 'overall_multi_turn', 'overall_agentic']);
+
 /** A category's value in one metric group: percentage, its stderr and sample count. */
 export interface CategoryValue {
   value: number;
@@ -93,26 +108,39 @@ interface Combination {
 }
 
 function combine(parts: { c: Combination; w: number }[]): Combination {
-  const total = parts.reduce((a, p) => a + p.w, 0);
+  const total = parts.reduce((a, p) => a + p.w, 0) || 1;
   const coef = new Map<string, number>();
   for (const { c, w } of parts) for (const [k, v] of c.coef) coef.set(k, (coef.get(k) ?? 0) + (v * w) / total);
   return { coef, count: parts.reduce((a, p) => a + p.c.count, 0) };
 }
 
-function combination(agg: Aggregate, values: ReadonlyMap<string, CategoryValue>): Combination | null {
+/**
+ * Entries per category in BFCL v4's data (gorilla bfcl_eval/data): a category
+ * that did not run enters the live group's count-weighted mean with this
+ * count and accuracy 0 (eval_runner_helper.get_category_score).
+ */
+export const DATASET_COUNTS: Readonly<Record<string, number>> = { live_simple: 258, live_multiple: 1053, live_parallel: 16, live_parallel_multiple: 24 };
+
+/**
+ * `zeros`: gorilla's rule — a category that did not run counts as accuracy 0
+ * (with its dataset count) instead of being left out.
+ */
+function combination(agg: Aggregate, values: ReadonlyMap<string, CategoryValue>, zeros: boolean): Combination | null {
   if ('category' in agg) {
     const v = values.get(agg.category);
-    return v ? { coef: new Map([[agg.category, 1]]), count: v.count } : null;
+    if (v) return { coef: new Map([[agg.category, 1]]), count: v.count };
+    return zeros ? { coef: new Map(), count: DATASET_COUNTS[agg.category] ?? 0 } : null;
   }
-  const present = agg.of.map((a, i) => ({ c: combination(a, values), i })).filter((p): p is { c: Combination; i: number } => p.c !== null);
+  const present = agg.of.map((a, i) => ({ c: combination(a, values, zeros), i })).filter((p): p is { c: Combination; i: number } => p.c !== null);
   if (present.length === 0) return null;
   if ('weighted' in agg) return combine(present.map((p) => ({ c: p.c, w: agg.weighted[p.i] ?? 0 })));
   return combine(present.map((p) => ({ c: p.c, w: agg.mean === 'by_count' ? p.c.count : 1 })));
 }
 
 /** An aggregate's value (percent), stderr and count; null when none of its categories is present. */
-export function aggregateValue(agg: Aggregate, values: ReadonlyMap<string, CategoryValue>): CategoryValue | null {
-  const c = combination(agg, values);
+export function aggregateValue(agg: Aggregate, values: ReadonlyMap<string, CategoryValue>, zeros = false, evenIfNoneRan = false): CategoryValue | null {
+  if (!(zeros && evenIfNoneRan) && !categoriesOf(agg).some((k) => values.has(k))) return null;
+  const c = combination(agg, values, zeros);
   if (!c) return null;
   let value = 0;
   let variance = 0;
@@ -155,7 +183,8 @@ export function aggregateScores(values: ReadonlyMap<string, CategoryValue>): Rec
   const scores: Record<string, { value: number; stats: Record<string, number> }> = {};
   const missing = ALL_SCORING_CATEGORIES.filter((c) => !values.has(c));
   for (const [name, agg] of REPORTED) {
-    const v = aggregateValue(agg, values);
+    // Under BFCL's names, BFCL's rule: what did not run counts as 0 (generate_leaderboard_csv).
+    const v = aggregateValue(agg, values, true, ALWAYS_REPORTED.has(name));
     if (!v) continue;
     const stats: Record<string, number> = { count: v.count, stderr: v.stderr };
     if (name === SCORE_NAME) {
@@ -166,6 +195,12 @@ export function aggregateScores(values: ReadonlyMap<string, CategoryValue>): Rec
       stats.categories_not_run = missing.length;
     }
     scores[name] = { value: v.value, stats };
+  }
+  // evalflow's variant: the v4 weights rescaled over the buckets that ran, each bucket's mean over its
+  // categories that ran. Not BFCL's overall; it tells how the model did on what was run.
+  const overRun = aggregateValue(OVERALL, values, false);
+  if (overRun) {
+    scores[OVER_RUN_NAME] = { value: overRun.value, stats: { count: overRun.count, stderr: overRun.stderr, weight_covered: scores[SCORE_NAME]?.stats.weight_covered ?? 0 } };
   }
   return scores;
 }

@@ -18,8 +18,11 @@
  *     keywords a `{name: {args}}` object; arithmetic (BinOp) is evaluated;
  *     anything else (sets, attributes, f-strings, lambdas, comprehensions) is
  *     "Unsupported AST type".
- * Python floats become JS numbers, so `1.0` and `1` are not distinguished.
+ * With `floats` (the single-turn AST checker's decoder) Python floats are
+ * PyFloat values, so `60.0` and `60` stay apart as the reference's type check
+ * needs; without (the multi-turn executor's callers) both are JS numbers.
  */
+import { PyFloat, PyTuple, type PyValue, pyRepr } from './py-values';
 
 export interface ParsedCall {
   name: string;
@@ -34,7 +37,7 @@ export interface ParsedCallFull extends ParsedCall {
 type Tok =
   | { t: 'name'; v: string; pos: number }
   | { t: 'str'; v: string; pos: number; bytes: boolean; fstring: boolean }
-  | { t: 'num'; v: number; pos: number; complex: boolean }
+  | { t: 'num'; v: number; pos: number; complex: boolean; float: boolean }
   | { t: 'op'; v: string; pos: number }
   | { t: 'end'; pos: number };
 
@@ -105,7 +108,7 @@ function tokenize(src: string): Tok[] {
       if (m) {
         const body = m[0].replace(/_/g, '');
         const radix = /^0[xX]/.test(body) ? 16 : /^0[oO]/.test(body) ? 8 : 2;
-        out.push({ t: 'num', v: parseInt(body.slice(2), radix), pos: i, complex: false });
+        out.push({ t: 'num', v: parseInt(body.slice(2), radix), pos: i, complex: false, float: false });
         i += m[0].length;
         continue;
       }
@@ -114,7 +117,7 @@ function tokenize(src: string): Tok[] {
       const complex = /[jJ]$/.test(text);
       const body = text.replace(/[jJ]$/, '').replace(/_/g, '');
       if (/^0[0-9]+$/.test(body) && !/^0+$/.test(body)) throw new Error(`invalid decimal literal "${text}" at offset ${i} (leading zeros are not allowed in Python)`);
-      out.push({ t: 'num', v: Number(body), pos: i, complex });
+      out.push({ t: 'num', v: Number(body), pos: i, complex, float: /[.eE]/.test(body) });
       i += text.length;
       continue;
     }
@@ -423,7 +426,7 @@ class Parser {
     if (t.t === 'end') throw new Error('unexpected end of input');
     if (t.t === 'num') {
       if (t.complex) return { k: 'other', what: 'complex number', src: this.srcFrom(start) };
-      return { k: 'const', v: t.v, src: this.srcFrom(start) };
+      return { k: 'const', v: t.float ? new PyFloat(t.v) : t.v, src: this.srcFrom(start) };
     }
     if (t.t === 'str') {
       let v = t.v;
@@ -546,27 +549,51 @@ function funcName(node: Node): string {
   return parts.reverse().join('.');
 }
 
-function arith(op: string, a: unknown, b: unknown, src: string): unknown {
-  if (typeof a === 'number' && typeof b === 'number') {
+/** A number operand: its value and whether Python holds it as a float. */
+function numOf(v: unknown): { n: number; float: boolean } | null {
+  if (typeof v === 'number') return { n: v, float: false };
+  if (v instanceof PyFloat) return { n: v.value, float: true };
+  return null;
+}
+
+function arith(op: string, a: unknown, b: unknown, src: string, floats: boolean): unknown {
+  const x = numOf(a);
+  const y = numOf(b);
+  if (x && y) {
+    // Python: int op int stays int except true division (and a negative power); a float operand makes a float.
+    let float = x.float || y.float;
+    let r: number;
     switch (op) {
       case '+':
-        return a + b;
+        r = x.n + y.n;
+        break;
       case '-':
-        return a - b;
+        r = x.n - y.n;
+        break;
       case '*':
-        return a * b;
+        r = x.n * y.n;
+        break;
       case '/':
-        if (b === 0) throw new Error(`division by zero in ${src}`);
-        return a / b;
+        if (y.n === 0) throw new Error(`division by zero in ${src}`);
+        r = x.n / y.n;
+        float = true;
+        break;
       case '//':
-        if (b === 0) throw new Error(`division by zero in ${src}`);
-        return Math.floor(a / b);
+        if (y.n === 0) throw new Error(`division by zero in ${src}`);
+        r = Math.floor(x.n / y.n);
+        break;
       case '%':
-        if (b === 0) throw new Error(`modulo by zero in ${src}`);
-        return a - b * Math.floor(a / b);
+        if (y.n === 0) throw new Error(`modulo by zero in ${src}`);
+        r = x.n - y.n * Math.floor(x.n / y.n);
+        break;
       case '**':
-        return a ** b;
+        r = x.n ** y.n;
+        if (y.n < 0) float = true;
+        break;
+      default:
+        throw new Error(`cannot evaluate the expression ${src}`);
     }
+    return floats && float ? new PyFloat(r) : r;
   }
   if (op === '+' && typeof a === 'string' && typeof b === 'string') return a + b;
   if (op === '+' && Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
@@ -574,36 +601,43 @@ function arith(op: string, a: unknown, b: unknown, src: string): unknown {
   throw new Error(`cannot evaluate the expression ${src}`);
 }
 
-/** resolve_ast_by_type */
-function resolveValue(node: Node): unknown {
+/**
+ * resolve_ast_by_type. With `floats`, a Python float (a literal with a
+ * fraction or exponent, or arithmetic that yields one) is a PyFloat, so
+ * `60.0` and `60` stay apart as in the reference; without, both are numbers.
+ */
+function resolveValue(node: Node, floats: boolean): unknown {
   switch (node.k) {
     case 'const':
-      return node.v;
+      return !floats && node.v instanceof PyFloat ? node.v.value : node.v;
     case 'unary': {
       // The reference returns `-operand.value` for every unary operator.
-      const v = resolveValue(node.operand);
+      const v = resolveValue(node.operand, floats);
+      if (v instanceof PyFloat) return new PyFloat(-v.value);
       if (typeof v !== 'number') throw new Error(`unsupported unary operator on ${node.operand.src}`);
       return -v;
     }
     case 'list':
+      return node.elts.map((e) => resolveValue(e, floats));
     case 'tuple':
-      return node.elts.map(resolveValue);
+      // A tuple stays a tuple for the checker (a tuple where a list is declared is a type error there).
+      return floats ? new PyTuple(node.elts.map((e) => resolveValue(e, floats) as PyValue)) : node.elts.map((e) => resolveValue(e, floats));
     case 'dict': {
       const out: Record<string, unknown> = {};
       node.keys.forEach((k, idx) => {
         if (k === null) throw new Error(`unsupported "**" expansion in dict ${node.src}`);
-        const key = resolveValue(k);
-        out[typeof key === 'string' ? key : pyKeyString(key)] = resolveValue(node.values[idx]!);
+        const key = resolveValue(k, floats);
+        out[typeof key === 'string' ? key : pyKeyString(key)] = resolveValue(node.values[idx]!, floats);
       });
       return out;
     }
     case 'binop':
-      return arith(node.op, resolveValue(node.left), resolveValue(node.right), node.src);
+      return arith(node.op, resolveValue(node.left, floats), resolveValue(node.right, floats), node.src, floats);
     case 'name':
       return node.id;
     case 'call':
       if (node.kwargs.length === 0) return node.src.trim();
-      return { [funcName(node.func)]: resolveCall(node).args };
+      return { [funcName(node.func)]: resolveCall(node, floats).args };
     case 'subscript':
       return node.src.trim();
     case 'set':
@@ -619,16 +653,17 @@ function pyKeyString(key: unknown): string {
   if (key === null) return 'None';
   if (key === true) return 'True';
   if (key === false) return 'False';
+  if (key instanceof PyFloat) return pyRepr(key);
   return String(key);
 }
 
-function resolveCall(node: Extract<Node, { k: 'call' }>): ParsedCallFull {
+function resolveCall(node: Extract<Node, { k: 'call' }>, floats = false): ParsedCallFull {
   const args: Record<string, unknown> = {};
   for (const kw of node.kwargs) {
     if (kw.name === null) throw new Error(`unsupported "**" argument in ${node.src}`);
-    args[kw.name] = resolveValue(kw.value);
+    args[kw.name] = resolveValue(kw.value, floats);
   }
-  return { name: funcName(node.func), args, positional: node.args.map(resolveValue) };
+  return { name: funcName(node.func), args, positional: node.args.map((a) => resolveValue(a, floats)) };
 }
 
 /** Python's str.strip(chars). */
@@ -644,14 +679,14 @@ function stripChars(s: string, chars: string): string {
  * Parse one Python expression that is a call or a list/tuple of calls, keeping
  * positional arguments. No BFCL pre-processing (brackets, stripping) is applied.
  */
-export function parsePythonCalls(expr: string): ParsedCallFull[] {
+export function parsePythonCalls(expr: string, floats = false): ParsedCallFull[] {
   const parser = new Parser(tokenize(expr), expr);
   const node = parser.parseTop();
-  if (node.k === 'call') return [resolveCall(node)];
+  if (node.k === 'call') return [resolveCall(node, floats)];
   if (node.k === 'list' || node.k === 'tuple') {
     return node.elts.map((e, idx) => {
       if (e.k !== 'call') throw new Error(`element ${idx + 1} of the list is not a function call: ${e.src.slice(0, 80)}`);
-      return resolveCall(e);
+      return resolveCall(e, floats);
     });
   }
   throw new Error(`expected a function call or a list of function calls, got: ${node.src.slice(0, 80)}`);
@@ -660,7 +695,7 @@ export function parsePythonCalls(expr: string): ParsedCallFull[] {
 /** Parse a single Python literal (used for `repr`-style strings). */
 export function parsePythonLiteral(expr: string): unknown {
   const parser = new Parser(tokenize(expr), expr);
-  return resolveValue(parser.parseTop());
+  return resolveValue(parser.parseTop(), false);
 }
 
 /**
@@ -668,13 +703,13 @@ export function parsePythonLiteral(expr: string): unknown {
  * arguments kept (the reference drops them; callers that want the reference's
  * behaviour use `parseCallList`).
  */
-export function parseCallListFull(text: string): ParsedCallFull[] {
+export function parseCallListFull(text: string, floats = false): ParsedCallFull[] {
   let s = stripChars(text, '`\n ');
   if (!s.startsWith('[')) s = '[' + s;
   if (!s.endsWith(']')) s = s + ']';
   s = stripChars(s.trim(), "'");
   try {
-    return parsePythonCalls(s);
+    return parsePythonCalls(s, floats);
   } catch (e) {
     const preview = text.length > 120 ? text.slice(0, 120) + '…' : text;
     throw new Error(`not a Python function call list (${(e as Error).message}): ${JSON.stringify(preview)}`);
@@ -687,6 +722,6 @@ export function parseCallListFull(text: string): ParsedCallFull[] {
  * dropped like the reference's `resolve_ast_call`). `[]` yields no calls.
  * Throws an Error naming the problem when the text is not a call list.
  */
-export function parseCallList(text: string): ParsedCall[] {
-  return parseCallListFull(text).map((c) => ({ name: c.name, args: c.args }));
+export function parseCallList(text: string, floats = false): ParsedCall[] {
+  return parseCallListFull(text, floats).map((c) => ({ name: c.name, args: c.args }));
 }

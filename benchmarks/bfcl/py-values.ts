@@ -121,6 +121,24 @@ export function pyRepr(v: PyValue): string {
     .join(', ')}}`;
 }
 
+/**
+ * A value as JSON text that parseJsonPy reads back to the same value: a float
+ * is written as Python's json.dumps writes it (`60.0`, `1e-05`), so the
+ * int/float distinction survives a plain-JSON journey (sample data). Tuples
+ * become lists, as in json.dumps.
+ */
+export function dumpJsonPy(v: PyValue): string {
+  if (v instanceof PyFloat) {
+    if (Number.isNaN(v.value)) return 'NaN';
+    if (!Number.isFinite(v.value)) return v.value > 0 ? 'Infinity' : '-Infinity';
+    return reprFloat(v.value);
+  }
+  if (v instanceof PyTuple) return `[${v.items.map(dumpJsonPy).join(', ')}]`;
+  if (Array.isArray(v)) return `[${v.map(dumpJsonPy).join(', ')}]`;
+  if (isPyDict(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${dumpJsonPy(x)}`).join(', ')}}`;
+  return JSON.stringify(v);
+}
+
 /** A value made plain JSON again (floats → numbers, tuples → arrays), for details and `predicted`. */
 export function pyToJson(v: PyValue): unknown {
   if (v instanceof PyFloat) return Number.isFinite(v.value) ? v.value : String(v.value);

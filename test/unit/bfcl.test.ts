@@ -617,18 +617,23 @@ test('overall: BFCL v4 weights 10/10/10/30/40 over non-live, live, hallucination
   assert.equal(Object.keys(s)[0], 'accuracy');
 });
 
-test('overall: categories not run are excluded and the weights renormalised, never counted as zero', () => {
+test('overall: a category not run counts as 0 under BFCL\'s names (gorilla get_category_score); the rescaled overall has a name of its own', () => {
+  // Updated with the fidelity work: `accuracy` used to rescale the weights over what ran; gorilla's
+  // generate_leaderboard_csv counts a category that did not run as 0 (bfcl-oracle.test.ts checks it against bfcl-eval).
   const partial = Object.fromEntries(Object.entries(FULL).filter(([k]) => !AGENTIC_CATEGORIES.includes(k)));
   const s = aggregateScores(values(partial));
   const full = aggregateScores(values(FULL));
-  const expected = (10 * (full.overall_non_live?.value ?? 0) + 10 * (full.overall_live?.value ?? 0) + 10 * (full.overall_hallucination?.value ?? 0) + 30 * (full.overall_multi_turn?.value ?? 0)) / 60;
-  assert.ok(Math.abs((s.accuracy?.value ?? 0) - expected) < 1e-9);
+  const ran = 10 * (full.overall_non_live?.value ?? 0) + 10 * (full.overall_live?.value ?? 0) + 10 * (full.overall_hallucination?.value ?? 0) + 30 * (full.overall_multi_turn?.value ?? 0);
+  assert.ok(Math.abs((s.accuracy?.value ?? 0) - ran / 100) < 1e-9);
+  assert.ok(Math.abs((s.overall_accuracy_over_run_categories?.value ?? 0) - ran / 60) < 1e-9);
   assert.deepEqual([s.accuracy?.stats.partial, s.accuracy?.stats.weight_covered, s.accuracy?.stats.categories_not_run], [1, 60, 5]);
-  assert.equal(s.overall_agentic, undefined);
-  // Only simple_python: every aggregate on its way up is that category.
+  assert.equal(s.overall_agentic?.value, 0);
+  assert.equal(s.overall_web_search, undefined);
+  // Only simple_python: simple_ast = 42/3, non-live = that /4, overall = 10 % of it; over what ran: 42.
   const one = aggregateScores(values({ simple_python: [42, 400] }));
-  assert.equal(one.accuracy?.value, 42);
-  assert.equal(one.overall_live, undefined);
+  assert.ok(Math.abs((one.accuracy?.value ?? 0) - 0.1 * (42 / 3 / 4)) < 1e-9);
+  assert.equal(one.overall_accuracy_over_run_categories?.value, 42);
+  assert.equal(one.overall_live?.value, 0);
 });
 
 test('metrics: per-category subsets, aggregates per group, not_run with reasons', () => {
@@ -646,10 +651,16 @@ test('metrics: per-category subsets, aggregates per group, not_run with reasons'
   assert.equal(m.subsets.simple_python?.['pass@1[avg-of-2]']?.scores.no_answer, undefined);
   const top = m.metrics['pass@1[avg-of-2]']?.scores;
   assert.ok(top);
-  assert.equal(top.overall_non_live?.value, 75);
-  assert.equal(top.overall_live?.value, 50);
-  assert.equal(top.overall_hallucination?.value, 50);
-  assert.ok(Math.abs((top.accuracy?.value ?? 0) - (75 + 50 + 50) / 3) < 1e-9);
+  // BFCL's values, what did not run as 0: simple_ast = 75/3, non-live = that /4; live_simple's 4 units
+  // against the other live categories' dataset counts (1053 + 16 + 24); hallucination = (50 + 0) / 2.
+  const nonLive = 75 / 3 / 4;
+  const live = (50 * 4) / (4 + 1053 + 16 + 24);
+  assert.ok(Math.abs((top.overall_non_live?.value ?? 0) - nonLive) < 1e-9);
+  assert.ok(Math.abs((top.overall_live?.value ?? 0) - live) < 1e-9);
+  assert.equal(top.overall_hallucination?.value, 25);
+  assert.ok(Math.abs((top.accuracy?.value ?? 0) - (nonLive + live + 25) / 10) < 1e-9);
+  // evalflow's variant over what ran: the old rescaled overall.
+  assert.ok(Math.abs((top.overall_accuracy_over_run_categories?.value ?? 0) - (75 + 50 + 50) / 3) < 1e-9);
   assert.equal(top.accuracy?.stats.partial, 1);
   assert.ok(m.metrics['pass@2']);
   assert.ok('web_search_base' in m.not_run && 'multi_turn_base' in m.not_run);
