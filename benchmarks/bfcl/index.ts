@@ -1,8 +1,10 @@
 /**
- * ns_bfcl_v4 — Berkeley Function Calling Leaderboard v4, as NeMo-Skills runs
- * it (nemo_skills/dataset/bfcl_v4, inference/eval/bfcl.py, evaluation/
- * evaluator/bfcl.py, which hands the answers to gorilla's bfcl_eval checker)
- * and scores it (dataset/bfcl_v4/bfcl_score.py).
+ * ns_bfcl_v4 — Berkeley Function Calling Leaderboard v4. NeMo-Skills 0b012df8
+ * runs BFCL through inference/eval/bfcl.py and evaluation/evaluator/bfcl.py,
+ * which hand the answers to gorilla's bfcl_eval checker; it has no bfcl_v4
+ * dataset module at that revision (v4 lived on a branch), so the v4 categories,
+ * checker and overall follow bfcl-eval 2026.3.23, whose checker rules equal
+ * gorilla d2177992's (the 25.11 container's) — docs/fidelity.md.
  *
  * Categories: the 13 single-turn ones (simple_python/java/javascript,
  * multiple, parallel, parallel_multiple, irrelevance, live_*) are checked here

@@ -86,6 +86,14 @@ for (const [text, expected] of letterCases) {
   });
 }
 
-test('the three multiple-choice modules use this extraction (scorer version 2)', async () => {
-  for (const bench of [mmluPro, gpqa, mmlu]) assert.equal(bench.scorerVersion, '2', bench.name);
+test('the three multiple-choice modules score with this extraction (scorer version 2 or later)', async () => {
+  const sample = { id: '0', expected: 'C', data: {} };
+  for (const bench of [mmluPro, gpqa, mmlu]) {
+    assert.ok(Number(bench.scorerVersion) >= 2, bench.name);
+    for (const text of corpus.slice(0, 400)) {
+      const s = await bench.score(text, sample);
+      assert.equal(s.predicted, reference.get(text), `${bench.name}: ${JSON.stringify(text).slice(0, 80)}`);
+      assert.equal(s.correct, reference.get(text) === 'C');
+    }
+  }
 });
