@@ -13,6 +13,7 @@ import type { UnitResponse } from '../benchmarks/types';
 import type { JudgementRecord } from './judge';
 import { benchmarkFor, type PrepareResult, type PreparedSample } from './prepare';
 import { TaskLog } from './tasklog';
+import { MathGraderSetupError } from '../lib/math/verify';
 
 export interface ScoreRecord extends ScoredUnit {
   expected: string;
@@ -165,6 +166,11 @@ export function scoreActivities(deps: ActivityDeps) {
       await store.putJsonl(outKey, rows);
       return summarize(rows);
     } catch (e) {
+      if (e instanceof MathGraderSetupError) {
+        // Not a wrong answer and not transient: this worker cannot score until its host is set up.
+        // The generations stay stored, so a resume after the fix scores them without model calls.
+        throw ApplicationFailure.nonRetryable(`${task.name} cannot be scored on this worker: ${e.message}`, 'ConfigError');
+      }
       rethrowStore(e);
     }
   }
