@@ -15,7 +15,8 @@ for dir in test/oracles/*/; do
   name="$(basename "$dir")"
   [ -f "$dir/requirements.txt" ] || continue
   [ -z "$only" ] || [ "$only" = "$name" ] || continue
-  hash="$(cat "$dir/requirements.txt" "$dir/requirements-nodeps.txt" 2>/dev/null | sha256sum | cut -c1-12)"
+  # requirements-nodeps.txt is optional: a missing one must not fail the pipeline (pipefail).
+  hash="$({ cat "$dir/requirements.txt"; if [ -f "$dir/requirements-nodeps.txt" ]; then cat "$dir/requirements-nodeps.txt"; fi; } | sha256sum | cut -c1-12)"
   venv="$CACHE/venvs/oracle-$name-$hash"
   if [ -f "$venv/.complete" ]; then continue; fi
   echo "setup-oracles: installing the $name oracle into $venv"
