@@ -122,8 +122,19 @@ interface Reply {
   error?: string;
 }
 
-/** One grader process and the requests it has not answered yet (answered strictly in order). */
-class GraderProcess {
+export interface MathGraderOptions {
+  /** The Python to run lib/math/grader.py with (default: mathPython(), read when the process starts). */
+  python?: () => string;
+  /** Longest wait for one comparison's answer (default COMPARISON_DEADLINE_MS). */
+  deadlineMs?: number;
+}
+
+/**
+ * One grader process and the requests it has not answered yet (answered
+ * strictly in order). Workers use the process-wide one behind mathEqual;
+ * tests build their own.
+ */
+export class MathGrader {
   private child: ChildProcessWithoutNullStreams | null = null;
   private starting: Promise<void> | null = null;
   private readonly queue: Pending[] = [];
@@ -132,7 +143,15 @@ class GraderProcess {
   private stderrTail = '';
   private stdoutBuffer = '';
   private closed = false;
+  private readonly pythonOf: () => string;
+  private readonly deadlineMs: number;
 
+  constructor(options: MathGraderOptions = {}) {
+    this.pythonOf = options.python ?? (() => mathPython());
+    this.deadlineMs = options.deadlineMs ?? COMPARISON_DEADLINE_MS;
+  }
+
+  /** math_equal(gold, predicted) in the grader process. */
   async compare(gold: string, predicted: string): Promise<MathVerdict> {
     this.closed = false;
     await this.ensureStarted();
@@ -158,7 +177,7 @@ class GraderProcess {
   }
 
   private start(): Promise<void> {
-    const python = mathPython();
+    const python = this.pythonOf();
     if (!fs.existsSync(GRADER_SCRIPT)) throw new MathGraderSetupError(`the math grader script ${GRADER_SCRIPT} is missing from this installation`);
     const child = spawn(python, [GRADER_SCRIPT], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -268,7 +287,7 @@ class GraderProcess {
   /** The head request gets COMPARISON_DEADLINE_MS from now (the process answers in order). */
   private armTimer(): void {
     this.clearTimer();
-    this.timer = setTimeout(() => this.onDeadline(), COMPARISON_DEADLINE_MS);
+    this.timer = setTimeout(() => this.onDeadline(), this.deadlineMs);
   }
 
   private clearTimer(): void {
@@ -316,6 +335,11 @@ class GraderProcess {
   killNow(): void {
     this.child?.kill('SIGKILL');
   }
+
+  /** The running process's id, or null (for tests and diagnostics). */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
 }
 
 /** Which pinned packages the grader's Python lacks or has in another version, or null when all match. */
@@ -329,7 +353,7 @@ function wrongVersions(found: Record<string, string | null>): string | null {
   return wrong.length ? wrong.join(', ') : null;
 }
 
-let grader: GraderProcess | null = null;
+let grader: MathGrader | null = null;
 
 /**
  * NeMo-Skills `math_equal(gold, predicted)` (0b012df8, math evaluator defaults)
@@ -339,7 +363,7 @@ let grader: GraderProcess | null = null;
 export async function mathEqual(gold: string, predicted: string | null): Promise<MathVerdict> {
   if (predicted === null) return { correct: false };
   if (!grader) {
-    grader = new GraderProcess();
+    grader = new MathGrader();
     process.once('exit', () => grader?.killNow());
   }
   return grader.compare(String(gold), predicted);
