@@ -21,7 +21,7 @@
  * scripts/setup-math.sh installs in <cacheDir>/venvs/math-verify-<hash of the
  * pins in lib/math/requirements.txt>.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,6 +31,7 @@ import { loadSettings } from '../settings';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const GRADER_SCRIPT = path.join(REPO_ROOT, 'lib', 'math', 'grader.py');
 export const MATH_REQUIREMENTS = path.join(REPO_ROOT, 'lib', 'math', 'requirements.txt');
+export const SETUP_SCRIPT = path.join(REPO_ROOT, 'scripts', 'setup-math.sh');
 const SETUP_HINT =
   "install it with 'bash scripts/setup-math.sh' (or 'node bin/evalflow.js dev install') on this worker's host, " +
   'or set EVALFLOW_MATH_PYTHON to a Python that has the packages of lib/math/requirements.txt';
@@ -104,6 +105,18 @@ export function mathPython(settings = loadSettings()): string {
     throw new MathGraderSetupError(`the math grader (math-verify, as NeMo-Skills grades math) is not installed on this worker (no ${venv}); ${SETUP_HINT}`);
   }
   return path.join(venv, 'bin', 'python');
+}
+
+/**
+ * Installs the venv with scripts/setup-math.sh (a no-op when it is there) and
+ * returns its Python; `evalflow dev install` calls it. Throws with the
+ * script's own message when it fails.
+ */
+export function installMathGrader(settings = loadSettings()): string {
+  const r = spawnSync('bash', [SETUP_SCRIPT], { stdio: 'inherit', env: { ...process.env, EVALFLOW_CACHE_DIR: settings.cacheDir } });
+  if (r.error) throw new MathGraderSetupError(`cannot run ${SETUP_SCRIPT}: ${r.error.message}`);
+  if (r.status !== 0) throw new MathGraderSetupError(`${SETUP_SCRIPT} failed (exit ${r.status}); see its message above`);
+  return path.join(mathVenvDir(settings.cacheDir), 'bin', 'python');
 }
 
 interface Pending {
