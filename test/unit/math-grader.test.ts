@@ -6,12 +6,14 @@
  * misbehaving process; the real one is exercised by math-oracle.test.ts.
  */
 import { test, after } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MathGrader, MathGraderError, MathGraderSetupError, mathEqual, mathPins, mathPython, mathVenvDir } from '../../lib/math/verify';
 import { loadSettings } from '../../lib/settings';
+import { REPO_ROOT } from '../support/oracle';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evalflow-math-grader-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -59,6 +61,13 @@ test('math grader: no venv and no EVALFLOW_MATH_PYTHON → a setup error naming 
 
 test('math grader: the venv directory is keyed by the pins (as scripts/setup-math.sh computes it)', () => {
   assert.match(mathVenvDir('/c'), /^\/c\/venvs\/math-verify-[0-9a-f]{12}$/);
+  // The script's own pipeline, run on the same file, must name the same directory.
+  const script = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'setup-math.sh'), 'utf8');
+  const line = script.split('\n').find((l) => l.startsWith('hash='));
+  assert.ok(line, 'setup-math.sh computes hash=');
+  const r = spawnSync('bash', ['-c', `set -euo pipefail; REQ=lib/math/requirements.txt; ${line}; echo "$hash"`], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(mathVenvDir('/c'), `/c/venvs/math-verify-${r.stdout.trim()}`);
   assert.equal(mathPins().get('math-verify'), '0.9.0');
   assert.equal(mathPins().get('latex2sympy2_extended'), '1.11.0');
   assert.equal(mathPins().get('antlr4-python3-runtime'), '4.9.3');
