@@ -15,6 +15,7 @@ import { scorerVersionOf } from '../benchmarks/index';
 import { EVALFLOW_VERSION } from '../lib/version';
 import { benchmarkFor, type PrepareResult, type PreparedSample } from './prepare';
 import { TaskLog } from './tasklog';
+import { MathGraderSetupError } from '../lib/math/verify';
 
 export interface ScoreRecord extends ScoredUnit {
   expected: string;
@@ -177,6 +178,11 @@ export function scoreActivities(deps: ActivityDeps) {
       await store.putJsonl(outKey, rows);
       return summarize(rows);
     } catch (e) {
+      if (e instanceof MathGraderSetupError) {
+        // Not a wrong answer and not transient: this worker cannot score until its host is set up.
+        // The generations stay stored, so a resume after the fix scores them without model calls.
+        throw ApplicationFailure.nonRetryable(`${task.name} cannot be scored on this worker: ${e.message}`, 'ConfigError');
+      }
       rethrowStore(e);
     }
   }

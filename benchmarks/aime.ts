@@ -11,13 +11,14 @@
  * whitespace, so prefer the local file when matching published numbers.
  * Prompt: NeMo-Skills `generic/math` (the aime25 PROMPT_CONFIG; the same
  * builder as gsm8k), or `eval/aai/math`.
- * Extraction: the last `\boxed{}`; scoring: `symbolic_correct` = math_equal
- * (integers, so numeric equality after NeMo-Skills' normalisation).
+ * Extraction: the last `\boxed{}`; scoring: `symbolic_correct` = NeMo-Skills
+ * math_equal, i.e. math-verify 0.9.0 in a Python process on the scoring worker
+ * (scoreBoxedMath in math-grading.ts; scorer version 2, needs scripts/setup-math.sh).
  * Metrics: lib/metrics (pass@1[avg-of-k], majority@k, pass@k) — the Nemotron
  * config asks for `num_repeats: 64`.
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
-import { extractAnswer, mathEqual } from './math-grading';
+import { scoreBoxedMath } from './math-grading';
 import { gsm8kUserPrompt } from './gsm8k';
 import { rowString } from './rows';
 
@@ -53,7 +54,7 @@ export function aimeUserPrompt(problem: string, promptConfig?: string): string {
 export const aime2025: Benchmark = {
   promptConfigs: Object.keys(AIME_PROMPT_CONFIGS),
   name: 'ns_aime2025',
-  scorerVersion: '1',
+  scorerVersion: '2',
   description: 'AIME 2025 (30 problems), NeMo-Skills generic/math prompt, \\boxed{} answer, symbolic_correct; pass@1[avg-of-k], majority@k, pass@k',
   dataset: { hfRepo: 'math-ai/aime25', hfConfig: 'default', split: 'test', localFile: 'aime25/test.jsonl' },
   // NeMo-Skills inference defaults: greedy decoding (configs sample with num_repeats and their own temperature).
@@ -80,8 +81,7 @@ export const aime2025: Benchmark = {
     return messages;
   },
 
-  score(responseText: string, sample: Sample): UnitScore {
-    const predicted = extractAnswer(responseText);
-    return { predicted, correct: mathEqual(sample.expected, predicted) };
+  score(responseText: string, sample: Sample): Promise<UnitScore> {
+    return scoreBoxedMath(responseText, sample.expected);
   },
 };

@@ -8,10 +8,13 @@
  * the prompt its math benchmarks use (`++prompt_config=generic/math ++eval_type=math`),
  * without few-shot examples.
  * Extraction: the last `\boxed{}` (NeMo-Skills math evaluator, extract_from_boxed=True).
- * Scoring: `symbolic_correct` = math_equal(gold, predicted) — see math-grading.ts.
+ * Scoring: `symbolic_correct` = NeMo-Skills math_equal(gold, predicted), which is
+ * math-verify 0.9.0 run in a Python process on the scoring worker (scoreBoxedMath
+ * in math-grading.ts; needs scripts/setup-math.sh). Scorer version 2: before it, a
+ * regular-expression port that agreed with the reference on 72% of AIME-style answers.
  */
 import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
-import { extractAnswer, mathEqual } from './math-grading';
+import { scoreBoxedMath } from './math-grading';
 import { rowString } from './rows';
 
 export const GSM8K_PROMPT_CONFIGS = ['generic/math'] as const;
@@ -40,7 +43,7 @@ export function gsm8kGold(answerField: string): string {
 export const gsm8k: Benchmark = {
   promptConfigs: GSM8K_PROMPT_CONFIGS,
   name: 'gsm8k',
-  scorerVersion: '1',
+  scorerVersion: '2',
   description: 'GSM8K grade-school math (1,319 test problems), NeMo-Skills generic/math prompt, \\boxed{} answer, symbolic_correct',
   dataset: { hfRepo: 'openai/gsm8k', hfConfig: 'main', split: 'test', localFile: 'gsm8k/test.jsonl' },
   // NeMo-Skills inference defaults: greedy decoding.
@@ -63,8 +66,7 @@ export const gsm8k: Benchmark = {
     return messages;
   },
 
-  score(responseText: string, sample: Sample): UnitScore {
-    const predicted = extractAnswer(responseText);
-    return { predicted, correct: mathEqual(sample.expected, predicted) };
+  score(responseText: string, sample: Sample): Promise<UnitScore> {
+    return scoreBoxedMath(responseText, sample.expected);
   },
 };

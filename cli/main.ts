@@ -552,12 +552,14 @@ dev.command('status')
     }
   });
 dev.command('install')
-  .description('install the temporal and minio binaries into the cache directory (no servers started)')
+  .description('install the temporal and minio binaries and the math grader venv (math-verify) into the cache directory (no servers started)')
   .action(async () => {
     try {
       const { ensureBinaries } = await import('../lib/infra/binaries.js');
       const b = await ensureBinaries();
       console.log(`temporal: ${b.temporal}\nminio: ${b.minio}`);
+      const { installMathGrader } = await import('../lib/math/verify.js');
+      console.log(`math grader: ${installMathGrader()}`);
     } catch (e) {
       fail(e);
     }

@@ -9,7 +9,7 @@
  *
  * Its data is a small synthetic set in examples/data (point `dataset_dir` at it).
  */
-import { extractBoxed, mathEqual } from '../benchmarks/math-grading';
+import { scoreBoxedMath } from '../benchmarks/math-grading';
 import type { Benchmark } from '../benchmarks/types';
 
 export const arithmetic: Benchmark = {
@@ -23,8 +23,8 @@ export const arithmetic: Benchmark = {
   prompt(sample) {
     return [{ role: 'user', content: `${sample.data.question} Put the answer (and only the answer) inside \\boxed{}.` }];
   },
+  // NeMo-Skills' math grading (the last \boxed{}, math-verify): the worker needs scripts/setup-math.sh.
   score(responseText, sample) {
-    const predicted = extractBoxed(responseText);
-    return { predicted, correct: mathEqual(sample.expected, predicted) };
+    return scoreBoxedMath(responseText, sample.expected);
   },
 };

@@ -32,6 +32,11 @@ export interface Settings {
   /** Local directory holding benchmark data (NeMo's `dataset_dir` default). */
   datasetsDir?: string;
   sandbox: SandboxEnvSettings;
+  /**
+   * A Python that has the math grader's packages (EVALFLOW_MATH_PYTHON); unset:
+   * the venv scripts/setup-math.sh installs under cacheDir (lib/math/verify.ts).
+   */
+  mathPython?: string;
 }
 
 /** The sandbox role's settings (EVALFLOW_SANDBOX_*, EVALFLOW_SCICODE_DATA_DIR). */
@@ -84,5 +89,6 @@ export function loadSettings(): Settings {
       // SciCode's numeric test data: the directory holding test_data.h5.
       data: process.env.EVALFLOW_SCICODE_DATA_DIR ? { scicode: process.env.EVALFLOW_SCICODE_DATA_DIR } : {},
     },
+    mathPython: process.env.EVALFLOW_MATH_PYTHON || undefined,
   };
 }

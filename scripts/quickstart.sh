@@ -2,6 +2,7 @@
 # The quickstart: from a fresh clone to a finished evaluation suite.
 #  1. installs the npm dependencies and builds evalflow
 #  2. installs Temporal and MinIO into ~/.cache/evalflow/bin (first time: a few minutes)
+#     and the math grader (math-verify in a Python venv, scripts/setup-math.sh) that scores gsm8k
 #  3. starts them on 127.0.0.1 (evalflow dev up)
 #  4. starts the SCRIPTED DEMO MODEL (not a real LLM) on 127.0.0.1:8765 and a worker
 #  5. runs configs/quickstart.yaml (small samples of gsm8k and MMLU-Pro) and prints the results
@@ -18,6 +19,7 @@ mkdir -p "$EVALFLOW_HOME/logs"
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build --silent
+bash scripts/setup-math.sh
 node bin/evalflow.js dev up
 
 pids=()

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Everything the tests need besides Node itself, installed once and idempotent
 # (later runs find it and skip): npm dependencies, the build, the temporal and
-# minio binaries (~/.cache/evalflow/bin), Debian's chromium (report tests),
-# bubblewrap and Python with numpy/scipy/sympy/h5py (sandbox and code
-# benchmarks), inspect_ai and MLflow in cached venvs (export tests).
+# minio binaries (~/.cache/evalflow/bin) and the math grader's venv
+# (math-verify, ~/.cache/evalflow/venvs/math-verify-*: gsm8k and AIME scoring,
+# via `evalflow dev install` = scripts/setup-math.sh), Debian's chromium
+# (report tests), bubblewrap and Python with numpy/scipy/sympy/h5py (sandbox
+# and code benchmarks), inspect_ai and MLflow in cached venvs (export tests),
+# and the reference packages the differential tests call as oracles
+# (scripts/setup-oracles.sh, test/oracles/*).
 # `npm test` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -15,7 +15,7 @@
  * scoring extracts and scores).
  */
 import { SimplePlugin } from '@temporalio/plugin';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { registerBenchmark, getBenchmark } from '../benchmarks/index';
 import type { Benchmark } from '../benchmarks/types';
 import {
@@ -28,6 +28,7 @@ import {
   scoringActivities,
 } from '../activities/index';
 import { createSandbox, type SandboxSettings } from '../lib/sandbox/bwrap';
+import { closeMathGrader } from '../lib/math/verify';
 import { currentBundle, workflowsEntry } from './bundle';
 
 export interface EvalflowPluginOptions {
@@ -73,10 +74,26 @@ export function generationPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin
   return new CallingRolePlugin({ name: 'evalflow.generation', activities: generationActivities(opts.deps ?? defaultDeps()) });
 }
 
-/** Answer extraction, scoring and aggregation into results.json. */
+/** The scoring role: its math grader process (lib/math/verify) ends when its worker does. */
+class ScoringRolePlugin extends SimplePlugin {
+  override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    try {
+      await super.runWorker(worker, next);
+    } finally {
+      await closeMathGrader();
+    }
+  }
+}
+
+/**
+ * Answer extraction, scoring and aggregation into results.json. Math
+ * benchmarks (gsm8k, ns_aime2025) are graded by math-verify in a Python
+ * process this role starts on first use: the host needs scripts/setup-math.sh
+ * (or EVALFLOW_MATH_PYTHON).
+ */
 export function scoringPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
   register(opts.benchmarks);
-  return new SimplePlugin({ name: 'evalflow.scoring', activities: scoringActivities(opts.deps ?? defaultDeps()) });
+  return new ScoringRolePlugin({ name: 'evalflow.scoring', activities: scoringActivities(opts.deps ?? defaultDeps()) });
 }
 
 /**

@@ -14,10 +14,12 @@ import { loadDataset } from '../../lib/datasets';
 import { demoOutcome, startDemoEndpoint, type DemoOutcome } from '../../lib/demo-model';
 import { cancelEvaluation, getProgress, resumeEvaluation, startEvaluation } from '../../lib/client';
 import { loadSettings } from '../../lib/settings';
+import { closeMathGrader } from '../../lib/math/verify';
 import { keys } from '../../lib/store';
 import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
 import type { ScoreRecord, NemoResults } from '../../activities/score';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { datasetsDir, demoConfig, type Env, runCli, startEnv, startInProcessWorker, waitFor } from '../support/harness';
 
@@ -206,6 +208,36 @@ describe('durable run on real Temporal + MinIO', () => {
     assert.equal(paid, 22);
     for (const n of [...Object.values(servedBefore), ...Object.values(afterStats.servedByPayload)]) assert.equal(n, 1);
     assert.equal((await allScores(env, 'resume-1', 'gsm8k')).length, 52);
+  });
+
+  test('a worker without the math grader fails scoring naming the fix; once it is there, resume scores the stored responses without a model call', async () => {
+    await closeMathGrader();
+    const saved = process.env.EVALFLOW_MATH_PYTHON;
+    process.env.EVALFLOW_MATH_PYTHON = path.join(os.tmpdir(), 'evalflow-no-such-python');
+    try {
+      demo.resetStats();
+      const cfg = demoConfig(demo.url, [{ name: 'gsm8k', params: { limit_samples: 10 } }], { temperature: 0.33 });
+      await startEvaluation({ config: cfg, runId: 'no-math-1', taskQueue: env.taskQueue });
+      await assert.rejects(finish(env, 'no-math-1'), (e: unknown) => {
+        let msg = '';
+        for (let c: unknown = e; c instanceof Error; c = c.cause) msg += ` | ${c.message}`;
+        assert.match(msg, /gsm8k cannot be scored on this worker: EVALFLOW_MATH_PYTHON=.* does not exist/);
+        assert.match(msg, /evalflow resume no-math-1/);
+        return true;
+      });
+      assert.equal(demo.stats().succeeded, 10, 'the responses were generated (and stored) before scoring failed');
+    } finally {
+      if (saved === undefined) delete process.env.EVALFLOW_MATH_PYTHON;
+      else process.env.EVALFLOW_MATH_PYTHON = saved;
+    }
+    demo.resetStats();
+    await resumeEvaluation('no-math-1', { client: env.client });
+    await finish(env, 'no-math-1');
+    assert.equal(demo.stats().succeeded, 0, 'resume made no model call');
+    const known = await knownOutcomes('gsm8k', 10);
+    const scores = await allScores(env, 'no-math-1', 'gsm8k');
+    assert.equal(scores.length, 10);
+    for (const s of scores) assert.equal(s.correct, known.get(s.sample_id) === 'correct', s.sample_id);
   });
 
   test('a rejected API key fails fast, with one request and an actionable message', async () => {

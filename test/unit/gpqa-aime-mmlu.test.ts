@@ -231,7 +231,8 @@ test('ns_aime2025: toSample accepts NeMo-Skills rows (expected_answer) and Hub r
 
 const aimeScoreCases: Array<[string, string, string | null, boolean]> = [
   ['boxed integer', 'Thus \\boxed{70}.', '70', true],
-  ['leading zero', '\\boxed{070}', '070', true],
+  // Both plain digits: NeMo-Skills math_equal compares them as strings (the old port said true).
+  ['leading zero', '\\boxed{070}', '070', false],
   ['decimal form of the integer', '\\boxed{70.0}', '70.0', true],
   ['inside $…$', 'so $\\boxed{70}$', '70', true],
   ['last box wins', '\\boxed{1} no wait \\boxed{70}', '70', true],
@@ -240,8 +241,8 @@ const aimeScoreCases: Array<[string, string, string | null, boolean]> = [
   ['unclosed box → no answer', '\\boxed{70', null, false],
 ];
 for (const [name, text, predicted, correct] of aimeScoreCases) {
-  test(`ns_aime2025 scoring (gold 70): ${name}`, () => {
-    assert.deepEqual(syncScore(aime2025).score(text, { id: '0', expected: '70', data: {} }), { predicted, correct });
+  test(`ns_aime2025 scoring (gold 70): ${name}`, async () => {
+    assert.deepEqual(await aime2025.score(text, { id: '0', expected: '70', data: {} }), { predicted, correct });
   });
 }
 
@@ -277,8 +278,8 @@ test('ns_aime2025 on the real data (EVALFLOW_DATASETS_DIR/aime25/test.jsonl): 30
   assert.equal(samples[29]!.expected, '240');
   for (const s of samples) {
     assert.match(s.expected, /^\d{1,3}$/, s.id);
-    assert.equal(syncScore(aime2025).score(`\\boxed{${s.expected}}`, s).correct, true, s.id);
-    assert.equal(syncScore(aime2025).score(`\\boxed{${Number(s.expected) + 1}}`, s).correct, false, s.id);
+    assert.equal((await aime2025.score(`\\boxed{${s.expected}}`, s)).correct, true, s.id);
+    assert.equal((await aime2025.score(`\\boxed{${Number(s.expected) + 1}}`, s)).correct, false, s.id);
   }
   const first = samples[0]!;
   assert.deepEqual(aime2025.prompt(first, {}), [
