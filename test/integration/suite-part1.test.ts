@@ -30,6 +30,8 @@ const MMLU_ROWS = 8;
 
 const GENERIC_MATH = 'Solve the following math problem. Make sure to put the answer (and only answer) inside \\boxed{}.\n\n';
 const MCQ4 = "Answer the following multiple choice question. The last line of your response should be in the following format: 'Answer: A/B/C/D' (e.g. 'Answer: A').\n\n";
+/** mmlu's default prompt at NeMo-Skills 0b012df8 (its GENERATION_ARGS): eval/aai/mcq-4choices-boxed. */
+const MCQ4_BOXED = "Answer the following multiple choice question. The last line of your response should be in the following format: 'Answer: \\boxed{A/B/C/D}' (e.g. 'Answer: \\boxed{A}').\n\n";
 
 /** Per AIME problem i, the answers to its 1st..4th request: R right, A/B two different wrong integers, N no \boxed{}. */
 type Outcome = 'R' | 'A' | 'B' | 'N';
@@ -91,7 +93,7 @@ function answer(req: FakeRequest): FakeReply {
     return { content: `Thinking it over.\nAnswer: ${rule === 'right' ? right : nextLetter(right)}` };
   }
   const mq = /^MMLU synthetic question (\d+)\?/m.exec(prompt);
-  if (prompt.startsWith(MCQ4) && mq) {
+  if (prompt.startsWith(MCQ4_BOXED) && mq) {
     const q = Number(mq[1]);
     const right = letterOf(prompt, 'the right one');
     const rule = mmluRule(q);
