@@ -83,7 +83,9 @@ function checkResults(results: NemoResults) {
   // mean(irrelevance, live_irrelevance), multi-turn = mean of its four, agentic; weights 10/10/10/30/40 — and a
   // category that did not run counts as 0 (BFCL's rule, under BFCL's name `accuracy`).
   const nonLive = (planned('simple_python') / 3 + planned('parallel')) / 4;
-  const live = (planned('live_simple') * 258) / (258 + 1053 + 16 + 24);
+  // (live: each category weighted by the samples it scored, a category not run by its dataset size, as get_category_score gives it)
+  const nLiveSimple = Object.keys(PLAN.live_simple!).length;
+  const live = (planned('live_simple') * nLiveSimple) / (nLiveSimple + 1053 + 16 + 24);
   const hallucination = planned('irrelevance') / 2;
   const multiTurn = planned('multi_turn_base') / 4;
   const bfcl = (10 * nonLive + 10 * live + 10 * hallucination + 30 * multiTurn) / 100;
