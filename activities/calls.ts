@@ -27,10 +27,12 @@ import { Context } from '@temporalio/activity';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type OpenAI from 'openai';
-import { callModel, type ModelResponse, PermanentEndpointError, type RequestPayload } from '../lib/endpoint';
-import { canonicalJson, requestHash, sha256 } from '../lib/hash';
-import { type ArtifactStore, keys, parseJsonl } from '../lib/store';
-import type { EndpointSpec, TaskControl } from '../lib/types';
+import { callModel, PermanentEndpointError, type RequestPayload } from '../lib/engine/endpoint';
+import { type ModelResponse } from '../lib/records/artifacts';
+import { canonicalJson, requestHash, sha256 } from '../lib/engine/hash';
+import { type ArtifactStore, parseJsonl } from '../lib/engine/store';
+import { keys } from '../lib/records/keys';
+import type { EndpointSpec, TaskControl } from '../lib/records/types';
 import type { Client } from '@temporalio/client';
 import type { TaskLog } from './tasklog';
 

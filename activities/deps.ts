@@ -5,8 +5,8 @@
  * store and nothing else).
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { ArtifactStore, StoreAccessError } from '../lib/store';
-import { loadSettings, type Settings } from '../lib/settings';
+import { ArtifactStore, StoreAccessError } from '../lib/engine/store';
+import { loadSettings, type Settings } from '../lib/config/settings';
 
 export interface ActivityDeps {
   store: ArtifactStore;

@@ -4,16 +4,20 @@
  * last and, when present, is the answer (idempotence).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { buildPayload, makeClient, type ModelResponse, PermanentEndpointError, TransientEndpointError } from '../lib/endpoint';
-import { keys } from '../lib/store';
-import type { ResolvedTask } from '../lib/types';
-import type { Benchmark, ConversationIO, NextRequest, TurnResponse } from '../benchmarks/types';
-import { sha256 } from '../lib/hash';
-import type { ArtifactStore } from '../lib/store';
+import { buildPayload, makeClient, PermanentEndpointError, TransientEndpointError } from '../lib/engine/endpoint';
+import { type ModelResponse } from '../lib/records/artifacts';
+import { keys } from '../lib/records/keys';
+import type { ResolvedTask } from '../lib/records/types';
+import type { Benchmark, ConversationIO, NextRequest } from '../benchmarks/types';
+import type { TurnResponse } from '../lib/records/messages';
+import { sha256 } from '../lib/engine/hash';
+import type { ArtifactStore } from '../lib/engine/store';
 import { type CallBatchOptions, type CallBatchStats, type CacheState, followControls, runCachedCalls } from './calls';
 import { type ActivityDeps, rethrowStore } from './deps';
-import { benchmarkFor, type PreparedSample, promptOptions } from './prepare';
+import { benchmarkFor, promptOptions } from './prepare';
+import { type PreparedSample } from '../lib/records/artifacts';
 import { TaskLog } from './tasklog';
+import type { GenerationRecord } from '../lib/records/artifacts';
 
 export interface GenerateInput {
   run_id: string;
@@ -21,25 +25,6 @@ export interface GenerateInput {
   shard: number;
   /** Concurrent requests inside this shard. */
   concurrency: number;
-}
-
-export interface GenerationRecord extends Omit<ModelResponse, 'attempts'> {
-  sample_id: string;
-  index: number;
-  repeat: number;
-  request_hash: string;
-  /** Attempts of the original call (retries included). */
-  attempts: number;
-  /** True when the response came from the cache instead of the endpoint. */
-  cached: boolean;
-  /**
-   * Multi-call units (SciCode sub-steps, BFCL multi-turn): every call's
-   * response in order; the record's own fields are the last call's, with
-   * tokens, latency and attempts summed over the calls.
-   */
-  turns?: ModelResponse[];
-  /** Set when a multi-call unit was stopped at the benchmark's bound on calls. */
-  turn_limit_reached?: boolean;
 }
 
 /** What a benchmark's scorer sees of a generation. */

@@ -9,7 +9,7 @@ import { prepareActivities } from './prepare';
 import { runActivities } from './run';
 import { scoreActivities } from './score';
 import { sandboxActivities } from './sandbox';
-import { createSandbox, type Sandbox } from '../lib/sandbox/bwrap';
+import { createSandbox, type Sandbox } from '../lib/engine/sandbox/bwrap';
 
 /** Run bookkeeping and data preparation: goes with the orchestration role. */
 export function orchestrationActivities(deps: ActivityDeps = defaultDeps()) {

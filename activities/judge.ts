@@ -12,36 +12,20 @@
  * retries) gives no verdict of either kind.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { buildPayload } from '../lib/endpoint';
-import { keys } from '../lib/store';
-import type { GenerationParams, ResolvedTask } from '../lib/types';
+import { buildPayload } from '../lib/engine/endpoint';
+import { keys } from '../lib/records/keys';
+import type { GenerationParams, ResolvedTask } from '../lib/records/types';
 import { followControls, runCachedCalls } from './calls';
 import { type ActivityDeps, rethrowStore } from './deps';
-import { clientFor, type GenerationRecord, toActivityFailure } from './generate';
-import { benchmarkFor, type PreparedSample } from './prepare';
+import { clientFor, toActivityFailure } from './generate';
+import { type GenerationRecord } from '../lib/records/artifacts';
+import { benchmarkFor } from './prepare';
+import { type PreparedSample } from '../lib/records/artifacts';
 import { TaskLog } from './tasklog';
+import type { JudgementRecord } from '../lib/records/artifacts';
 
 /** Times an unparseable judge reply is asked for again before it counts as a judge error. */
 export const JUDGE_PARSE_ATTEMPTS = 3;
-
-export interface JudgementRecord {
-  sample_id: string;
-  repeat: number;
-  /** The verdict after re-asks; null with judge_error set when the judge failed. */
-  correct: boolean | null;
-  /** The reference's verdict on the first reply (the benchmark's `JudgeVerdict.reference`); absent when there was no reply or the benchmark gives none. */
-  reference_correct?: boolean;
-  /** Parsed fields of the reply that decided `correct` (of the first reply when none did). */
-  details?: Record<string, unknown>;
-  judge_error?: string;
-  /** The judge's reply (last one asked). */
-  judge_response?: string;
-  /** The first reply, when it was asked again (judge_response then holds the last). */
-  first_judge_response?: string;
-  /** Judge calls made for this unit (re-asks after unparseable replies included). */
-  judge_calls: number;
-  request_hash?: string;
-}
 
 export interface JudgeInput {
   run_id: string;

@@ -5,34 +5,20 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { getBenchmark } from '../benchmarks/index';
-import type { ChatMessage, PromptOptions, Sample, ToolSpec } from '../benchmarks/types';
-import { DatasetError, loadDataset, loadDatasetFiles, type LoadedDataset } from '../lib/datasets';
-import { canonicalJson, sha256 } from '../lib/hash';
-import { keys, parseJsonl } from '../lib/store';
-import type { ExecutionSettings, ResolvedTask } from '../lib/types';
+import type { PromptOptions } from '../lib/records/benchmark-data';
+import type { ChatMessage, Sample, ToolSpec } from '../lib/records/messages';
+import { DatasetError, loadDataset, loadDatasetFiles, type LoadedDataset } from '../lib/engine/datasets';
+import { canonicalJson, sha256 } from '../lib/engine/hash';
+import { parseJsonl } from '../lib/engine/store';
+import { keys } from '../lib/records/keys';
+import type { ExecutionSettings, ResolvedTask } from '../lib/records/types';
 import { type ActivityDeps, rethrowStore } from './deps';
 import { TaskLog } from './tasklog';
-
-/** One prepared input row: the sample and the exact messages to send. */
-export interface PreparedSample extends Sample {
-  index: number;
-  messages: ChatMessage[];
-  /** Native tools offered with the first request (BFCL). */
-  tools?: ToolSpec[];
-}
+import type { PreparedSample, PrepareResult } from '../lib/records/artifacts';
 
 /** The prompt options of a task, as its benchmark module sees them. */
 export function promptOptions(task: ResolvedTask): PromptOptions {
   return { promptConfig: task.params.prompt_config, systemPrompt: task.params.system_prompt, benchmarkArgs: task.params.benchmark_args };
-}
-
-export interface PrepareResult {
-  samples: number;
-  repeats: number;
-  shards: number;
-  samples_per_shard: number;
-  units: number;
-  dataset: { origin: string; location: string; sha256: string };
 }
 
 export interface PrepareInput {

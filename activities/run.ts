@@ -6,33 +6,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as YAML from 'yaml';
 import { execFileSync } from 'node:child_process';
-import { canonicalJson, sha256 } from '../lib/hash';
-import { keys } from '../lib/store';
-import type { RunPlan, SuiteInput, TaskSummary } from '../lib/types';
+import { canonicalJson, sha256 } from '../lib/engine/hash';
+import { keys } from '../lib/records/keys';
+import type { RunPlan, SuiteInput, TaskSummary } from '../lib/records/types';
 import { ConfigError } from '../lib/config/load';
-import { planRun } from '../lib/plan';
-import { EVALFLOW_VERSION } from '../lib/version';
+import { planRun } from '../lib/plan/plan';
+import { EVALFLOW_VERSION } from '../lib/engine/version';
 import { scorerVersionOf } from '../benchmarks/index';
 import { type ActivityDeps, rethrowStore } from './deps';
-
-export interface RunMetadata {
-  run_id: string;
-  config_name: string;
-  /** sha256 of the suite input's config and task filter (suiteConfigHash): a start under this id with another config is refused. */
-  config_hash?: string;
-  evalflow_version: string;
-  git_hash: string | null;
-  node_version: string;
-  temporal: { namespace: string; workflow_id: string; workflow_run_ids: string[]; task_queue: string };
-  tasks: string[];
-  /** Per task, the version of the scoring rules that scored it (Benchmark.scorerVersion). */
-  scorer_versions?: Record<string, string>;
-  started_at: string;
-  finished_at?: string;
-  status: 'running' | 'completed' | 'failed' | 'cancelled';
-  task_summaries?: TaskSummary[];
-  storage: { bucket: string; prefix: string };
-}
+import type { RunMetadata } from '../lib/records/artifacts';
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

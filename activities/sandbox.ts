@@ -1,7 +1,7 @@
 /**
  * sandboxScoreShard: score a shard of a code benchmark (HumanEval,
  * LiveCodeBench, SciCode) by running the model's programs in the sandbox
- * (lib/sandbox/bwrap.ts). Runs on the sandbox task queue, on workers that
+ * (lib/engine/sandbox/bwrap.ts). Runs on the sandbox task queue, on workers that
  * carry the sandbox plugin — hosts a team may keep apart from the rest.
  *
  * Durable like generation: every executed unit goes into a checkpoint
@@ -15,14 +15,17 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ResolvedTask } from '../lib/types';
-import type { Sandbox } from '../lib/sandbox/bwrap';
-import { SandboxError } from '../lib/sandbox/types';
-import { keys, parseJsonl } from '../lib/store';
+import type { ResolvedTask } from '../lib/records/types';
+import type { Sandbox } from '../lib/engine/sandbox/bwrap';
+import { SandboxError } from '../lib/engine/sandbox/types';
+import { parseJsonl } from '../lib/engine/store';
+import { keys } from '../lib/records/keys';
 import { type ActivityDeps, rethrowStore } from './deps';
-import type { GenerationRecord } from './generate';
-import { benchmarkFor, type PreparedSample } from './prepare';
-import { type ScoreRecord, type ScoreResult, type ShardInput, summarize, unitResponse } from './score';
+import type { GenerationRecord } from '../lib/records/artifacts';
+import { benchmarkFor } from './prepare';
+import { type PreparedSample } from '../lib/records/artifacts';
+import { type ScoreResult, type ShardInput, summarize, unitResponse } from './score';
+import { type ScoreRecord } from '../lib/records/artifacts';
 import { TaskLog } from './tasklog';
 
 /** Sandbox errors tolerated per unit within one attempt before the attempt fails. */

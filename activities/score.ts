@@ -4,28 +4,22 @@
  * and metrics.json (response statistics). Both idempotent by key.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { computeMetrics, type ScoredUnit, type TaskMetrics } from '../lib/metrics';
-import { keys } from '../lib/store';
-import type { ResolvedTask, TaskSummary } from '../lib/types';
+import { computeMetrics } from '../lib/engine/metrics';
+import type { TaskMetrics } from '../lib/records/artifacts';
+import { keys } from '../lib/records/keys';
+import type { ResolvedTask, TaskSummary } from '../lib/records/types';
 import { type ActivityDeps, rethrowStore } from './deps';
-import { type GenerationRecord, turnOf } from './generate';
-import type { UnitResponse } from '../benchmarks/types';
-import type { JudgementRecord } from './judge';
+import { turnOf } from './generate';
+import { type GenerationRecord } from '../lib/records/artifacts';
+import type { UnitResponse } from '../lib/records/messages';
+import type { JudgementRecord } from '../lib/records/artifacts';
 import { scorerVersionOf } from '../benchmarks/index';
-import { EVALFLOW_VERSION } from '../lib/version';
-import { benchmarkFor, type PrepareResult, type PreparedSample } from './prepare';
+import { EVALFLOW_VERSION } from '../lib/engine/version';
+import { benchmarkFor } from './prepare';
+import { type PrepareResult, type PreparedSample } from '../lib/records/artifacts';
 import { TaskLog } from './tasklog';
-import { MathGraderSetupError } from '../lib/math/verify';
-
-export interface ScoreRecord extends ScoredUnit {
-  expected: string;
-  finish_reason: string | null;
-  details?: Record<string, unknown>;
-  /** The judge failed for this response (after re-asks and retries): out of evalflow's own score, counted apart. */
-  judge_error?: string;
-  /** The reference's verdict from the first judge reply (see JudgementRecord), also on rows with a judge error. */
-  reference_correct?: boolean;
-}
+import { MathGraderSetupError } from '../lib/engine/math/verify';
+import type { ScoreRecord, NemoResults } from '../lib/records/artifacts';
 
 export interface ScoreResult {
   units: number;
@@ -265,13 +259,4 @@ export function scoreActivities(deps: ActivityDeps) {
   }
 
   return { scoreShard, aggregateTask };
-}
-
-/** results.json in NeMo Evaluator's shape: results.tasks.<task>.metrics.<metric>.scores.<score>.{value, stats}. */
-export interface NemoResults {
-  results: {
-    tasks: Record<string, { metrics: TaskMetrics; judge_errors?: number; not_run?: Record<string, string> }>;
-    groups?: Record<string, { metrics: TaskMetrics }>;
-  };
-  config: Record<string, unknown>;
 }

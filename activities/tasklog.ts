@@ -1,5 +1,5 @@
-import type { ArtifactStore } from '../lib/store';
-import { keys } from '../lib/store';
+import type { ArtifactStore } from '../lib/engine/store';
+import { keys } from '../lib/records/keys';
 import { log } from '@temporalio/activity';
 
 /**

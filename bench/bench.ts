@@ -19,10 +19,10 @@ import * as path from 'node:path';
 import OpenAI from 'openai';
 import { Client, Connection } from '@temporalio/client';
 import { startStack, type Stack } from '../test/support/stack';
-import { getFreePort } from '../lib/infra/dev';
-import { startEvaluation } from '../lib/client';
-import { ArtifactStore } from '../lib/store';
-import { loadSettings } from '../lib/settings';
+import { getFreePort } from '../lib/operator/infra/dev';
+import { startEvaluation } from '../lib/operator/client';
+import { ArtifactStore } from '../lib/engine/store';
+import { loadSettings } from '../lib/config/settings';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CLI = path.join(REPO, 'bin', 'evalflow.js');

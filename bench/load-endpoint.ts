@@ -8,8 +8,8 @@
  * Latency: fixed, or lognormal with median --latency-ms and shape --sigma.
  * Answers are a fixed short text; it is not a model.
  */
-import { startFakeEndpoint } from '../test/fake-endpoint/server';
-import { mulberry32 } from '../lib/random';
+import { startFakeEndpoint } from '../lib/operator/scripted-endpoint';
+import { mulberry32 } from '../lib/engine/random';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createSandbox } from '../lib/sandbox/bwrap';
+import { createSandbox } from '../lib/engine/sandbox/bwrap';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,10 +14,12 @@
  * Extraction: the last `\boxed{}`; scoring: `symbolic_correct` = NeMo-Skills
  * math_equal, i.e. math-verify 0.9.0 in a Python process on the scoring worker
  * (scoreBoxedMath in math-grading.ts; scorer version 2, needs scripts/setup-math.sh).
- * Metrics: lib/metrics (pass@1[avg-of-k], majority@k, pass@k) — the Nemotron
+ * Metrics: lib/engine/metrics (pass@1[avg-of-k], majority@k, pass@k) — the Nemotron
  * config asks for `num_repeats: 64`.
  */
-import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
+import type { Benchmark, UnitScore } from './types';
+import type { PromptOptions } from '../lib/records/benchmark-data';
+import type { ChatMessage, Sample } from '../lib/records/messages';
 import { scoreBoxedMath } from './math-grading';
 import { gsm8kUserPrompt } from './gsm8k';
 import { rowString } from './rows';

@@ -33,7 +33,9 @@
  * Extraction and scoring: NeMo-Skills multichoice evaluator (`extractMcqLetter`);
  * `symbolic_correct` = the letter equals the gold letter (METRICS_TYPE multichoice).
  */
-import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
+import type { Benchmark, UnitScore } from './types';
+import type { PromptOptions } from '../lib/records/benchmark-data';
+import type { ChatMessage, Sample } from '../lib/records/messages';
 import { extractMcqLetter } from './mcq';
 import { mmluProProblem } from './mmlu_pro';
 import { rowOptionalString, rowString } from './rows';

@@ -13,7 +13,9 @@
  * in math-grading.ts; needs scripts/setup-math.sh). Scorer version 2: before it, a
  * regular-expression port that agreed with the reference on 72% of AIME-style answers.
  */
-import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
+import type { Benchmark, UnitScore } from './types';
+import type { PromptOptions } from '../lib/records/benchmark-data';
+import type { ChatMessage, Sample } from '../lib/records/messages';
 import { scoreBoxedMath } from './math-grading';
 import { rowString } from './rows';
 

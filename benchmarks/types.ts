@@ -5,50 +5,13 @@
  * I/O (downloads, endpoint calls, MinIO) lives in activities.
  */
 
-import type { SandboxRunner } from '../lib/sandbox/types';
+import type { SandboxRunner } from '../lib/engine/sandbox/types';
+import type { ChatMessage, ToolSpec, TurnResponse, UnitResponse, Sample } from '../lib/records/messages';
+import type { DatasetSource, PromptOptions } from '../lib/records/benchmark-data';
 
-/** One chat message as sent to an OpenAI-compatible endpoint. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string;
-  /** An assistant turn's native tool calls (OpenAI format), when it made any. */
-  tool_calls?: ToolCall[];
-  /** A tool message answers this call id. */
-  tool_call_id?: string;
-  /** Tool name of a tool message (some servers want it). */
-  name?: string;
-}
-
-/** A function the model may call natively (OpenAI `tools` entry). */
-export interface ToolSpec {
-  type: 'function';
-  function: { name: string; description?: string; parameters: Record<string, unknown> };
-}
-
-/** One native tool call in a response (OpenAI format; `arguments` is a JSON string). */
-export interface ToolCall {
-  id: string;
-  type: 'function';
-  function: { name: string; arguments: string };
-}
-
-/** One model call's answer as a benchmark sees it. */
-export interface TurnResponse {
-  /** Final text, reasoning removed. */
-  content: string;
-  /** Native tool calls, when the endpoint returned any. */
-  tool_calls?: ToolCall[];
-  finish_reason?: string | null;
-}
-
-/**
- * Everything a unit (sample × repeat) produced. Single-call benchmarks read
- * `content`; multi-call ones (SciCode's sub-steps, BFCL's multi-turn) read
- * `turns`, every call in order.
- */
-export interface UnitResponse extends TurnResponse {
-  turns?: TurnResponse[];
-}
+// The conversation and sample shapes are records (lib/records/messages.ts); part of the contract too.
+export type { ChatMessage, Sample, ToolCall, ToolSpec, TurnResponse, UnitResponse } from '../lib/records/messages';
+export type { DatasetFileReader, DatasetSource, PromptOptions } from '../lib/records/benchmark-data';
 
 /**
  * External I/O a conversation may need between model calls (a web search, a
@@ -68,78 +31,6 @@ export interface ConversationIO {
 export interface NextRequest {
   messages: ChatMessage[];
   tools?: ToolSpec[];
-}
-
-/**
- * A dataset record after normalisation. `id` is stable across runs (used in
- * artifact rows and for paired comparisons); `expected` is the gold answer in
- * the benchmark's own canonical form; `subset` drives per-category breakdowns.
- * `data` keeps the fields the prompt needs (question, options, …).
- */
-export interface Sample {
-  id: string;
-  expected: string;
-  subset?: string;
-  data: Record<string, unknown>;
-}
-
-/** Where a benchmark's data lives. */
-export interface DatasetSource {
-  /** Hugging Face dataset repository, e.g. "openai/gsm8k". */
-  hfRepo: string;
-  /** Hugging Face config (subset) name, e.g. "main"; "default" when the repo has one. */
-  hfConfig: string;
-  /** Split to evaluate, e.g. "test". */
-  split: string;
-  /** File inside a local dataset directory (`dataset_dir` / EVALFLOW_DATASETS_DIR), e.g. "gsm8k/test.jsonl". */
-  localFile: string;
-  /** True when the Hub requires a token (HF_TOKEN) for this set. */
-  gated?: boolean;
-  /**
-   * For data spread over several files (BFCL: a file per category plus the
-   * answers; LiveCodeBench: test.jsonl … test6.jsonl): build the rows from
-   * files read through `read`, which takes a path relative to the dataset
-   * directory (`<dir>/<path>`) or the Hub repository (`hfRepo`, file at
-   * `resolve/main/<hubPath ?? path>`; `parquet:<config>/<split>` names a split
-   * of the Hub's parquet export instead; a file the Hub lacks is looked for in
-   * the local fallback directory), returns null when the file does not exist,
-   * and parses .json (array or JSON lines), .jsonl, .jsonl.gz, .parquet and
-   * .txt (one row `{ text }`).
-   * `split` is the configured `dataset_split` (or `dataset.split`); `options`
-   * the task's prompt options (e.g. BFCL's ++bfcl_agentic). `keep`,
-   * when given, filters rows while a JSON-lines file is streamed, so a file of
-   * gigabytes (LiveCodeBench's) never sits in memory whole.
-   * When set, `localFile` only names the directory in messages.
-   */
-  readRows?(read: DatasetFileReader, split: string, options?: PromptOptions): Promise<Record<string, unknown>[]>;
-  /** Split names a config may select with `dataset_split` (default: only `split`). */
-  splits?: readonly string[];
-}
-
-/**
- * Reads one data file of a multi-file dataset (see DatasetSource.readRows); null when it does not exist.
- * With `asText` the file is not parsed: one row `{ text }` holding it whole (for a module that must read
- * the literals itself, e.g. BFCL's answers, where JSON's `5.0` and `5` differ for the reference).
- */
-export type DatasetFileReader = (
-  path: string,
-  hubPath?: string,
-  keep?: (row: Record<string, unknown>, index: number) => boolean,
-  asText?: boolean,
-) => Promise<Record<string, unknown>[] | null>;
-
-/** Options a config can pass to a benchmark's prompt builder. */
-export interface PromptOptions {
-  /** NeMo-Skills prompt config name (`++prompt_config=…`), when the benchmark has variants. */
-  promptConfig?: string;
-  /** Extra system prompt from the config (`extra.system_message` / adapter `system_prompt`). */
-  systemPrompt?: string;
-  /**
-   * The other `++key=value` pairs of the task's `extra.args` (NeMo-Skills
-   * overrides), e.g. { use_client_parsing: 'False' } — BFCL reads it to choose
-   * native tool calls or prompt-mode call parsing.
-   */
-  benchmarkArgs?: Record<string, string>;
 }
 
 /** What scoring one response produced. */
@@ -284,7 +175,7 @@ export interface Benchmark {
   judge?: JudgeSpec;
   /**
    * The task's metrics from its scored responses, in NeMo's shape (metric →
-   * scores → {value, stats}). Default: lib/metrics computeMetrics over `correct`
+   * scores → {value, stats}). Default: lib/engine/metrics computeMetrics over `correct`
    * (pass@1[avg-of-k], majority@k, pass@k, no_answer).
    */
   metrics?(

@@ -1,13 +1,13 @@
 /**
  * `evalflow compare <run-a> <run-b> [more...]`: paired comparison of runs
- * (lib/compare.ts) as a terminal table, JSON, or a self-contained HTML page
+ * (lib/analysis/compare.ts) as a terminal table, JSON, or a self-contained HTML page
  * with an inline-SVG plot of the differences and their intervals.
  */
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
-import { compareRuns, type ComparisonRow, DEFAULT_RESAMPLES, DEFAULT_SEED, type RunComparison } from '../lib/compare';
-import { loadSettings } from '../lib/settings';
-import { ArtifactStore } from '../lib/store';
+import { compareRuns, type ComparisonRow, DEFAULT_RESAMPLES, DEFAULT_SEED, type RunComparison } from '../lib/analysis/compare';
+import { loadSettings } from '../lib/config/settings';
+import { ArtifactStore } from '../lib/engine/store';
 import { fmt, table } from './format';
 
 export function formatP(p: number): string {

@@ -1,15 +1,15 @@
 /**
  * `evalflow export <run-id> --format json|csv|inspect [--out DIR]`: a run's
- * results for other tools (lib/export.ts). json/csv go to stdout without
+ * results for other tools (lib/analysis/export.ts). json/csv go to stdout without
  * --out; Inspect logs always go to a directory (default ./logs, Inspect's).
  */
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { exportRows, inspectLogName, inspectLogs, toCsv } from '../lib/export';
-import { exportToMlflow } from '../lib/mlflow';
-import { loadSettings } from '../lib/settings';
-import { ArtifactStore } from '../lib/store';
+import { exportRows, inspectLogName, inspectLogs, toCsv } from '../lib/analysis/export';
+import { exportToMlflow } from '../lib/analysis/mlflow';
+import { loadSettings } from '../lib/config/settings';
+import { ArtifactStore } from '../lib/engine/store';
 
 const FORMATS = ['json', 'csv', 'inspect'] as const;
 type Format = (typeof FORMATS)[number];

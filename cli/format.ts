@@ -1,5 +1,5 @@
 /** Plain-text tables and result rows for the terminal. */
-import type { TaskMetrics } from '../lib/metrics';
+import type { TaskMetrics } from '../lib/records/artifacts';
 
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];

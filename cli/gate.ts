@@ -1,13 +1,13 @@
 /**
  * `evalflow gate <baseline> <candidate> --policy gate.yaml`: the quality
- * gate of lib/gate.ts. Exit codes (for CI): 0 GO, 1 NO-GO, 2 INCONCLUSIVE,
+ * gate of lib/analysis/gate.ts. Exit codes (for CI): 0 GO, 1 NO-GO, 2 INCONCLUSIVE,
  * 3 error (bad arguments or policy, unknown run, unreachable store).
  */
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
-import { GATE_EXIT_CODES, type GateReport, gateMarkdown, parsePolicy, runGate } from '../lib/gate';
-import { loadSettings } from '../lib/settings';
-import { ArtifactStore } from '../lib/store';
+import { GATE_EXIT_CODES, type GateReport, gateMarkdown, parsePolicy, runGate } from '../lib/analysis/gate';
+import { loadSettings } from '../lib/config/settings';
+import { ArtifactStore } from '../lib/engine/store';
 import { fmt, table } from './format';
 
 export function gateText(r: GateReport): string {

@@ -9,7 +9,7 @@ import * as YAML from 'yaml';
 import cliProgress from 'cli-progress';
 import { listBenchmarks, KNOWN_UNSUPPORTED_TASKS } from '../benchmarks/index';
 import { applyOverrides, ConfigError, loadConfigFile } from '../lib/config/load';
-import { buildPlan } from '../lib/plan';
+import { buildPlan } from '../lib/plan/plan';
 import {
   buildSuiteInput,
   cancelEvaluation,
@@ -25,19 +25,20 @@ import {
   setParallelism,
   startEvaluation,
   uiLink,
-} from '../lib/client';
-import { loadDataset, loadDatasetFiles } from '../lib/datasets';
-import { benchmarkModuleSpecs, registerBenchmarkModules } from '../lib/custom-benchmarks';
-import { baseUrlOf } from '../lib/endpoint';
-import { loadSettings } from '../lib/settings';
-import { ArtifactStore, keys } from '../lib/store';
-import type { ResolvedTask, SuiteProgress, TaskSummary } from '../lib/types';
+} from '../lib/operator/client';
+import { loadDataset, loadDatasetFiles } from '../lib/engine/datasets';
+import { benchmarkModuleSpecs, registerBenchmarkModules } from '../lib/plan/custom-benchmarks';
+import { baseUrlOf } from '../lib/engine/endpoint';
+import { loadSettings } from '../lib/config/settings';
+import { ArtifactStore } from '../lib/engine/store';
+import { keys } from '../lib/records/keys';
+import type { ResolvedTask, SuiteProgress, TaskSummary } from '../lib/records/types';
 import { RESULT_HEADER, resultRows, table } from './format';
 import { register as registerReport } from './report';
 import { register as registerCompare } from './compare';
 import { register as registerGate } from './gate';
 import { register as registerExport } from './export';
-import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../lib/records/search-attributes';
 import { currentBundle } from '../workers/bundle';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -522,7 +523,7 @@ dev.command('up')
   .description('install (first time) and start Temporal (with Web UI) and MinIO on 127.0.0.1; idempotent')
   .action(async () => {
     try {
-      const { devUp, formatDevStatus } = await import('../lib/infra/dev.js');
+      const { devUp, formatDevStatus } = await import('../lib/operator/infra/dev.js');
       const r = await devUp();
       console.log(formatDevStatus(r));
       await new ArtifactStore(loadSettings().storage).ensureBucket();
@@ -534,7 +535,7 @@ dev.command('down')
   .description('stop the local servers (data is kept)')
   .action(async () => {
     try {
-      const { devDown } = await import('../lib/infra/dev.js');
+      const { devDown } = await import('../lib/operator/infra/dev.js');
       const r = await devDown();
       console.log(`stopped: ${r.stopped.join(', ') || 'none'}; not running: ${r.notRunning.join(', ') || 'none'}`);
     } catch (e) {
@@ -545,7 +546,7 @@ dev.command('status')
   .description('are the local servers running, on which ports')
   .action(async () => {
     try {
-      const { devStatus, formatDevStatus } = await import('../lib/infra/dev.js');
+      const { devStatus, formatDevStatus } = await import('../lib/operator/infra/dev.js');
       console.log(formatDevStatus(await devStatus()));
     } catch (e) {
       fail(e);
@@ -555,10 +556,10 @@ dev.command('install')
   .description('install the temporal and minio binaries and the math grader venv (math-verify) into the cache directory (no servers started)')
   .action(async () => {
     try {
-      const { ensureBinaries } = await import('../lib/infra/binaries.js');
+      const { ensureBinaries } = await import('../lib/operator/infra/binaries.js');
       const b = await ensureBinaries();
       console.log(`temporal: ${b.temporal}\nminio: ${b.minio}`);
-      const { installMathGrader } = await import('../lib/math/verify.js');
+      const { installMathGrader } = await import('../lib/engine/math/verify.js');
       console.log(`math grader: ${installMathGrader()}`);
     } catch (e) {
       fail(e);
@@ -573,7 +574,7 @@ program
   .option('--datasets-dir <dir>', 'benchmark data the demo answer key is built from (default EVALFLOW_DATASETS_DIR)')
   .action(async (o: { port: string; latencyMs: string; datasetsDir?: string }) => {
     try {
-      const { startDemoEndpoint } = await import('../lib/demo-model.js');
+      const { startDemoEndpoint } = await import('../lib/operator/demo-model.js');
       const ep = await startDemoEndpoint({ port: Number(o.port), latencyMs: Number(o.latencyMs), datasetsDir: o.datasetsDir ?? loadSettings().datasetsDir });
       console.log(`SCRIPTED DEMO MODEL (not a real LLM) serving ${ep.url}/chat/completions as model 'demo-model' (Ctrl-C stops)`);
       const stop = () => void ep.close().then(() => process.exit(0));

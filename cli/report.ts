@@ -1,8 +1,8 @@
 /** `evalflow report <run-id>`: the run's self-contained HTML report, on disk and in the artifact store. */
 import type { Command } from 'commander';
-import { writeReport } from '../lib/report';
-import { loadSettings } from '../lib/settings';
-import { ArtifactStore } from '../lib/store';
+import { writeReport } from '../lib/analysis/report';
+import { loadSettings } from '../lib/config/settings';
+import { ArtifactStore } from '../lib/engine/store';
 
 export function register(program: Command): void {
   program

@@ -1,7 +1,7 @@
 /**
  * An example custom benchmark, kept outside the built-in registry: a module
  * that provides the same parts as the built-in ones (data source, prompt,
- * extraction and scoring; metrics come from lib/metrics) and is registered on
+ * extraction and scoring; metrics come from lib/engine/metrics) and is registered on
  * the workers through the plugin options:
  *
  *   Worker.create({ …, plugins: [orchestrationPlugin({ benchmarks: [arithmetic] }),

@@ -3,7 +3,7 @@
  * workers/plugins.ts on one task queue, nothing more.
  */
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
-import { loadSettings } from '../lib/settings';
+import { loadSettings } from '../lib/config/settings';
 import { evalflowPlugins, judgePlugin, sandboxPlugin, type EvalflowPluginOptions } from './plugins';
 
 export interface RunWorkerOptions extends EvalflowPluginOptions {

@@ -27,8 +27,8 @@ import {
   sandboxingActivities,
   scoringActivities,
 } from '../activities/index';
-import { createSandbox, type SandboxSettings } from '../lib/sandbox/bwrap';
-import { closeMathGrader } from '../lib/math/verify';
+import { createSandbox, type SandboxSettings } from '../lib/engine/sandbox/bwrap';
+import { closeMathGrader } from '../lib/engine/math/verify';
 import { currentBundle, workflowsEntry } from './bundle';
 
 export interface EvalflowPluginOptions {
@@ -74,7 +74,7 @@ export function generationPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin
   return new CallingRolePlugin({ name: 'evalflow.generation', activities: generationActivities(opts.deps ?? defaultDeps()) });
 }
 
-/** The scoring role: its math grader process (lib/math/verify) ends when its worker does. */
+/** The scoring role: its math grader process (lib/engine/math/verify) ends when its worker does. */
 class ScoringRolePlugin extends SimplePlugin {
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
     try {

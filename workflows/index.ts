@@ -30,9 +30,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { SA, type RunStatusValue } from '../lib/search-attributes';
+import { SA, type RunStatusValue } from '../lib/records/search-attributes';
 import type { GenerationActivities, JudgingActivities, OrchestrationActivities, SandboxingActivities, ScoringActivities } from '../activities/index';
-import type { PrepareResult } from '../activities/prepare';
+import type { PrepareResult } from '../lib/records/artifacts';
 import type {
   ExecutionSettings,
   SuiteInput,
@@ -42,7 +42,7 @@ import type {
   TaskInput,
   TaskProgress,
   TaskSummary,
-} from '../lib/types';
+} from '../lib/records/types';
 
 /** Both workflows answer the `progress` query. */
 export const suiteProgressQuery = defineQuery<SuiteProgress>('progress');

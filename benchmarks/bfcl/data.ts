@@ -21,7 +21,7 @@
 import { buildMultiTurnItem, MULTI_TURN_DOC_FILES } from './multi-turn';
 import { AGENTIC_CATEGORIES, isMultiTurnCategory, NOT_RUN_REASONS, RUN_CATEGORIES } from './categories';
 import { AGENTIC_MODULES, enabledAgenticCategories } from './agentic/index';
-import type { DatasetFileReader, PromptOptions } from '../types';
+import type { DatasetFileReader, PromptOptions } from '../../lib/records/benchmark-data';
 import { type PyValue, dumpJsonPy, isPyDict, parseJsonPy, pyToJson } from './py-values';
 
 export const BFCL_LOCAL_DIR = 'bfcl_v4';

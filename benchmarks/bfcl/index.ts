@@ -34,7 +34,9 @@
  * The mode a sample was prepared in is recorded in `sample.data.mode` by
  * `prompt()` (scoring does not see the task options).
  */
-import type { Benchmark, ChatMessage, ConversationIO, NextRequest, PromptOptions, Sample, ToolSpec, TurnResponse, UnitResponse, UnitScore } from '../types';
+import type { Benchmark, ConversationIO, NextRequest, UnitScore } from '../types';
+import type { PromptOptions } from '../../lib/records/benchmark-data';
+import type { ChatMessage, Sample, ToolSpec, TurnResponse, UnitResponse } from '../../lib/records/messages';
 import { rowString } from '../rows';
 import {
   type Decoded,

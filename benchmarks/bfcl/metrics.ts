@@ -39,7 +39,8 @@
  * ran is not reported. Aggregate `stderr` is that of the linear combination
  * of the category means (√Σ coef²·stderr²).
  */
-import { computeMetrics, type TaskMetrics } from '../../lib/metrics';
+import { computeMetrics } from '../../lib/engine/metrics';
+import { type TaskMetrics } from '../../lib/records/artifacts';
 import type { ScoredResponse } from '../types';
 import { ALL_SCORING_CATEGORIES, MEMORY_CATEGORIES, MULTI_TURN_CATEGORIES, NOT_RUN_REASONS, WEB_SEARCH_CATEGORIES } from './categories';
 

@@ -26,7 +26,7 @@
  *   prompt_fmt=plaintext&style=classic", constants/default_prompts.py), merged
  *   into the first turn by `system_prompt_pre_processing_chat_model`.
  */
-import type { ChatMessage, ToolSpec } from '../types';
+import type { ChatMessage, ToolSpec } from '../../lib/records/messages';
 import type { FunctionDoc, ParamDoc } from './ast-checker';
 import { languageOf } from './ast-checker';
 

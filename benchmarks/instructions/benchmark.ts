@@ -4,7 +4,9 @@
  * `generic/default` prompt (the prompt alone as the user message), strict and
  * loose checking with the benchmark's own checkers, and IFMetrics.
  */
-import type { Benchmark, ChatMessage, DatasetSource, Sample } from '../types';
+import type { Benchmark } from '../types';
+import type { DatasetSource } from '../../lib/records/benchmark-data';
+import type { ChatMessage, Sample } from '../../lib/records/messages';
 import { evaluateInstructions, type InstructionChecker, type Kwargs, registryOf } from './framework';
 import { pyStrip } from './ifeval-checkers';
 import { instructionMetrics } from './metrics';

@@ -36,7 +36,7 @@
  * accuracy over the instructions of that type (pass@1 / pass@1[avg-of-k]).
  */
 import type { ScoredResponse } from '../types';
-import { mean, stdDev } from '../../lib/metrics';
+import { mean, stdDev } from '../../lib/engine/metrics';
 import type { InstructionResult } from './framework';
 
 interface ScoreValue {

@@ -28,9 +28,12 @@
  * no_answer), per difficulty as subsets (`subset_for_metrics = difficulty`).
  */
 import { createHash } from 'node:crypto';
-import type { Benchmark, ChatMessage, DatasetFileReader, PromptOptions, Sample, ScoredResponse, UnitResponse, UnitScore } from '../types';
-import type { SandboxRunner, SandboxResult, TestCaseResult } from '../../lib/sandbox/types';
-import { computeMetrics, type TaskMetrics } from '../../lib/metrics';
+import type { Benchmark, ScoredResponse, UnitScore } from '../types';
+import type { DatasetFileReader, PromptOptions } from '../../lib/records/benchmark-data';
+import type { ChatMessage, Sample, UnitResponse } from '../../lib/records/messages';
+import type { SandboxRunner, SandboxResult, TestCaseResult } from '../../lib/engine/sandbox/types';
+import { computeMetrics } from '../../lib/engine/metrics';
+import { type TaskMetrics } from '../../lib/records/artifacts';
 import { rowString } from '../rows';
 import { parsePrivateTestCases } from './pickle';
 import { LCB_HARNESS } from './harness';

@@ -38,8 +38,10 @@
  * passed; details carry per-step results; metrics.ts reproduces SciCodeMetrics
  * (problem_accuracy, subtask_accuracy).
  */
-import type { Benchmark, ChatMessage, NextRequest, PromptOptions, Sample, TurnResponse, UnitResponse, UnitScore } from '../types';
-import type { SandboxResult, SandboxRunner, TestCaseResult } from '../../lib/sandbox/types';
+import type { Benchmark, NextRequest, UnitScore } from '../types';
+import type { PromptOptions } from '../../lib/records/benchmark-data';
+import type { ChatMessage, Sample, TurnResponse, UnitResponse } from '../../lib/records/messages';
+import type { SandboxResult, SandboxRunner, TestCaseResult } from '../../lib/engine/sandbox/types';
 import {
   PREFILLED_STEPS,
   SCICODE_DEFAULT_PROMPT_CONFIG,

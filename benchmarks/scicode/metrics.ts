@@ -24,7 +24,7 @@
  * own reporting applies to them).
  */
 import type { ScoredResponse } from '../types';
-import { mean, stdDev } from '../../lib/metrics';
+import { mean, stdDev } from '../../lib/engine/metrics';
 
 type Groups = Record<string, { scores: Record<string, { value: number; stats: Record<string, number> }> }>;
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument, parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { EndpointSpec, ExecutionSettings, GenerationParams, ResolvedTask } from '../types';
+import type { EndpointSpec, ExecutionSettings, GenerationParams, ResolvedTask } from '../records/types';
 import {
   AdapterConfig,
   ConfigSchemaOutput,
@@ -736,7 +736,7 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
 }
 
 /** Settings of an LLM judge (`params.extra.judge`), resolved like the target endpoint. */
-import type { JudgeSettings } from '../types';
+import type { JudgeSettings } from '../records/types';
 export type { JudgeSettings };
 
 function judgeEndpoint(j: JudgeConfig, where: string): JudgeSettings {

@@ -30,19 +30,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { buildSuiteInput, startEvaluation } from '../../lib/client';
-import { startDemoEndpoint } from '../../lib/demo-model';
-import { buildPayload } from '../../lib/endpoint';
-import { requestHash } from '../../lib/hash';
-import { loadSettings, type Settings, type StorageSettings } from '../../lib/settings';
-import { ArtifactStore, keys, parseJsonl } from '../../lib/store';
-import type { ResolvedTask } from '../../lib/types';
-import type { PreparedSample } from '../../activities/prepare';
-import type { NemoResults, ScoreRecord } from '../../activities/score';
-import { payloadHash, type FakeEndpoint, type FaultRule } from '../fake-endpoint/server';
+import { buildSuiteInput, startEvaluation } from '../../lib/operator/client';
+import { startDemoEndpoint } from '../../lib/operator/demo-model';
+import { buildPayload } from '../../lib/engine/endpoint';
+import { requestHash } from '../../lib/engine/hash';
+import { loadSettings, type Settings, type StorageSettings } from '../../lib/config/settings';
+import { ArtifactStore, parseJsonl } from '../../lib/engine/store';
+import { keys } from '../../lib/records/keys';
+import type { ResolvedTask } from '../../lib/records/types';
+import type { PreparedSample } from '../../lib/records/artifacts';
+import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
+import { payloadHash, type FakeEndpoint, type FaultRule } from '../../lib/operator/scripted-endpoint';
 import { demoConfig, spawnWorker } from '../support/harness';
 import { startStack, type Stack } from '../support/stack';
-import { mulberry32 } from '../../lib/random';
+import { mulberry32 } from '../../lib/engine/random';
 
 export interface ChaosOptions {
   /** Samples in total, split between GSM8K and MMLU-Pro in proportion 1,319 : 3,681. */

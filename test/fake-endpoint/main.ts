@@ -7,7 +7,7 @@
  * prompt). Faults and stats are driven through the admin API:
  * POST /_fake/faults, GET /_fake/stats, POST /_fake/reset.
  */
-import { startFakeEndpoint, type FakeRequest, type FakeReply } from './server';
+import { startFakeEndpoint, type FakeRequest, type FakeReply } from '../../lib/operator/scripted-endpoint';
 
 interface Args {
   port: number;

@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { startDemoEndpoint } from '../../lib/demo-model';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
-import { ArtifactStore } from '../../lib/store';
-import { loadSettings } from '../../lib/settings';
+import { startDemoEndpoint } from '../../lib/operator/demo-model';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
+import { ArtifactStore } from '../../lib/engine/store';
+import { loadSettings } from '../../lib/config/settings';
 import { datasetsDir, demoConfig, type Env, runCli, startEnv, startInProcessWorker } from '../support/harness';
 
 describe('bad input gets a clear error and starts nothing', () => {

@@ -19,12 +19,12 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/client';
-import { keys } from '../../lib/store';
-import type { NemoResults } from '../../activities/score';
-import type { GenerationRecord } from '../../activities/generate';
+import { startEvaluation } from '../../lib/operator/client';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults } from '../../lib/records/artifacts';
+import type { GenerationRecord } from '../../lib/records/artifacts';
 import { writeEmptyCategories } from '../support/bfcl-model';
-import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../fake-endpoint/server';
+import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../../lib/operator/scripted-endpoint';
 import { datasetsDir, type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 const SRC = () => path.join(datasetsDir(), 'bfcl_v4');

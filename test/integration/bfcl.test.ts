@@ -14,11 +14,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/client';
-import { keys } from '../../lib/store';
-import type { NemoResults, ScoreRecord } from '../../activities/score';
-import type { GenerationRecord } from '../../activities/generate';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { startEvaluation } from '../../lib/operator/client';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
+import type { GenerationRecord } from '../../lib/records/artifacts';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { type BfclModel, type BfclPlan, bfclModel } from '../support/bfcl-model';
 import { datasetsDir, type Env, startEnv, startInProcessWorker } from '../support/harness';
 

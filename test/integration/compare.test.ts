@@ -18,15 +18,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { getBenchmark } from '../../benchmarks/index';
-import { loadDataset } from '../../lib/datasets';
-import { compareRuns, type RunComparison } from '../../lib/compare';
-import { startEvaluation } from '../../lib/client';
-import type { ExportRow } from '../../lib/export';
-import type { GateReport } from '../../lib/gate';
-import { loadSettings } from '../../lib/settings';
-import { keys } from '../../lib/store';
-import type { NemoResults } from '../../activities/score';
-import { startFakeEndpoint, type FakeEndpoint, type FakeRequest } from '../fake-endpoint/server';
+import { loadDataset } from '../../lib/engine/datasets';
+import { compareRuns, type RunComparison } from '../../lib/analysis/compare';
+import { startEvaluation } from '../../lib/operator/client';
+import type { ExportRow } from '../../lib/analysis/export';
+import type { GateReport } from '../../lib/analysis/gate';
+import { loadSettings } from '../../lib/config/settings';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults } from '../../lib/records/artifacts';
+import { startFakeEndpoint, type FakeEndpoint, type FakeRequest } from '../../lib/operator/scripted-endpoint';
 import { datasetsDir, demoConfig, type Env, REPO, runCli, startEnv, startInProcessWorker } from '../support/harness';
 
 /** The real `evalflow` command (bin/evalflow.js) in a fresh process. */

@@ -6,10 +6,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getProgress, pauseEvaluation, resumeEvaluation, setParallelism, startEvaluation } from '../../lib/client';
-import { startDemoEndpoint } from '../../lib/demo-model';
-import type { FakeEndpoint } from '../fake-endpoint/server';
-import { SA } from '../../lib/search-attributes';
+import { getProgress, pauseEvaluation, resumeEvaluation, setParallelism, startEvaluation } from '../../lib/operator/client';
+import { startDemoEndpoint } from '../../lib/operator/demo-model';
+import type { FakeEndpoint } from '../../lib/operator/scripted-endpoint';
+import { SA } from '../../lib/records/search-attributes';
 import { datasetsDir, demoConfig, type Env, runCli, startEnv, startInProcessWorker, waitFor } from '../support/harness';
 
 let env: Env;

@@ -14,11 +14,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { startEvaluation } from '../../lib/client';
-import { keys, parseJsonl } from '../../lib/store';
-import type { NemoResults, ScoreRecord } from '../../activities/score';
-import type { GenerationRecord } from '../../activities/generate';
-import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../fake-endpoint/server';
+import { startEvaluation } from '../../lib/operator/client';
+import { parseJsonl } from '../../lib/engine/store';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
+import type { GenerationRecord } from '../../lib/records/artifacts';
+import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../../lib/operator/scripted-endpoint';
 import { type BfclModel, bfclModel } from '../support/bfcl-model';
 import { datasetsDir, type Env, spawnWorker, startEnv, waitFor } from '../support/harness';
 

@@ -8,11 +8,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { startDemoEndpoint } from '../../lib/demo-model';
-import { startEvaluation } from '../../lib/client';
-import type { FakeEndpoint } from '../fake-endpoint/server';
-import type { ScoreRecord } from '../../activities/score';
-import type { GenerationRecord } from '../../activities/generate';
+import { startDemoEndpoint } from '../../lib/operator/demo-model';
+import { startEvaluation } from '../../lib/operator/client';
+import type { FakeEndpoint } from '../../lib/operator/scripted-endpoint';
+import type { ScoreRecord } from '../../lib/records/artifacts';
+import type { GenerationRecord } from '../../lib/records/artifacts';
 import { datasetsDir, demoConfig, type Env, spawnWorker, startEnv, waitFor } from '../support/harness';
 
 let env: Env;

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as YAML from 'yaml';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { CLI, REPO, type Env, runCli, startEnv, waitFor } from '../support/harness';
 
 const MODULE = path.join(REPO, 'dist', 'examples', 'arithmetic-benchmark.js');

@@ -9,10 +9,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/client';
-import { keys } from '../../lib/store';
-import type { NemoResults } from '../../activities/score';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { startEvaluation } from '../../lib/operator/client';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults } from '../../lib/records/artifacts';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 const SAMPLES = 12_000;

@@ -13,13 +13,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/client';
-import { keys } from '../../lib/store';
-import type { JudgementRecord } from '../../activities/judge';
-import type { NemoResults, ScoreRecord } from '../../activities/score';
+import { startEvaluation } from '../../lib/operator/client';
+import { keys } from '../../lib/records/keys';
+import type { JudgementRecord } from '../../lib/records/artifacts';
+import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
 import { hle, hleJudgePrompt, hleSystemPrompt } from '../../benchmarks/hle';
-import type { ChatMessage } from '../../benchmarks/types';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import type { ChatMessage } from '../../lib/records/messages';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 interface Item {

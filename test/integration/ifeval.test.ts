@@ -8,11 +8,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/client';
-import { keys } from '../../lib/store';
-import type { NemoResults, ScoreRecord } from '../../activities/score';
+import { startEvaluation } from '../../lib/operator/client';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
 import { ifeval } from '../../benchmarks/ifeval';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 interface Item {

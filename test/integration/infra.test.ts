@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { Client as MinioClient } from 'minio';
-import { findBinary } from '../../lib/infra/binaries';
+import { findBinary } from '../../lib/operator/infra/binaries';
 import {
   devDown,
   devPaths,
@@ -25,7 +25,7 @@ import {
   parseHostPort,
   PortInUseError,
   readPidFile,
-} from '../../lib/infra/dev';
+} from '../../lib/operator/infra/dev';
 import { startStack, type Stack } from '../support/stack';
 
 function minioClient(endpoint: string, accessKey: string, secretKey: string): MinioClient {

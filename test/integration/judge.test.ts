@@ -9,12 +9,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/client';
-import { keys } from '../../lib/store';
+import { startEvaluation } from '../../lib/operator/client';
+import { keys } from '../../lib/records/keys';
 import type { Benchmark } from '../../benchmarks/types';
-import type { JudgementRecord } from '../../activities/judge';
-import type { NemoResults } from '../../activities/score';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import type { JudgementRecord } from '../../lib/records/artifacts';
+import type { NemoResults } from '../../lib/records/artifacts';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 /** A judged toy benchmark: the judge says whether the answer names the capital. */

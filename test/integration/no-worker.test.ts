@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { startDemoEndpoint } from '../../lib/demo-model';
-import type { FakeEndpoint } from '../fake-endpoint/server';
-import { queuePollers } from '../../lib/client';
+import { startDemoEndpoint } from '../../lib/operator/demo-model';
+import type { FakeEndpoint } from '../../lib/operator/scripted-endpoint';
+import { queuePollers } from '../../lib/operator/client';
 import { CLI, datasetsDir, demoConfig, type Env, runCli, spawnWorker, startEnv, startInProcessWorker, waitFor } from '../support/harness';
 
 let env: Env;

@@ -14,11 +14,11 @@ import { promisify } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { generationPlugin, orchestrationPlugin, sandboxPlugin, scoringPlugin } from '../../workers/plugins';
 import { arithmetic } from '../../examples/arithmetic-benchmark';
-import { ensureBinary } from '../../lib/infra/binaries';
-import { keys } from '../../lib/store';
-import type { NemoResults } from '../../activities/score';
-import type { IdentifiedSuiteInput } from '../../lib/types';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { ensureBinary } from '../../lib/operator/infra/binaries';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults } from '../../lib/records/artifacts';
+import type { IdentifiedSuiteInput } from '../../lib/records/types';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { datasetsDir, REPO, type Env, startEnv } from '../support/harness';
 
 const run = promisify(execFile);

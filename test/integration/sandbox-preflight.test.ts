@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { startEvaluation } from '../../lib/client';
-import { startFakeEndpoint, type FakeEndpoint } from '../fake-endpoint/server';
+import { startEvaluation } from '../../lib/operator/client';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { datasetsDir, type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 let env: Env;

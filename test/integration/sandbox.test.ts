@@ -11,8 +11,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createSandbox } from '../../lib/sandbox/bwrap';
-import { SandboxError, type SandboxJob } from '../../lib/sandbox/types';
+import { createSandbox } from '../../lib/engine/sandbox/bwrap';
+import { SandboxError, type SandboxJob } from '../../lib/engine/sandbox/types';
 
 const py = (code: string, extra: Partial<SandboxJob> = {}): SandboxJob => ({ files: { 'main.py': code }, command: ['python3', 'main.py'], timeoutMs: 5000, ...extra });
 

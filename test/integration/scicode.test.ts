@@ -12,11 +12,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/client';
-import { keys } from '../../lib/store';
-import type { NemoResults, ScoreRecord } from '../../activities/score';
-import type { GenerationRecord } from '../../activities/generate';
-import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../fake-endpoint/server';
+import { startEvaluation } from '../../lib/operator/client';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
+import type { GenerationRecord } from '../../lib/records/artifacts';
+import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../../lib/operator/scripted-endpoint';
 import { type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 const RUN_ID = 'scicode-1';

@@ -5,7 +5,7 @@
  * synthetic rows in their real schemas (GPQA items are gated and must never
  * be written anywhere). A fake endpoint answers right, wrong or unparseably by
  * a rule the test controls; every value in results.json is recomputed here
- * independently of lib/metrics.
+ * independently of lib/engine/metrics.
  *
  * The four AIME repeats of a problem are identical requests, so the fake
  * counts the requests per prompt and answers the n-th one by the n-th entry
@@ -16,10 +16,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/client';
-import { keys } from '../../lib/store';
-import type { NemoResults, ScoreRecord } from '../../activities/score';
-import { startFakeEndpoint, type FakeEndpoint, type FakeRequest, type FakeReply } from '../fake-endpoint/server';
+import { startEvaluation } from '../../lib/operator/client';
+import { keys } from '../../lib/records/keys';
+import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
+import { startFakeEndpoint, type FakeEndpoint, type FakeRequest, type FakeReply } from '../../lib/operator/scripted-endpoint';
 import { datasetsDir, type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 const RUN_ID = 'suite-part1-1';
@@ -129,7 +129,7 @@ after(async () => {
   await env?.close();
 });
 
-// --- the expected values, computed without lib/metrics ------------------------------
+// --- the expected values, computed without lib/engine/metrics ------------------------------
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 

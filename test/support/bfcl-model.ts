@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePythonCalls } from '../../benchmarks/bfcl/parse';
 import { RUN_CATEGORIES } from '../../benchmarks/bfcl/categories';
-import type { FakeReply, FakeRequest } from '../fake-endpoint/server';
+import type { FakeReply, FakeRequest } from '../../lib/operator/scripted-endpoint';
 
 type Row = Record<string, unknown> & { id: string; question: { role: string; content: string }[][] };
 type Answer = { id: string; ground_truth: unknown };

@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startStack, type Stack } from './stack';
-import { ArtifactStore } from '../../lib/store';
-import { loadSettings } from '../../lib/settings';
+import { ArtifactStore } from '../../lib/engine/store';
+import { loadSettings } from '../../lib/config/settings';
 import type { Benchmark } from '../../benchmarks/types';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');

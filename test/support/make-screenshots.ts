@@ -8,9 +8,9 @@
  *   npm run screenshots        → docs/images/*.png
  */
 import * as path from 'node:path';
-import { startDemoEndpoint } from '../../lib/demo-model';
-import { startEvaluation, pauseEvaluation } from '../../lib/client';
-import { writeReport } from '../../lib/report';
+import { startDemoEndpoint } from '../../lib/operator/demo-model';
+import { startEvaluation, pauseEvaluation } from '../../lib/operator/client';
+import { writeReport } from '../../lib/analysis/report';
 import { datasetsDir, demoConfig, REPO, startEnv, startInProcessWorker, waitFor } from './harness';
 import { screenshot } from './screenshot';
 

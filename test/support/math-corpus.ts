@@ -6,7 +6,7 @@
  * then \boxed{...}, sometimes an earlier box, sometimes no usable box).
  * Deterministic: the same seed gives the same corpus.
  */
-import { mulberry32 } from '../../lib/random';
+import { mulberry32 } from '../../lib/engine/random';
 
 export interface MathCase {
   /** Stable key: style, gold, the boxed answer and the reply wrapper. */

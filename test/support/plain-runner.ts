@@ -2,13 +2,13 @@
  * A SandboxRunner WITHOUT isolation, for unit tests of benchmark harnesses
  * that need a real Python but not the sandbox: runs the job's command with
  * python3 in a temporary directory, same result shape, wall-clock limit and
- * output bound. Never used outside tests; the real runner is lib/sandbox/bwrap.ts.
+ * output bound. Never used outside tests; the real runner is lib/engine/sandbox/bwrap.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SandboxJob, SandboxResult, SandboxRunner } from '../../lib/sandbox/types';
+import type { SandboxJob, SandboxResult, SandboxRunner } from '../../lib/engine/sandbox/types';
 
 const BOUND = 1 << 20;
 

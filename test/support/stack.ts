@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureBinaries } from '../../lib/infra/binaries';
+import { ensureBinaries } from '../../lib/operator/infra/binaries';
 import {
   getFreePort,
   isProcessRunning,
@@ -19,7 +19,7 @@ import {
   stopProcess,
   type MinioServerOptions,
   type TemporalServerOptions,
-} from '../../lib/infra/dev';
+} from '../../lib/operator/infra/dev';
 
 export interface Stack {
   /** host:port of the Temporal frontend. */

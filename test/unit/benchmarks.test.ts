@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import { extractAnswer, extractBoxed, searchRegexLast } from '../../benchmarks/math-grading';
-import { mathEqual } from '../../lib/math/verify';
+import { mathEqual } from '../../lib/engine/math/verify';
 import { gsm8k, gsm8kGold } from '../../benchmarks/gsm8k';
 import { MMLU_PRO_PROMPT_CONFIGS, mmluPro, mmluProProblem } from '../../benchmarks/mmlu_pro';
 import { BUILTIN_BENCHMARKS, KNOWN_UNSUPPORTED_TASKS, getBenchmark, listBenchmarks, registerBenchmark } from '../../benchmarks/index';
-import type { Benchmark, Sample } from '../../benchmarks/types';
-import { loadDataset } from '../../lib/datasets';
+import type { Benchmark } from '../../benchmarks/types';
+import type { Sample } from '../../lib/records/messages';
+import { loadDataset } from '../../lib/engine/datasets';
 import { sync as syncScore } from '../support/sync-score';
 
 // --- \boxed{} extraction (NeMo-Skills math_grader.search_boxed) -------------

@@ -5,7 +5,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-import type { ChatMessage, ConversationIO, DatasetFileReader, NextRequest, Sample, ToolCall, TurnResponse } from '../../benchmarks/types';
+import type { ConversationIO, NextRequest } from '../../benchmarks/types';
+import type { DatasetFileReader } from '../../lib/records/benchmark-data';
+import type { ChatMessage, Sample, ToolCall, TurnResponse } from '../../lib/records/messages';
 import { parsePythonCalls } from '../../benchmarks/bfcl/parse';
 import { MAXIMUM_STEP_LIMIT, promptingSystemPrompt } from '../../benchmarks/bfcl/multi-turn/index';
 import {

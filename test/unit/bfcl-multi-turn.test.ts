@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { TurnResponse } from '../../benchmarks/types';
+import type { TurnResponse } from '../../lib/records/messages';
 import { parsePythonCalls, type ParsedCallFull } from '../../benchmarks/bfcl/parse';
 import {
   MAXIMUM_STEP_LIMIT,

@@ -33,8 +33,8 @@ import { type CategoryValue, aggregateScores } from '../../benchmarks/bfcl/metri
 import { ALL_SCORING_CATEGORIES } from '../../benchmarks/bfcl/categories';
 import { bfclV4 } from '../../benchmarks/bfcl/index';
 import { MAXIMUM_STEP_LIMIT } from '../../benchmarks/bfcl/multi-turn';
-import type { Sample, ToolCall, TurnResponse, UnitResponse } from '../../benchmarks/types';
-import { loadDatasetFiles } from '../../lib/datasets';
+import type { Sample, ToolCall, TurnResponse, UnitResponse } from '../../lib/records/messages';
+import { loadDatasetFiles } from '../../lib/engine/datasets';
 import { runOracle } from '../support/oracle';
 import { sync as syncScore } from '../support/sync-score';
 

@@ -15,7 +15,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 
-import type { ConversationIO, DatasetFileReader, NextRequest, Sample, TurnResponse } from '../../benchmarks/types';
+import type { ConversationIO, NextRequest } from '../../benchmarks/types';
+import type { DatasetFileReader } from '../../lib/records/benchmark-data';
+import type { Sample, TurnResponse } from '../../lib/records/messages';
 import { webSearch, AGENTIC_RESPONSE_FORMAT_PROMPT, WEB_SEARCH_MAX_CALLS } from '../../benchmarks/bfcl/agentic/web-search/index';
 import { SEARCH_FAILED, SERPAPI_RETRY, callKey, executeWebSearchCall } from '../../benchmarks/bfcl/agentic/web-search/tools';
 import { pageMarkdown, pageText } from '../../benchmarks/bfcl/agentic/web-search/html';

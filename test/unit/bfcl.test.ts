@@ -26,8 +26,9 @@ import { type CategoryValue, aggregateScores, bfclMetrics } from '../../benchmar
 import { AGENTIC_CATEGORIES, RUN_CATEGORIES } from '../../benchmarks/bfcl/categories';
 import { categoriesForSplit } from '../../benchmarks/bfcl/data';
 import { bfclMode, bfclV4, decodeNative, decodePrompt } from '../../benchmarks/bfcl/index';
-import type { Sample, ScoredResponse, ToolCall, UnitResponse } from '../../benchmarks/types';
-import { loadDatasetFiles } from '../../lib/datasets';
+import type { ScoredResponse } from '../../benchmarks/types';
+import type { Sample, ToolCall, UnitResponse } from '../../lib/records/messages';
+import { loadDatasetFiles } from '../../lib/engine/datasets';
 import { sync as syncScore } from '../support/sync-score';
 
 // --- helpers -----------------------------------------------------------------

@@ -23,13 +23,13 @@ import {
   perSample,
   quantileSorted,
   type RunTaskData,
-} from '../../lib/compare';
-import { decide, evaluateGate, gateMarkdown, overallDecision, parsePolicy, PolicyError } from '../../lib/gate';
-import { buildInspectLog, inspectLogName, resultRowsOf, toCsv } from '../../lib/export';
-import { computeMetrics } from '../../lib/metrics';
+} from '../../lib/analysis/compare';
+import { decide, evaluateGate, gateMarkdown, overallDecision, parsePolicy, PolicyError } from '../../lib/analysis/gate';
+import { buildInspectLog, inspectLogName, resultRowsOf, toCsv } from '../../lib/analysis/export';
+import { computeMetrics } from '../../lib/engine/metrics';
 import { compareHtml, compareText, formatP } from '../../cli/compare';
-import type { ScoreRecord } from '../../activities/score';
-import type { RunMetadata } from '../../activities/run';
+import type { ScoreRecord } from '../../lib/records/artifacts';
+import type { RunMetadata } from '../../lib/records/artifacts';
 
 const close = (actual: number, expected: number, tol: number, what = '') =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} vs ${expected} (±${tol})`);

@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { DatasetError, hubCachePath, loadDataset, loadDatasetFiles, readLocalDataset } from '../../lib/datasets';
-import type { DatasetSource } from '../../benchmarks/types';
+import { DatasetError, hubCachePath, loadDataset, loadDatasetFiles, readLocalDataset } from '../../lib/engine/datasets';
+import type { DatasetSource } from '../../lib/records/benchmark-data';
 
 // Synthetic MMLU-Pro rows in the real schema.
 const ROWS = [

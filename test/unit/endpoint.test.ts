@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { backoffMs, baseUrlOf, buildPayload, classifyError, retryAfterMs } from '../../lib/endpoint';
-import { splitReasoning } from '../../lib/reasoning';
-import { canonicalJson, requestHash } from '../../lib/hash';
-import type { EndpointSpec, GenerationParams } from '../../lib/types';
+import { backoffMs, baseUrlOf, buildPayload, classifyError, retryAfterMs } from '../../lib/engine/endpoint';
+import { splitReasoning } from '../../lib/engine/reasoning';
+import { canonicalJson, requestHash } from '../../lib/engine/hash';
+import type { EndpointSpec, GenerationParams } from '../../lib/records/types';
 
 const chat: EndpointSpec = { url: 'http://h:8000/v1/chat/completions', model_id: 'm', type: 'chat' };
 const params: GenerationParams = { parallelism: 1, request_timeout: 10, max_retries: 2, num_repeats: 1, max_new_tokens: 100, temperature: 0.6, top_p: 0.95 };

@@ -9,7 +9,7 @@ import {
   type FakeRequest,
   type FakeReply,
   type FaultKind,
-} from '../fake-endpoint/server';
+} from '../../lib/operator/scripted-endpoint';
 
 /** Answers "<kind>:<last user message or prompt>", with a fixed reasoning trace for chat. */
 function echoAnswer(req: FakeRequest): FakeReply {

@@ -14,9 +14,10 @@ import { GPQA_PROMPT_CONFIGS, PythonRandom, gpqa, gpqaChoices, gpqaPermutation, 
 import { AIME_PROMPT_CONFIGS, aime2025, aimeUserPrompt } from '../../benchmarks/aime';
 import { MMLU_SUBCATEGORIES, mmlu, mmluGold } from '../../benchmarks/mmlu';
 import { BUILTIN_BENCHMARKS, KNOWN_UNSUPPORTED_TASKS, getBenchmark } from '../../benchmarks/index';
-import type { Sample } from '../../benchmarks/types';
-import { DatasetError, loadDataset } from '../../lib/datasets';
-import { computeMetrics, type ScoredUnit } from '../../lib/metrics';
+import type { Sample } from '../../lib/records/messages';
+import { DatasetError, loadDataset } from '../../lib/engine/datasets';
+import { computeMetrics } from '../../lib/engine/metrics';
+import { type ScoredUnit } from '../../lib/records/artifacts';
 import { sync as syncScore } from '../support/sync-score';
 
 const MCQ4 = "Answer the following multiple choice question. The last line of your response should be in the following format: 'Answer: A/B/C/D' (e.g. 'Answer: A').";

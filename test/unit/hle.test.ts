@@ -20,8 +20,9 @@ import {
   parseHleJudgement,
   parseStatedConfidence,
 } from '../../benchmarks/hle';
-import type { JudgeVerdict, Sample, ScoredResponse } from '../../benchmarks/types';
-import { sha256 } from '../../lib/hash';
+import type { JudgeVerdict, ScoredResponse } from '../../benchmarks/types';
+import type { Sample } from '../../lib/records/messages';
+import { sha256 } from '../../lib/engine/hash';
 import { sync as syncScore } from '../support/sync-score';
 import { hleJudgeCorpus } from '../corpora/hle-judge';
 import { loadReferenceFixture } from '../corpora/fixture';

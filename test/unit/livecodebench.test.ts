@@ -28,8 +28,9 @@ import {
 } from '../../benchmarks/livecodebench/index';
 import { decodeCompressedString, parsePrivateTestCases, unpickleString } from '../../benchmarks/livecodebench/pickle';
 import { LCB_HARNESS, LCB_IMPORT_PRELUDE } from '../../benchmarks/livecodebench/harness';
-import type { Sample, ScoredResponse } from '../../benchmarks/types';
-import { SandboxError, type SandboxJob, type SandboxRunner } from '../../lib/sandbox/types';
+import type { ScoredResponse } from '../../benchmarks/types';
+import type { Sample } from '../../lib/records/messages';
+import { SandboxError, type SandboxJob, type SandboxRunner } from '../../lib/engine/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
 import { sync as syncScore } from '../support/sync-score';
 

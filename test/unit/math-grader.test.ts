@@ -1,5 +1,5 @@
 /**
- * The math grader client (lib/math/verify.ts) around its Python process:
+ * The math grader client (lib/engine/math/verify.ts) around its Python process:
  * setup errors name the fix, a hung comparison counts as wrong and the process
  * is replaced, a dead process is restarted and the waiting requests answered,
  * close() ends it. A stand-in grader (plain Python, same protocol) plays the
@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MathGrader, MathGraderError, MathGraderSetupError, mathEqual, mathPins, mathPython, mathVenvDir } from '../../lib/math/verify';
-import { loadSettings } from '../../lib/settings';
+import { MathGrader, MathGraderError, MathGraderSetupError, mathEqual, mathPins, mathPython, mathVenvDir } from '../../lib/engine/math/verify';
+import { loadSettings } from '../../lib/config/settings';
 import { REPO_ROOT } from '../support/oracle';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evalflow-math-grader-'));
@@ -29,7 +29,7 @@ function fakePython(name: string, body: string): string {
 
 const versions = JSON.stringify(Object.fromEntries([...mathPins()].filter(([n]) => n !== 'mpmath')));
 
-/** Same protocol as lib/math/grader.py; gold "hang" never answers, "die" exits, "die-once" exits the first time, "raise" reports an error. */
+/** Same protocol as lib/engine/math/grader.py; gold "hang" never answers, "die" exits, "die-once" exits the first time, "raise" reports an error. */
 const standIn = fakePython(
   'stand-in',
   `import json, os, sys, time
@@ -65,7 +65,7 @@ test('math grader: the venv directory is keyed by the pins (as scripts/setup-mat
   const script = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'setup-math.sh'), 'utf8');
   const line = script.split('\n').find((l) => l.startsWith('hash='));
   assert.ok(line, 'setup-math.sh computes hash=');
-  const r = spawnSync('bash', ['-c', `set -euo pipefail; REQ=lib/math/requirements.txt; ${line}; echo "$hash"`], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', `set -euo pipefail; REQ=lib/engine/math/requirements.txt; ${line}; echo "$hash"`], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(mathVenvDir('/c'), `/c/venvs/math-verify-${r.stdout.trim()}`);
   assert.equal(mathPins().get('math-verify'), '0.9.0');

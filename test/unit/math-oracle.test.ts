@@ -4,7 +4,7 @@
  * math_equal, i.e. math-verify 0.9.0), run as the oracle in
  * test/oracles/math/oracle.py. evalflow's side is the real product path:
  * the benchmark's score() → TypeScript extraction → the grader process
- * (lib/math/verify.ts → lib/math/grader.py).
+ * (lib/engine/math/verify.ts → lib/engine/math/grader.py).
  *
  * Needs both venvs: bash scripts/setup-math.sh; bash scripts/setup-oracles.sh math.
  */
@@ -15,8 +15,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aime2025 } from '../../benchmarks/aime';
 import { gsm8k } from '../../benchmarks/gsm8k';
-import type { Sample } from '../../benchmarks/types';
-import { closeMathGrader } from '../../lib/math/verify';
+import type { Sample } from '../../lib/records/messages';
+import { closeMathGrader } from '../../lib/engine/math/verify';
 import { REPO_ROOT, oraclePython } from '../support/oracle';
 import { type MathCase, mathCorpus } from '../support/math-corpus';
 
@@ -64,7 +64,7 @@ test('math: the product grader and the oracle pin the same packages', () => {
       .split('\n')
       .filter((l) => l.trim() && !l.startsWith('#'))
       .sort();
-  assert.deepEqual(pins('lib/math/requirements.txt'), pins('test/oracles/math/requirements.txt'));
+  assert.deepEqual(pins('lib/engine/math/requirements.txt'), pins('test/oracles/math/requirements.txt'));
 });
 
 test('math corpus: evalflow agrees with NeMo-Skills math_equal (math-verify 0.9.0) on ≥ 99.5% of ≥ 2,000 replies', async () => {

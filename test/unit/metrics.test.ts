@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeMetrics, passAtK, type ScoredUnit } from '../../lib/metrics';
+import { computeMetrics, passAtK } from '../../lib/engine/metrics';
+import { type ScoredUnit } from '../../lib/records/artifacts';
 
 function close(actual: number | undefined, expected: number, eps = 1e-6, what = ''): void {
   assert.ok(actual !== undefined && Math.abs(actual - expected) <= eps, `${what} expected ${expected}, got ${actual}`);

@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import type { RunMetadata } from '../../activities/run';
-import type { NemoResults } from '../../activities/score';
+import type { RunMetadata } from '../../lib/records/artifacts';
+import type { NemoResults } from '../../lib/records/artifacts';
 import {
   batches,
   exportToMlflow,
@@ -25,8 +25,8 @@ import {
   proxiedArtifactPath,
   sanitiseKey,
   truncateValue,
-} from '../../lib/mlflow';
-import { keys } from '../../lib/store';
+} from '../../lib/analysis/mlflow';
+import { keys } from '../../lib/records/keys';
 
 /** MLflow's acceptance test for metric, param and tag keys. */
 function mlflowAccepts(key: string): boolean {

@@ -7,12 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as YAML from 'yaml';
-import type { GenerationRecord } from '../../activities/generate';
-import type { JudgementRecord } from '../../activities/judge';
-import type { PrepareResult, PreparedSample } from '../../activities/prepare';
-import type { RunMetadata } from '../../activities/run';
-import type { NemoResults, ScoreRecord } from '../../activities/score';
-import { computeMetrics } from '../../lib/metrics';
+import type { GenerationRecord } from '../../lib/records/artifacts';
+import type { JudgementRecord } from '../../lib/records/artifacts';
+import type { PrepareResult, PreparedSample } from '../../lib/records/artifacts';
+import type { RunMetadata } from '../../lib/records/artifacts';
+import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
+import { computeMetrics } from '../../lib/engine/metrics';
 import {
   confidenceInterval,
   escapeHtml,
@@ -22,8 +22,9 @@ import {
   type ReportData,
   type ReportSource,
   renderReport,
-} from '../../lib/report';
-import { keys, parseJsonl } from '../../lib/store';
+} from '../../lib/analysis/report';
+import { parseJsonl } from '../../lib/engine/store';
+import { keys } from '../../lib/records/keys';
 
 /** An in-memory object store with ArtifactStore's read API, so the loader runs without MinIO. */
 class MemoryStore implements ReportSource {

@@ -16,9 +16,10 @@ import { SCICODE_STEP_TIMEOUT_MS, askedSteps, scicode, stepProgram, toProblem } 
 import { DEFAULT_TEMPLATE, extractFunctionName, extractPythonScript, functionSource } from '../../benchmarks/scicode/prompt';
 import { MISSING_DATA_MARKER, SCICODE_SUPPORT_FILES } from '../../benchmarks/scicode/python';
 import { scicodeMetrics } from '../../benchmarks/scicode/metrics';
-import type { NextRequest, Sample, ScoredResponse, TurnResponse } from '../../benchmarks/types';
-import type { SandboxJob, SandboxRunner } from '../../lib/sandbox/types';
-import { SandboxError } from '../../lib/sandbox/types';
+import type { NextRequest, ScoredResponse } from '../../benchmarks/types';
+import type { Sample, TurnResponse } from '../../lib/records/messages';
+import type { SandboxJob, SandboxRunner } from '../../lib/engine/sandbox/types';
+import { SandboxError } from '../../lib/engine/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
 import { sync as syncScore } from '../support/sync-score';
 

@@ -3,7 +3,7 @@
  * a comma-separated list of module names (web_search, memory) or single
  * categories (e.g. memory_kv), or `all`.
  */
-import type { PromptOptions } from '../../types';
+import type { PromptOptions } from '../../../lib/records/benchmark-data';
 import { memory } from './memory/index';
 import type { AgenticModule } from './types';
 import { webSearch } from './web-search/index';

@@ -6,7 +6,9 @@
  * outside I/O through ConversationIO, so it is done once and replayed), and
  * the score.
  */
-import type { ChatMessage, ConversationIO, DatasetFileReader, NextRequest, PromptOptions, Sample, ToolSpec, TurnResponse, UnitResponse, UnitScore } from '../../types';
+import type { ConversationIO, NextRequest, UnitScore } from '../../types';
+import type { DatasetFileReader, PromptOptions } from '../../../lib/records/benchmark-data';
+import type { ChatMessage, Sample, ToolSpec, TurnResponse, UnitResponse } from '../../../lib/records/messages';
 
 export type BfclMode = 'native' | 'prompt';
 

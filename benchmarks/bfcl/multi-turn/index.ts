@@ -12,7 +12,8 @@
  * Scoring — eval_checker/multi_turn_eval/multi_turn_checker.py (see checker.ts).
  */
 
-import type { ChatMessage, NextRequest, ToolSpec, TurnResponse, UnitScore } from '../../types';
+import type { NextRequest, UnitScore } from '../../types';
+import type { ChatMessage, ToolSpec, TurnResponse } from '../../../lib/records/messages';
 import { parseCallListFull, parsePythonCalls, type ParsedCallFull } from '../parse';
 import { checkMultiTurn } from './checker';
 import { Env } from './executor';

@@ -1,6 +1,6 @@
 """Math oracle: NeMo-Skills' math evaluator at commit 0b012df8, for differential tests.
 
-Kept apart from the product grader (lib/math/grader.py) on purpose: this file
+Kept apart from the product grader (lib/engine/math/grader.py) on purpose: this file
 follows the reference function by function, from the whole model reply, so a
 product wrapper that drifts (in extraction, normalisation or the parse/verify
 arguments) shows up as a disagreement.

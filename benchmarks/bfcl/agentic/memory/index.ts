@@ -46,7 +46,9 @@
  * possible answer occurs in it as a whole word after standardize_string.
  */
 import { createHash } from 'node:crypto';
-import type { ChatMessage, ConversationIO, DatasetFileReader, NextRequest, PromptOptions, Sample, ToolSpec, TurnResponse, UnitResponse, UnitScore } from '../../../types';
+import type { ConversationIO, NextRequest, UnitScore } from '../../../types';
+import type { DatasetFileReader, PromptOptions } from '../../../../lib/records/benchmark-data';
+import type { ChatMessage, Sample, ToolSpec, TurnResponse, UnitResponse } from '../../../../lib/records/messages';
 import { type Decoded, type FuncDoc, MAXIMUM_STEP_LIMIT, decodeReply, executionString, promptingSystemPrompt, toolSpec } from '../../multi-turn/index';
 import { pyRepr, strRepr } from '../../multi-turn/pyrepr';
 import type { AgenticModule, BfclMode } from '../types';

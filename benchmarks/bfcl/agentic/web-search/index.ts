@@ -34,7 +34,9 @@
  * is the answer; none, or an empty one → wrong ("agentic:no_last_message");
  * else agentic_checker (checker.ts) against the possible answers.
  */
-import type { ChatMessage, ConversationIO, DatasetFileReader, NextRequest, PromptOptions, Sample, ToolSpec, TurnResponse, UnitResponse, UnitScore } from '../../../types';
+import type { ConversationIO, NextRequest, UnitScore } from '../../../types';
+import type { DatasetFileReader, PromptOptions } from '../../../../lib/records/benchmark-data';
+import type { ChatMessage, Sample, ToolSpec, TurnResponse, UnitResponse } from '../../../../lib/records/messages';
 import { decodeReply, executionString, type FuncDoc, MAXIMUM_STEP_LIMIT, promptingSystemPrompt, toolSpec } from '../../multi-turn/index';
 import { pyRepr, strRepr } from '../../multi-turn/pyrepr';
 import type { AgenticModule, BfclMode } from '../types';

@@ -106,7 +106,7 @@ export interface SuiteInput {
   /** Keep only these tasks (like `-t`). */
   tasks?: string[];
   /**
-   * Set evalflow's search attributes (lib/search-attributes.ts) on the run's
+   * Set evalflow's search attributes (lib/records/search-attributes.ts) on the run's
    * workflows. The CLI sets it when the namespace has them registered; leave
    * it out when starting runs on a namespace that does not.
    */

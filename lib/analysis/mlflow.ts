@@ -14,10 +14,11 @@
  * metrics carry the run's finish time as timestamp and step 0, so the second export
  * writes the same points (MLflow keeps one), params are written with the same values.
  */
-import type { RunMetadata } from '../activities/run';
-import type { NemoResults } from '../activities/score';
+import type { RunMetadata } from '../records/artifacts';
+import type { NemoResults } from '../records/artifacts';
 import { createHash } from 'node:crypto';
-import { type ArtifactStore, keys } from './store';
+import { type ArtifactStore } from '../engine/store';
+import { keys } from '../records/keys';
 
 export class MlflowError extends Error {
   override name = 'MlflowError';

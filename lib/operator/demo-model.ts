@@ -7,12 +7,12 @@
  * quickstart shows real extraction and scoring end to end, and tests know
  * every expected score in advance. Its replies say what it is.
  */
-import { getBenchmark } from '../benchmarks/index';
-import { MMLU_PRO_PROMPT_CONFIGS } from '../benchmarks/mmlu_pro';
-import { loadDataset } from './datasets';
-import { sha256 } from './hash';
-import { loadSettings } from './settings';
-import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from '../test/fake-endpoint/server';
+import { getBenchmark } from '../../benchmarks/index';
+import { MMLU_PRO_PROMPT_CONFIGS } from '../../benchmarks/mmlu_pro';
+import { loadDataset } from '../engine/datasets';
+import { sha256 } from '../engine/hash';
+import { loadSettings } from '../config/settings';
+import { startFakeEndpoint, type FakeEndpoint, type FakeReply, type FakeRequest } from './scripted-endpoint';
 
 export type DemoOutcome = 'correct' | 'wrong' | 'no_answer';
 

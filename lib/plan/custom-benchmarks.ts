@@ -9,8 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { getBenchmark, registerBenchmark } from '../benchmarks/index';
-import type { Benchmark } from '../benchmarks/types';
+import { getBenchmark, registerBenchmark } from '../../benchmarks/index';
+import type { Benchmark } from '../../benchmarks/types';
 
 export class BenchmarkModuleError extends Error {
   override name = 'BenchmarkModuleError';

@@ -3,15 +3,16 @@
  * startEvaluation, getProgress, getResults, resumeEvaluation, cancelEvaluation.
  */
 import * as YAML from 'yaml';
-import { getBenchmark } from '../benchmarks/index';
+import { getBenchmark } from '../../benchmarks/index';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
-import { applyOverrides, ConfigError, configName, loadConfigFile } from './config/load';
-import { planRun } from './plan';
-import { loadSettings, type Settings } from './settings';
-import { ArtifactStore, keys } from './store';
-import type { IdentifiedSuiteInput, RunPlan, SuiteInput, SuiteProgress, TaskProgress } from './types';
-import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { applyOverrides, ConfigError, configName, loadConfigFile } from '../config/load';
+import { planRun } from '../plan/plan';
+import { loadSettings, type Settings } from '../config/settings';
+import { ArtifactStore } from '../engine/store';
+import { keys } from '../records/keys';
+import type { IdentifiedSuiteInput, RunPlan, SuiteInput, SuiteProgress, TaskProgress } from '../records/types';
+import { SEARCH_ATTRIBUTES } from '../records/search-attributes';
 
 export class EvalflowError extends Error {
   override name = 'EvalflowError';
@@ -83,7 +84,7 @@ export function uiLink(settings: Settings, workflowId: string): string {
   return `${settings.uiUrl}/namespaces/${settings.namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-/** True when the namespace has evalflow's search attributes (lib/search-attributes.ts) registered. */
+/** True when the namespace has evalflow's search attributes (lib/records/search-attributes.ts) registered. */
 export async function searchAttributesRegistered(client: Client, namespace: string): Promise<boolean> {
   try {
     const res = await client.connection.operatorService.listSearchAttributes({ namespace });

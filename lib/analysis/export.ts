@@ -13,13 +13,14 @@
  *   as a fraction, so metric values there are results.json's / 100.
  */
 import * as YAML from 'yaml';
-import type { GenerationRecord } from '../activities/generate';
-import type { PrepareResult, PreparedSample } from '../activities/prepare';
-import type { RunMetadata } from '../activities/run';
-import type { NemoResults, ScoreRecord } from '../activities/score';
-import type { ChatMessage } from '../benchmarks/types';
-import { sha256 } from './hash';
-import { type ArtifactStore, keys } from './store';
+import type { GenerationRecord } from '../records/artifacts';
+import type { PrepareResult, PreparedSample } from '../records/artifacts';
+import type { RunMetadata } from '../records/artifacts';
+import type { NemoResults, ScoreRecord } from '../records/artifacts';
+import type { ChatMessage } from '../records/messages';
+import { sha256 } from '../engine/hash';
+import { type ArtifactStore } from '../engine/store';
+import { keys } from '../records/keys';
 
 export class ExportError extends Error {
   override name = 'ExportError';

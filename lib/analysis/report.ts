@@ -5,19 +5,20 @@
  * server and no network (a Content-Security-Policy forbids any fetch), and
  * every string from the run is escaped: model output is untrusted.
  *
- * Two halves: loadReportData() reads the artifacts (lib/store.ts layout) into
+ * Two halves: loadReportData() reads the artifacts (lib/engine/store.ts layout) into
  * a ReportData value; renderReport() is a pure function of that value.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import type { GenerationRecord } from '../activities/generate';
-import type { JudgementRecord } from '../activities/judge';
-import type { PrepareResult, PreparedSample } from '../activities/prepare';
-import type { RunMetadata } from '../activities/run';
-import type { NemoResults, ScoreRecord } from '../activities/score';
-import type { TaskMetrics } from './metrics';
-import { type ArtifactStore, keys } from './store';
+import type { GenerationRecord } from '../records/artifacts';
+import type { JudgementRecord } from '../records/artifacts';
+import type { PrepareResult, PreparedSample } from '../records/artifacts';
+import type { RunMetadata } from '../records/artifacts';
+import type { NemoResults, ScoreRecord } from '../records/artifacts';
+import type { TaskMetrics } from '../records/artifacts';
+import { type ArtifactStore } from '../engine/store';
+import { keys } from '../records/keys';
 
 /** Texts longer than this (prompt, response, reasoning, judge reply) are cut in the report; the artifacts keep them whole. */
 export const DEFAULT_TEXT_CAP = 4000;

@@ -1,6 +1,6 @@
 /**
  * The sandbox contract: what a benchmark asks to run, and what it gets back.
- * Implemented by lib/sandbox/bwrap.ts (bubblewrap); benchmarks see only this.
+ * Implemented by lib/engine/sandbox/bwrap.ts (bubblewrap); benchmarks see only this.
  */
 
 export interface SandboxJob {

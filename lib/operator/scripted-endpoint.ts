@@ -23,8 +23,8 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
-import type { ChatMessage } from '../../benchmarks/types';
-import { mulberry32 } from '../../lib/random';
+import type { ChatMessage } from '../records/messages';
+import { mulberry32 } from '../engine/random';
 
 export interface FakeRequest {
   kind: 'chat' | 'completions';

@@ -20,11 +20,12 @@
  * Differences and intervals are in percentage points, like the results.
  */
 import * as YAML from 'yaml';
-import type { NemoResults, ScoreRecord } from '../activities/score';
-import type { PrepareResult } from '../activities/prepare';
-import type { RunMetadata } from '../activities/run';
-import { ArtifactStore, keys } from './store';
-import { mulberry32 } from './random';
+import type { NemoResults, ScoreRecord } from '../records/artifacts';
+import type { PrepareResult } from '../records/artifacts';
+import type { RunMetadata } from '../records/artifacts';
+import { ArtifactStore } from '../engine/store';
+import { keys } from '../records/keys';
+import { mulberry32 } from '../engine/random';
 
 // ───────────────────────────── statistics (pure) ─────────────────────────────
 

@@ -1,7 +1,7 @@
 /**
  * Quality gate: may a candidate run replace a baseline? A policy (YAML)
  * names, per task and metric, the largest regression tolerated; the paired
- * confidence interval of candidate − baseline (lib/compare.ts) decides:
+ * confidence interval of candidate − baseline (lib/analysis/compare.ts) decides:
  *
  * - NO-GO:        the whole interval lies beyond the tolerated regression
  *                 (upper bound of the diff < −max_regression): significantly
@@ -26,7 +26,7 @@ import {
   pairedVectors,
   testVector,
 } from './compare';
-import type { ArtifactStore } from './store';
+import type { ArtifactStore } from '../engine/store';
 
 export type Decision = 'GO' | 'NO-GO' | 'INCONCLUSIVE';
 

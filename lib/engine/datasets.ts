@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
-import type { DatasetSource, PromptOptions } from '../benchmarks/types';
+import type { DatasetSource, PromptOptions } from '../records/benchmark-data';
 
 export interface LoadOptions {
   datasetDir?: string;

@@ -1,7 +1,7 @@
 /**
  * The math grader client: NeMo-Skills' math_equal (0b012df8), i.e. math-verify
  * 0.9.0 called the way NeMo-Skills calls it, in one long-lived Python process
- * per worker process (lib/math/grader.py, JSON lines over stdin/stdout).
+ * per worker process (lib/engine/math/grader.py, JSON lines over stdin/stdout).
  *
  * - The process starts on the first comparison and answers requests in order;
  *   concurrent callers pipeline their requests through it.
@@ -17,24 +17,24 @@
  * - closeMathGrader() ends the process (the scoring plugin calls it when its
  *   worker shuts down); while idle the process never keeps Node alive.
  *
- * The Python: EVALFLOW_MATH_PYTHON (lib/settings.ts) or the venv that
+ * The Python: EVALFLOW_MATH_PYTHON (lib/config/settings.ts) or the venv that
  * scripts/setup-math.sh installs in <cacheDir>/venvs/math-verify-<hash of the
- * pins in lib/math/requirements.txt>.
+ * pins in lib/engine/math/requirements.txt>.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSettings } from '../settings';
+import { loadSettings } from '../../config/settings';
 
-/** The repository root (this file runs as dist/lib/math/verify.js). */
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-export const GRADER_SCRIPT = path.join(REPO_ROOT, 'lib', 'math', 'grader.py');
-export const MATH_REQUIREMENTS = path.join(REPO_ROOT, 'lib', 'math', 'requirements.txt');
+/** The repository root (this file runs as dist/lib/engine/math/verify.js). */
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+export const GRADER_SCRIPT = path.join(REPO_ROOT, 'lib', 'engine', 'math', 'grader.py');
+export const MATH_REQUIREMENTS = path.join(REPO_ROOT, 'lib', 'engine', 'math', 'requirements.txt');
 export const SETUP_SCRIPT = path.join(REPO_ROOT, 'scripts', 'setup-math.sh');
 const SETUP_HINT =
   "install it with 'bash scripts/setup-math.sh' (or 'node bin/evalflow.js dev install') on this worker's host, " +
-  'or set EVALFLOW_MATH_PYTHON to a Python that has the packages of lib/math/requirements.txt';
+  'or set EVALFLOW_MATH_PYTHON to a Python that has the packages of lib/engine/math/requirements.txt';
 
 /** Longest wait for one comparison's answer (the reference's own timeouts add up to at most ~65 s). */
 export const COMPARISON_DEADLINE_MS = 120_000;
@@ -66,7 +66,7 @@ export interface MathVerdict {
   timedOut?: boolean;
 }
 
-/** `name==version` lines of lib/math/requirements.txt (comments and blanks dropped). */
+/** `name==version` lines of lib/engine/math/requirements.txt (comments and blanks dropped). */
 export function mathPins(file = MATH_REQUIREMENTS): Map<string, string> {
   const pins = new Map<string, string>();
   for (const line of pinLines(file)) {
@@ -136,7 +136,7 @@ interface Reply {
 }
 
 export interface MathGraderOptions {
-  /** The Python to run lib/math/grader.py with (default: mathPython(), read when the process starts). */
+  /** The Python to run lib/engine/math/grader.py with (default: mathPython(), read when the process starts). */
   python?: () => string;
   /** Longest wait for one comparison's answer (default COMPARISON_DEADLINE_MS). */
   deadlineMs?: number;

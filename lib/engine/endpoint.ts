@@ -9,9 +9,10 @@
  * place that decides, counts and logs retries.
  */
 import OpenAI from 'openai';
-import type { ChatMessage, ToolCall, ToolSpec } from '../benchmarks/types';
-import type { EndpointSpec, GenerationParams } from './types';
+import type { ChatMessage, ToolCall, ToolSpec } from '../records/messages';
+import type { EndpointSpec, GenerationParams } from '../records/types';
 import { splitReasoning } from './reasoning';
+import type { ModelResponse } from '../records/artifacts';
 
 export class PermanentEndpointError extends Error {
   override name = 'PermanentEndpointError';
@@ -50,22 +51,6 @@ export function buildPayload(endpoint: EndpointSpec, params: GenerationParams, m
 /** Base URL for the SDK: the configured URL without its route. */
 export function baseUrlOf(endpoint: EndpointSpec): string {
   return endpoint.url.replace(/\/+$/, '').replace(/\/(chat\/)?completions$/, '');
-}
-
-export interface ModelResponse {
-  /** Final answer text, reasoning removed. */
-  content: string;
-  reasoning: string | null;
-  reasoning_unfinished: boolean;
-  finish_reason: string | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  /** Wall time of the successful attempt. */
-  latency_ms: number;
-  /** Attempts made (1 = no retry). */
-  attempts: number;
-  /** Native tool calls of a chat response, when it made any. */
-  tool_calls?: ToolCall[];
 }
 
 export interface CallOptions {

@@ -20,8 +20,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { DEFAULT_PORTS, loadSettings, type Settings } from '../settings';
-import { SEARCH_ATTRIBUTES } from '../search-attributes';
+import { DEFAULT_PORTS, loadSettings, type Settings } from '../../config/settings';
+import { SEARCH_ATTRIBUTES } from '../../records/search-attributes';
 import { defaultLogger, ensureBinary, type BinaryName, type Logger } from './binaries';
 
 export type ServiceName = BinaryName;

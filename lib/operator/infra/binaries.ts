@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSettings } from '../settings';
+import { loadSettings } from '../../config/settings';
 
 export type BinaryName = 'temporal' | 'minio';
 export type Logger = (line: string) => void;

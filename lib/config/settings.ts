@@ -34,7 +34,7 @@ export interface Settings {
   sandbox: SandboxEnvSettings;
   /**
    * A Python that has the math grader's packages (EVALFLOW_MATH_PYTHON); unset:
-   * the venv scripts/setup-math.sh installs under cacheDir (lib/math/verify.ts).
+   * the venv scripts/setup-math.sh installs under cacheDir (lib/engine/math/verify.ts).
    */
   mathPython?: string;
 }

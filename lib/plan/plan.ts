@@ -4,9 +4,9 @@
  * CLI (dry run, before starting) and again by the worker (initRun), so a
  * service that starts the workflow directly gets the same checks.
  */
-import { ConfigError, filterTasks, redactConfig, resolveTasks, validateConfig } from './config/load';
-import { getBenchmark, KNOWN_UNSUPPORTED_TASKS, listBenchmarks } from '../benchmarks/index';
-import type { ExecutionSettings, IdentifiedSuiteInput, ResolvedTask, RunPlan } from './types';
+import { ConfigError, filterTasks, redactConfig, resolveTasks, validateConfig } from '../config/load';
+import { getBenchmark, KNOWN_UNSUPPORTED_TASKS, listBenchmarks } from '../../benchmarks/index';
+import type { ExecutionSettings, IdentifiedSuiteInput, ResolvedTask, RunPlan } from '../records/types';
 
 export interface PlanReport {
   tasks: ResolvedTask[];

@@ -1,3 +1,4 @@
+import type { ScoredUnit, ScoreValue, TaskMetrics } from '../records/artifacts';
 /**
  * Task metrics from scored units (one unit = one sample × one repeat), with
  * NeMo-Skills' names and semantics (`nemo_skills/evaluation/metrics/base.py`,
@@ -32,26 +33,6 @@
  *   their k scores). NeMo-Skills keeps those as fractions; here they are
  *   scaled to percentage points so every number in a group shares one scale.
  */
-
-export interface ScoredUnit {
-  sample_id: string;
-  repeat: number;
-  correct: boolean;
-  predicted: string | null;
-  subset?: string;
-}
-
-export interface ScoreValue {
-  value: number;
-  stats: Record<string, number>;
-}
-
-export interface MetricGroup {
-  scores: Record<string, ScoreValue>;
-}
-
-/** metric name → group */
-export type TaskMetrics = Record<string, MetricGroup>;
 
 /** The score name NeMo-Skills uses for rule-based correctness (math and multiple choice). */
 export const DEFAULT_SCORE_NAME = 'symbolic_correct';

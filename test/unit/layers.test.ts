@@ -1,0 +1,75 @@
+/**
+ * Dependencies point one way (docs/architecture.md, "Layers"): every relative
+ * import of the product code is checked against the table below, read from the
+ * sources themselves. A module that imports from a layer above it fails here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+
+/** Layer → the layers it may import (besides itself). */
+export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  'lib/records': [],
+  'lib/config': ['lib/records'],
+  'lib/engine': ['lib/records', 'lib/config'],
+  benchmarks: ['lib/records', 'lib/config', 'lib/engine'],
+  'lib/plan': ['lib/records', 'lib/config', 'lib/engine', 'benchmarks'],
+  'lib/analysis': ['lib/records', 'lib/config', 'lib/engine'],
+  activities: ['lib/records', 'lib/config', 'lib/engine', 'benchmarks', 'lib/plan'],
+  // Workflow code is bundled apart: besides records it may name activities' types only (checked below).
+  workflows: ['lib/records', 'activities'],
+  workers: ['lib/records', 'lib/config', 'lib/engine', 'benchmarks', 'lib/plan', 'activities', 'workflows'],
+  'lib/operator': ['lib/records', 'lib/config', 'lib/engine', 'benchmarks', 'lib/plan'],
+  cli: ['lib/records', 'lib/config', 'lib/engine', 'benchmarks', 'lib/plan', 'lib/analysis', 'lib/operator', 'workers', 'activities'],
+  examples: ['benchmarks', 'lib/records'],
+};
+const LAYERS = Object.keys(ALLOWED).sort((a, b) => b.length - a.length);
+
+function layerOf(rel: string): string | null {
+  return LAYERS.find((l) => rel === l || rel.startsWith(`${l}/`)) ?? null;
+}
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(REPO, dir), { withFileTypes: true })) {
+    const rel = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sources(rel));
+    else if (e.name.endsWith('.ts')) out.push(rel);
+  }
+  return out;
+}
+
+const IMPORT = /^(import|export)\s+(type\s+)?[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|require\(\s*'(\.[^']+)'\s*\)/gm;
+
+test('no product module imports from a layer above its own; workflow code imports only types from activities', () => {
+  const files = ['lib', 'benchmarks', 'activities', 'workflows', 'workers', 'cli', 'examples'].flatMap(sources);
+  assert.ok(files.length > 100, `found the sources (${files.length})`);
+  const problems: string[] = [];
+  for (const file of files) {
+    const from = layerOf(file);
+    if (!from) {
+      problems.push(`${file}: in no layer (add its folder to the table in this test and docs/architecture.md)`);
+      continue;
+    }
+    const text = fs.readFileSync(path.join(REPO, file), 'utf8');
+    for (const m of text.matchAll(IMPORT)) {
+      const spec = m[3] ?? m[4] ?? m[5]!;
+      const target = path.normalize(path.join(path.dirname(file), spec));
+      const to = layerOf(target);
+      if (!to || to === from) continue;
+      if (!ALLOWED[from]!.includes(to)) problems.push(`${file} (${from}) imports ${spec} (${to})`);
+      else if (from === 'workflows' && to === 'activities' && !m[2]) problems.push(`${file}: workflow code imports a value from ${spec}; only types may cross`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('the shipped code never imports test code', () => {
+  const bad = ['lib', 'benchmarks', 'activities', 'workflows', 'workers', 'cli']
+    .flatMap(sources)
+    .filter((f) => /from '(\.\.\/)+test\//.test(fs.readFileSync(path.join(REPO, f), 'utf8')));
+  assert.deepEqual(bad, []);
+});
