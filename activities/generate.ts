@@ -3,6 +3,7 @@
  * checkpointed model call (activities/calls.ts). The shard's JSONL is written
  * last and, when present, is the answer (idempotence).
  */
+import { secretFromEnv } from '../lib/config/settings';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { buildPayload, makeClient, PermanentEndpointError, TransientEndpointError } from '../lib/engine/endpoint';
 import { type ModelResponse } from '../lib/records/artifacts';
@@ -142,7 +143,7 @@ export function generateActivities(deps: ActivityDeps) {
 function conversationIO(store: ArtifactStore, benchmark: string): ConversationIO {
   const pending = new Map<string, Promise<string>>();
   return {
-    env: (name) => process.env[name] || undefined,
+    env: (name) => secretFromEnv(name),
     cached(key, compute) {
       const objectKey = keys.toolCache(benchmark, sha256(key));
       let p = pending.get(objectKey);

@@ -92,8 +92,8 @@ export function prepareActivities(deps: ActivityDeps) {
             datasetDir: task.dataset_dir,
             fallbackDir: settings.datasetsDir,
             cacheDir: settings.cacheDir,
-            hfToken: process.env.HF_TOKEN || undefined,
-            offline: process.env.HF_HUB_OFFLINE === '1' || process.env.EVALFLOW_OFFLINE === '1',
+            hfToken: settings.hub.token,
+            offline: settings.hub.offline,
             log: (m: string) => log.info(m),
           };
           loaded = bench.dataset.readRows ? await loadDatasetFiles(bench.dataset, opts, split, promptOptions(task)) : await loadDataset(bench.dataset, opts);

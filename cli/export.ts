@@ -28,10 +28,10 @@ export function register(program: Command): void {
       try {
         if (o.dest !== undefined) {
           if (o.dest !== 'mlflow') throw new Error(`--dest must be 'mlflow', got '${o.dest}'`);
-          const trackingUri = o.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
+          const trackingUri = o.trackingUri ?? loadSettings().mlflow.trackingUri;
           if (!trackingUri) throw new Error('--dest mlflow needs --tracking-uri URL (or MLFLOW_TRACKING_URI); a local server: bash scripts/mlflow-server.sh start');
           const store = new ArtifactStore(loadSettings().storage);
-          const r = await exportToMlflow(store, runId, { trackingUri, experiment: o.experiment, token: process.env.MLFLOW_TRACKING_TOKEN || undefined });
+          const r = await exportToMlflow(store, runId, { trackingUri, experiment: o.experiment, token: loadSettings().mlflow.token });
           console.log(`${r.updated ? 'updated' : 'created'} MLflow run ${r.mlflowRunId} in experiment ${r.experimentId}: ${r.url} (${r.artifacts.length} artifacts)`);
           return;
         }

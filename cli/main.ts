@@ -29,7 +29,7 @@ import {
 import { loadDataset, loadDatasetFiles } from '../lib/engine/datasets';
 import { benchmarkModuleSpecs, registerBenchmarkModules } from '../lib/plan/custom-benchmarks';
 import { baseUrlOf } from '../lib/engine/endpoint';
-import { loadSettings } from '../lib/config/settings';
+import { loadSettings, secretFromEnv } from '../lib/config/settings';
 import { ArtifactStore } from '../lib/engine/store';
 import { keys } from '../lib/records/keys';
 import type { ResolvedTask, SuiteProgress, TaskSummary } from '../lib/records/types';
@@ -53,7 +53,7 @@ function fail(e: unknown): never {
   const known = e instanceof ConfigError || e instanceof EvalflowError || (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError');
   const msg = e instanceof Error ? e.message : String(e);
   console.error(`evalflow: ${known ? '' : 'unexpected error: '}${msg}`);
-  if (!known && e instanceof Error && process.env.EVALFLOW_DEBUG) console.error(e.stack);
+  if (!known && e instanceof Error && loadSettings().debug) console.error(e.stack);
   process.exit(1);
 }
 
@@ -109,7 +109,7 @@ async function preflight(tasks: ResolvedTask[]): Promise<void> {
   const seen = new Set<string>();
   for (const t of tasks) {
     const name = t.endpoint.api_key_name;
-    if (name && !process.env[name]) {
+    if (name && !secretFromEnv(name)) {
       throw new EvalflowError(
         `target.api_endpoint.api_key_name names ${name}, but it is not set here; 'export ${name}=...' ` +
           `(workers read it too), or pass --no-preflight when only the workers have it`,
@@ -119,7 +119,7 @@ async function preflight(tasks: ResolvedTask[]): Promise<void> {
     if (seen.has(base)) continue;
     seen.add(base);
     try {
-      const headers: Record<string, string> = name ? { Authorization: `Bearer ${process.env[name]}` } : {};
+      const headers: Record<string, string> = name ? { Authorization: `Bearer ${secretFromEnv(name)}` } : {};
       const res = await fetch(`${base}/models`, { headers, signal: AbortSignal.timeout(10_000) });
       if (res.status === 401 || res.status === 403) {
         throw new EvalflowError(`${base} refused the API key from ${name ?? '(none)'} (HTTP ${res.status}); check the key`);

@@ -37,6 +37,23 @@ export interface Settings {
    * the venv scripts/setup-math.sh installs under cacheDir (lib/engine/math/verify.ts).
    */
   mathPython?: string;
+  /** Hugging Face Hub access (HF_TOKEN, HF_ENDPOINT; offline when HF_HUB_OFFLINE=1 or EVALFLOW_OFFLINE=1). */
+  hub: { token?: string; endpoint?: string; offline: boolean };
+  /** Custom benchmark modules to load (EVALFLOW_BENCHMARK_MODULES, comma-separated). */
+  benchmarkModules: string[];
+  /** MLflow export (MLFLOW_TRACKING_URI, MLFLOW_TRACKING_TOKEN). */
+  mlflow: { trackingUri?: string; token?: string };
+  /** Print stack traces of unexpected errors (EVALFLOW_DEBUG). */
+  debug: boolean;
+}
+
+/**
+ * A secret a config names by its variable (api_key_name, a judge's key, a
+ * tool's key): read here, at call time, so it never enters a config, the
+ * workflow history or an artifact. Undefined when unset or empty.
+ */
+export function secretFromEnv(name: string): string | undefined {
+  return process.env[name] || undefined;
 }
 
 /** The sandbox role's settings (EVALFLOW_SANDBOX_*, EVALFLOW_SCICODE_DATA_DIR). */
@@ -90,5 +107,13 @@ export function loadSettings(): Settings {
       data: process.env.EVALFLOW_SCICODE_DATA_DIR ? { scicode: process.env.EVALFLOW_SCICODE_DATA_DIR } : {},
     },
     mathPython: process.env.EVALFLOW_MATH_PYTHON || undefined,
+    hub: {
+      token: process.env.HF_TOKEN || undefined,
+      endpoint: process.env.HF_ENDPOINT || undefined,
+      offline: process.env.HF_HUB_OFFLINE === '1' || process.env.EVALFLOW_OFFLINE === '1',
+    },
+    benchmarkModules: (process.env.EVALFLOW_BENCHMARK_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    mlflow: { trackingUri: process.env.MLFLOW_TRACKING_URI || undefined, token: process.env.MLFLOW_TRACKING_TOKEN || undefined },
+    debug: Boolean(process.env.EVALFLOW_DEBUG),
   };
 }

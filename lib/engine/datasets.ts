@@ -25,6 +25,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import type { DatasetSource, PromptOptions } from '../records/benchmark-data';
+import { loadSettings } from '../config/settings';
 
 export interface LoadOptions {
   datasetDir?: string;
@@ -84,7 +85,7 @@ export async function loadDataset(source: DatasetSource, opts: LoadOptions): Pro
     return { ...(await readLocalDataset(cacheFile)), origin: 'hub-cache' };
   }
 
-  const offline = opts.offline ?? process.env.HF_HUB_OFFLINE === '1';
+  const offline = opts.offline ?? loadSettings().hub.offline;
   if (offline) {
     const fallback = fallbackFile(opts, source);
     if (fallback) {
@@ -97,8 +98,8 @@ export async function loadDataset(source: DatasetSource, opts: LoadOptions): Pro
     );
   }
 
-  const token = opts.hfToken ?? (process.env.HF_TOKEN || undefined);
-  const endpoint = (opts.hfEndpoint ?? (process.env.HF_ENDPOINT || DEFAULT_HUB)).replace(/\/+$/, '');
+  const token = opts.hfToken ?? loadSettings().hub.token;
+  const endpoint = (opts.hfEndpoint ?? loadSettings().hub.endpoint ?? DEFAULT_HUB).replace(/\/+$/, '');
   if (source.gated && !token) throw authError(source, endpoint, 'no HF_TOKEN is set');
 
   try {
@@ -293,9 +294,9 @@ export async function loadDatasetFiles(source: DatasetSource, opts: LoadOptions,
   const log = opts.log ?? (() => undefined);
   const label = `${source.hfRepo} (${split})`;
   const digest = crypto.createHash('sha256');
-  const offline = opts.offline ?? process.env.HF_HUB_OFFLINE === '1';
-  const token = opts.hfToken ?? (process.env.HF_TOKEN || undefined);
-  const endpoint = (opts.hfEndpoint ?? (process.env.HF_ENDPOINT || DEFAULT_HUB)).replace(/\/+$/, '');
+  const offline = opts.offline ?? loadSettings().hub.offline;
+  const token = opts.hfToken ?? loadSettings().hub.token;
+  const endpoint = (opts.hfEndpoint ?? loadSettings().hub.endpoint ?? DEFAULT_HUB).replace(/\/+$/, '');
   let mode: 'local' | 'hub' = opts.datasetDir || offline ? 'local' : 'hub';
   let dir = opts.datasetDir ?? opts.fallbackDir;
   let found = 0;

@@ -13,6 +13,7 @@ import type { ChatMessage, ToolCall, ToolSpec } from '../records/messages';
 import type { EndpointSpec, GenerationParams } from '../records/types';
 import { splitReasoning } from './reasoning';
 import type { ModelResponse } from '../records/artifacts';
+import { secretFromEnv } from '../config/settings';
 
 export class PermanentEndpointError extends Error {
   override name = 'PermanentEndpointError';
@@ -65,7 +66,7 @@ export interface CallOptions {
 
 export function apiKeyFor(endpoint: EndpointSpec): string {
   if (!endpoint.api_key_name) return 'EMPTY';
-  const value = process.env[endpoint.api_key_name];
+  const value = secretFromEnv(endpoint.api_key_name);
   if (!value) {
     throw new PermanentEndpointError(
       `environment variable ${endpoint.api_key_name} (target.api_endpoint.api_key_name) is not set on this worker; ` +

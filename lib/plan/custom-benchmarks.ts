@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getBenchmark, registerBenchmark } from '../../benchmarks/index';
 import type { Benchmark } from '../../benchmarks/types';
+import { loadSettings } from '../config/settings';
 
 export class BenchmarkModuleError extends Error {
   override name = 'BenchmarkModuleError';
@@ -56,6 +57,5 @@ export function registerBenchmarkModules(specs: readonly string[]): Benchmark[] 
 
 /** Module specs from EVALFLOW_BENCHMARK_MODULES plus explicit ones. */
 export function benchmarkModuleSpecs(explicit: readonly string[] = []): string[] {
-  const fromEnv = (process.env.EVALFLOW_BENCHMARK_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return [...fromEnv, ...explicit];
+  return [...loadSettings().benchmarkModules, ...explicit];
 }

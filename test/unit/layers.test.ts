@@ -73,3 +73,19 @@ test('the shipped code never imports test code', () => {
     .filter((f) => /from '(\.\.\/)+test\//.test(fs.readFileSync(path.join(REPO, f), 'utf8')));
   assert.deepEqual(bad, []);
 });
+
+test('one module reads the environment: lib/config/settings.ts (others only pass it on to child processes)', () => {
+  const passOn = /\.\.\.process\.env\b|process\.env\.PATH\b|\?\? process\.env\b|process\.env, /;
+  const found: string[] = [];
+  for (const file of ['lib', 'benchmarks', 'activities', 'workflows', 'workers', 'cli'].flatMap(sources)) {
+    if (file === path.join('lib', 'config', 'settings.ts')) continue;
+    fs.readFileSync(path.join(REPO, file), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (!/process\.env\b/.test(line) || passOn.test(line)) return;
+        if (/process\.env\.\w+ = /.test(line)) return; // setting a variable for this process's own settings
+        found.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+  }
+  assert.deepEqual(found, []);
+});
