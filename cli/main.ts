@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import cliProgress from 'cli-progress';
 import { listBenchmarks, KNOWN_UNSUPPORTED_TASKS } from '../benchmarks/index';
-import { applyOverrides, ConfigError, loadConfigFile } from '../lib/config/load';
+import { applyOverrides, loadConfigFile } from '../lib/config/load';
 import { buildPlan } from '../lib/plan/plan';
 import {
   buildSuiteInput,
   cancelEvaluation,
   connectClient,
-  EvalflowError,
+  UsageError,
   searchAttributesRegistered,
   getProgress,
   missingWorkers,
@@ -40,6 +40,7 @@ import { register as registerGate } from './gate';
 import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/records/search-attributes';
 import { currentBundle } from '../workers/bundle';
+import { EvalflowError } from '../lib/records/errors';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -50,7 +51,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 function fail(e: unknown): never {
-  const known = e instanceof ConfigError || e instanceof EvalflowError || (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError');
+  // evalflow's own errors, and named errors of the SDKs (their messages are meant for people); a bare Error or TypeError is a bug.
+  const known = e instanceof EvalflowError || (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError');
   const msg = e instanceof Error ? e.message : String(e);
   console.error(`evalflow: ${known ? '' : 'unexpected error: '}${msg}`);
   if (!known && e instanceof Error && loadSettings().debug) console.error(e.stack);
@@ -110,7 +112,7 @@ async function preflight(tasks: ResolvedTask[]): Promise<void> {
   for (const t of tasks) {
     const name = t.endpoint.api_key_name;
     if (name && !secretFromEnv(name)) {
-      throw new EvalflowError(
+      throw new UsageError(
         `target.api_endpoint.api_key_name names ${name}, but it is not set here; 'export ${name}=...' ` +
           `(workers read it too), or pass --no-preflight when only the workers have it`,
       );
@@ -122,7 +124,7 @@ async function preflight(tasks: ResolvedTask[]): Promise<void> {
       const headers: Record<string, string> = name ? { Authorization: `Bearer ${secretFromEnv(name)}` } : {};
       const res = await fetch(`${base}/models`, { headers, signal: AbortSignal.timeout(10_000) });
       if (res.status === 401 || res.status === 403) {
-        throw new EvalflowError(`${base} refused the API key from ${name ?? '(none)'} (HTTP ${res.status}); check the key`);
+        throw new UsageError(`${base} refused the API key from ${name ?? '(none)'} (HTTP ${res.status}); check the key`);
       }
       // When the endpoint lists its models, a model id it does not serve is caught here, before anything starts.
       if (res.ok) {
@@ -131,15 +133,15 @@ async function preflight(tasks: ResolvedTask[]): Promise<void> {
         const wanted = tasks.filter((x) => baseUrlOf(x.endpoint) === base).map((x) => x.endpoint.model_id);
         const missing = [...new Set(wanted)].filter((m) => served.length && !served.includes(m));
         if (missing.length) {
-          throw new EvalflowError(
+          throw new UsageError(
             `${base} does not serve model ${missing.map((m) => `'${m}'`).join(', ')}; it serves: ${served.join(', ')} — fix target.api_endpoint.model_id`,
           );
         }
       }
     } catch (e) {
-      if (e instanceof EvalflowError) throw e;
+      if (e instanceof UsageError) throw e;
       const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);
-      throw new EvalflowError(
+      throw new UsageError(
         `endpoint ${t.endpoint.url} is unreachable (${cause}); start it, fix target.api_endpoint.url (-o target.api_endpoint.url=...), ` +
           `or pass --no-preflight to start anyway`,
       );
@@ -306,7 +308,7 @@ async function listRuns(limit: number, filter: { model?: string; status?: string
   if (filter.status) clauses.push(`EvalflowStatus = ${quote(filter.status[0].toUpperCase() + filter.status.slice(1).toLowerCase())}`);
   if (filter.config) clauses.push(`EvalflowConfig = ${quote(filter.config)}`);
   if (clauses.length > 1 && !(await searchAttributesRegistered(client, loadSettings().namespace))) {
-    throw new EvalflowError(
+    throw new UsageError(
       `this namespace has no evalflow search attributes to filter by; register them (evalflow dev up does; on a cluster: ` +
         `temporal operator search-attribute create --name EvalflowModel --type Keyword, and likewise for ${Object.keys(SEARCH_ATTRIBUTES).join(', ')})`,
     );
@@ -329,7 +331,7 @@ program
       const store = new ArtifactStore(loadSettings().storage);
       const prefix = task ? keys.taskLogDir(runId, task) : keys.run(runId);
       const logKeys = (await store.list(prefix)).filter((k) => k.includes('/logs/'));
-      if (!logKeys.length) throw new EvalflowError(`no logs for ${task ? `task ${task} of ` : ''}run '${runId}' yet (${store.uri(prefix)})`);
+      if (!logKeys.length) throw new UsageError(`no logs for ${task ? `task ${task} of ` : ''}run '${runId}' yet (${store.uri(prefix)})`);
       for (const k of logKeys) {
         console.log(`==> ${k}`);
         process.stdout.write((await store.getText(k)) ?? '');
@@ -464,7 +466,7 @@ program
     try {
       const store = new ArtifactStore(loadSettings().storage);
       const all = await store.list(keys.run(runId));
-      if (!all.length) throw new EvalflowError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}`);
+      if (!all.length) throw new UsageError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}`);
       let n = 0;
       for (const k of all) {
         const rel = k.slice(keys.run(runId).length);

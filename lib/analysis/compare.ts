@@ -26,6 +26,7 @@ import type { RunMetadata } from '../records/artifacts';
 import { ArtifactStore } from '../engine/store';
 import { keys } from '../records/keys';
 import { mulberry32 } from '../engine/random';
+import { EvalflowError } from '../records/errors';
 
 // ───────────────────────────── statistics (pure) ─────────────────────────────
 
@@ -256,8 +257,10 @@ export function pairedTest(a: readonly number[], b: readonly number[], opts: Boo
 
 // ───────────────────────────── runs from the store ─────────────────────────────
 
-export class CompareError extends Error {
-  override name = 'CompareError';
+export class CompareError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'analysis', retryable: false });
+  }
 }
 
 /** What one run left for one task. */

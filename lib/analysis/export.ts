@@ -21,9 +21,12 @@ import type { ChatMessage } from '../records/messages';
 import { sha256 } from '../engine/hash';
 import { type ArtifactStore } from '../engine/store';
 import { keys } from '../records/keys';
+import { EvalflowError } from '../records/errors';
 
-export class ExportError extends Error {
-  override name = 'ExportError';
+export class ExportError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'analysis', retryable: false });
+  }
 }
 
 export interface ExportRow {

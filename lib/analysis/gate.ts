@@ -27,14 +27,17 @@ import {
   testVector,
 } from './compare';
 import type { ArtifactStore } from '../engine/store';
+import { EvalflowError } from '../records/errors';
 
 export type Decision = 'GO' | 'NO-GO' | 'INCONCLUSIVE';
 
 /** Process exit code of `evalflow gate` per overall decision; errors (bad policy, unknown run, store down) exit 3. */
 export const GATE_EXIT_CODES: Record<Decision | 'ERROR', number> = { GO: 0, 'NO-GO': 1, INCONCLUSIVE: 2, ERROR: 3 };
 
-export class PolicyError extends Error {
-  override name = 'PolicyError';
+export class PolicyError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'config', retryable: false });
+  }
 }
 
 const confidence = z.number().gt(0.5, 'must be above 0.5 (e.g. 0.95)').lt(1, 'must be below 1 (e.g. 0.95)');

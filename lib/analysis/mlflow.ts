@@ -19,9 +19,12 @@ import type { NemoResults } from '../records/artifacts';
 import { createHash } from 'node:crypto';
 import { type ArtifactStore } from '../engine/store';
 import { keys } from '../records/keys';
+import { EvalflowError } from '../records/errors';
 
-export class MlflowError extends Error {
-  override name = 'MlflowError';
+export class MlflowError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'analysis', retryable: false });
+  }
 }
 
 /** MLflow's limits (mlflow/utils/validation.py); param values use the historical 500, which every server accepts. */

@@ -19,6 +19,7 @@ import type { NemoResults, ScoreRecord } from '../records/artifacts';
 import type { TaskMetrics } from '../records/artifacts';
 import { type ArtifactStore } from '../engine/store';
 import { keys } from '../records/keys';
+import { EvalflowError } from '../records/errors';
 
 /** Texts longer than this (prompt, response, reasoning, judge reply) are cut in the report; the artifacts keep them whole. */
 export const DEFAULT_TEXT_CAP = 4000;
@@ -31,8 +32,10 @@ export function reportKey(runId: string): string {
   return `${keys.run(runId)}report.html`;
 }
 
-export class ReportError extends Error {
-  override name = 'ReportError';
+export class ReportError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'analysis', retryable: false });
+  }
 }
 
 /** What the report reads from the store (an ArtifactStore, or anything with the same reads). */

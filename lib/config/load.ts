@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parseDocument, parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
 import type { EndpointSpec, ExecutionSettings, GenerationParams, ResolvedTask } from '../records/types';
+import { EvalflowError } from '../records/errors';
 import {
   AdapterConfig,
   ConfigSchemaOutput,
@@ -23,13 +24,12 @@ import {
 } from './schema';
 
 /** A config problem a person can fix: the message names the path and what to do. */
-export class ConfigError extends Error {
+export class ConfigError extends EvalflowError {
   constructor(
     message: string,
     readonly path?: string,
   ) {
-    super(message);
-    this.name = 'ConfigError';
+    super(message, { kind: 'config', retryable: false });
   }
 }
 

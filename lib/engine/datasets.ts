@@ -26,6 +26,7 @@ import * as zlib from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import type { DatasetSource, PromptOptions } from '../records/benchmark-data';
 import { loadSettings } from '../config/settings';
+import { EvalflowError } from '../records/errors';
 
 export interface LoadOptions {
   datasetDir?: string;
@@ -49,13 +50,12 @@ export interface LoadedDataset {
   sha256: string;
 }
 
-export class DatasetError extends Error {
+export class DatasetError extends EvalflowError {
   /** False when retrying later may succeed (Hub unreachable); true for missing files, auth, 404, bad data. */
   readonly permanent: boolean;
 
   constructor(message: string, permanent = true) {
-    super(message);
-    this.name = 'DatasetError';
+    super(message, { kind: 'dataset', retryable: !permanent });
     this.permanent = permanent;
   }
 }

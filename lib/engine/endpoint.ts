@@ -14,18 +14,17 @@ import type { EndpointSpec, GenerationParams } from '../records/types';
 import { splitReasoning } from './reasoning';
 import type { ModelResponse } from '../records/artifacts';
 import { secretFromEnv } from '../config/settings';
+import { EvalflowError } from '../records/errors';
 
-export class PermanentEndpointError extends Error {
-  override name = 'PermanentEndpointError';
+export class PermanentEndpointError extends EvalflowError {
   constructor(message: string, readonly status?: number) {
-    super(message);
+    super(message, { kind: 'endpoint', retryable: false });
   }
 }
 
-export class TransientEndpointError extends Error {
-  override name = 'TransientEndpointError';
+export class TransientEndpointError extends EvalflowError {
   constructor(message: string, readonly attempts: number) {
-    super(message);
+    super(message, { kind: 'endpoint', retryable: true });
   }
 }
 

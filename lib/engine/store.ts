@@ -5,14 +5,19 @@
  */
 import * as Minio from 'minio';
 import type { StorageSettings } from '../config/settings';
+import { EvalflowError } from '../records/errors';
 
 /** The store could not be reached or answered with a server error: worth retrying. */
-export class StoreUnavailableError extends Error {
-  override name = 'StoreUnavailableError';
+export class StoreUnavailableError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'store', retryable: true });
+  }
 }
 /** The store refused us (credentials, permissions): retrying will not help. */
-export class StoreAccessError extends Error {
-  override name = 'StoreAccessError';
+export class StoreAccessError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'store', retryable: false });
+  }
 }
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);

@@ -13,9 +13,13 @@ import { ArtifactStore } from '../engine/store';
 import { keys } from '../records/keys';
 import type { IdentifiedSuiteInput, RunPlan, SuiteInput, SuiteProgress, TaskProgress } from '../records/types';
 import { SEARCH_ATTRIBUTES } from '../records/search-attributes';
+import { EvalflowError } from '../records/errors';
 
-export class EvalflowError extends Error {
-  override name = 'EvalflowError';
+/** What a caller of the client (or the CLI) did that cannot work as asked: the message says what to do instead. */
+export class UsageError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'input', retryable: false });
+  }
 }
 
 export interface StartOptions {
@@ -45,7 +49,7 @@ export async function connectClient(settings: Settings = loadSettings()): Promis
     const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: '5 seconds' });
     return new Client({ connection, namespace: settings.namespace });
   } catch (e) {
-    throw new EvalflowError(
+    throw new UsageError(
       `cannot reach the Temporal server at ${settings.temporalAddress} (${e instanceof Error ? e.message : String(e)}). ` +
         `Start it with 'evalflow dev up', or set EVALFLOW_TEMPORAL_ADDRESS to your server.`,
     );
@@ -121,7 +125,7 @@ export async function startEvaluation(opts: StartOptions): Promise<StartedRun> {
     });
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new EvalflowError(
+      throw new UsageError(
         `run id '${input.run_id}' is already used by another run; choose another --run-id, ` +
           `or 'evalflow resume ${input.run_id}' to continue that run`,
       );
@@ -144,7 +148,7 @@ async function describeOrExplain(client: Client, runId: string) {
     return await client.workflow.getHandle(runId).describe();
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) {
-      throw new EvalflowError(`no run with id '${runId}'; 'evalflow ls runs' lists the runs`);
+      throw new UsageError(`no run with id '${runId}'; 'evalflow ls runs' lists the runs`);
     }
     throw e;
   }
@@ -229,7 +233,7 @@ export interface TaskResults {
 /** results.json of every task of a run, from the artifact store. */
 export async function getResults(runId: string, store = new ArtifactStore(loadSettings().storage)): Promise<TaskResults[]> {
   const meta = await store.getJson<{ tasks: string[] }>(keys.metadata(runId));
-  if (!meta) throw new EvalflowError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}; check the run id and EVALFLOW_S3_* settings`);
+  if (!meta) throw new UsageError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}; check the run id and EVALFLOW_S3_* settings`);
   return Promise.all(meta.tasks.map(async (task) => ({ task, results: await store.getJson(keys.results(runId, task)) })));
 }
 
@@ -244,11 +248,11 @@ export async function resumeEvaluation(runId: string, opts: { client?: Client; t
     await c.workflow.getHandle(runId).signal('resume');
     return 'unpaused';
   }
-  if (status === 'COMPLETED') throw new EvalflowError(`run '${runId}' already completed; see 'evalflow results ${runId}'`);
+  if (status === 'COMPLETED') throw new UsageError(`run '${runId}' already completed; see 'evalflow results ${runId}'`);
   const history = await c.workflow.getHandle(runId).fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   const payload = started?.input?.payloads?.[0];
-  if (!payload?.data) throw new EvalflowError(`cannot read the original input of run '${runId}'`);
+  if (!payload?.data) throw new UsageError(`cannot read the original input of run '${runId}'`);
   const input = JSON.parse(Buffer.from(payload.data).toString('utf8')) as SuiteInput;
   await c.workflow.start('evaluationSuite', {
     workflowId: runId,
@@ -275,7 +279,7 @@ export async function rescoreEvaluation(
   const c = opts.client ?? (await connectClient(settings));
   const store = new ArtifactStore(settings.storage);
   const meta = await store.getJson<{ config_name?: string; tasks: string[] }>(keys.metadata(runId));
-  if (!meta) throw new EvalflowError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}; check the run id and EVALFLOW_S3_* settings`);
+  if (!meta) throw new UsageError(`no artifacts for run '${runId}' in ${store.uri(keys.run(runId))}; check the run id and EVALFLOW_S3_* settings`);
   let input: SuiteInput | null = null;
   try {
     const history = await c.workflow.getHandle(runId).fetchHistory();
@@ -286,7 +290,7 @@ export async function rescoreEvaluation(
   }
   if (!input) {
     const text = await store.getText(keys.runConfig(runId));
-    if (text === null) throw new EvalflowError(`run '${runId}' has neither a workflow history nor a stored run_config.yaml to take its config from`);
+    if (text === null) throw new UsageError(`run '${runId}' has neither a workflow history nor a stored run_config.yaml to take its config from`);
     input = { config: YAML.parse(text) as Record<string, unknown>, tasks: meta.tasks };
   }
   const newId = opts.newRunId ?? newRunId(`${runId.slice(0, 90)}-rescored`);
@@ -304,7 +308,7 @@ export async function rescoreEvaluation(
 async function signalRunning(runId: string, client: Client | undefined, name: string, arg?: unknown): Promise<void> {
   const c = client ?? (await connectClient());
   const desc = await describeOrExplain(c, runId);
-  if (desc.status.name !== 'RUNNING') throw new EvalflowError(`run '${runId}' is not running (${desc.status.name})`);
+  if (desc.status.name !== 'RUNNING') throw new UsageError(`run '${runId}' is not running (${desc.status.name})`);
   const h = c.workflow.getHandle(runId);
   await (arg === undefined ? h.signal(name) : h.signal(name, arg));
 }
@@ -316,13 +320,13 @@ export async function pauseEvaluation(runId: string, client?: Client): Promise<v
 
 /** Change the concurrency of a running run's tasks (or one task) without restarting it. */
 export async function setParallelism(runId: string, parallelism: number, opts: { task?: string; client?: Client } = {}): Promise<void> {
-  if (!Number.isInteger(parallelism) || parallelism < 1) throw new EvalflowError(`parallelism must be a whole number ≥ 1, got ${parallelism}`);
+  if (!Number.isInteger(parallelism) || parallelism < 1) throw new UsageError(`parallelism must be a whole number ≥ 1, got ${parallelism}`);
   await signalRunning(runId, opts.client, 'setParallelism', { parallelism, ...(opts.task ? { task: opts.task } : {}) });
 }
 
 export async function cancelEvaluation(runId: string, client?: Client): Promise<void> {
   const c = client ?? (await connectClient());
   const desc = await describeOrExplain(c, runId);
-  if (desc.status.name !== 'RUNNING') throw new EvalflowError(`run '${runId}' is not running (${desc.status.name}); nothing to cancel`);
+  if (desc.status.name !== 'RUNNING') throw new UsageError(`run '${runId}' is not running (${desc.status.name}); nothing to cancel`);
   await c.workflow.getHandle(runId).cancel();
 }

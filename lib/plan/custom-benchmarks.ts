@@ -12,9 +12,12 @@ import * as path from 'node:path';
 import { getBenchmark, registerBenchmark } from '../../benchmarks/index';
 import type { Benchmark } from '../../benchmarks/types';
 import { loadSettings } from '../config/settings';
+import { EvalflowError } from '../records/errors';
 
-export class BenchmarkModuleError extends Error {
-  override name = 'BenchmarkModuleError';
+export class BenchmarkModuleError extends EvalflowError {
+  constructor(message: string) {
+    super(message, { kind: 'config', retryable: false });
+  }
 }
 
 function looksLikeBenchmark(v: unknown): v is Benchmark {

@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSettings } from '../../config/settings';
+import { EvalflowError } from '../../records/errors';
 
 /** The repository root (this file runs as dist/lib/engine/math/verify.js). */
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -43,18 +44,16 @@ const STARTUP_DEADLINE_MS = 120_000;
 const MAX_DEATHS_PER_COMPARISON = 3;
 
 /** The worker has no working math grader (no venv, wrong versions): not a wrong answer; fix the host and resume. */
-export class MathGraderSetupError extends Error {
+export class MathGraderSetupError extends EvalflowError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MathGraderSetupError';
+    super(message, { kind: 'setup', retryable: false });
   }
 }
 
 /** The grader process failed on a comparison repeatedly (retry the activity). */
-export class MathGraderError extends Error {
+export class MathGraderError extends EvalflowError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MathGraderError';
+    super(message, { kind: 'grader', retryable: true });
   }
 }
 

@@ -2,6 +2,7 @@
  * The sandbox contract: what a benchmark asks to run, and what it gets back.
  * Implemented by lib/engine/sandbox/bwrap.ts (bubblewrap); benchmarks see only this.
  */
+import { EvalflowError } from '../../records/errors';
 
 export interface SandboxJob {
   /**
@@ -48,10 +49,9 @@ export interface SandboxResult {
 export type SandboxRunner = (job: SandboxJob) => Promise<SandboxResult>;
 
 /** The sandbox itself broke (not the program): retried, never scored as a wrong answer. */
-export class SandboxError extends Error {
+export class SandboxError extends EvalflowError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SandboxError';
+    super(message, { kind: 'sandbox', retryable: true });
   }
 }
 

@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSettings } from '../../config/settings';
+import { EvalflowError } from '../../records/errors';
 
 export type BinaryName = 'temporal' | 'minio';
 export type Logger = (line: string) => void;
@@ -47,13 +48,12 @@ export interface Binaries {
 }
 
 /** A binary could not be found or installed. The message says what to install and the manual command. */
-export class BinaryInstallError extends Error {
+export class BinaryInstallError extends EvalflowError {
   constructor(
     message: string,
     readonly binary: BinaryName,
   ) {
-    super(message);
-    this.name = 'BinaryInstallError';
+    super(message, { kind: 'setup', retryable: false });
   }
 }
 

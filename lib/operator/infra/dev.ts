@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import { DEFAULT_PORTS, loadSettings, type Settings } from '../../config/settings';
 import { SEARCH_ATTRIBUTES } from '../../records/search-attributes';
 import { defaultLogger, ensureBinary, type BinaryName, type Logger } from './binaries';
+import { EvalflowError } from '../../records/errors';
 
 export type ServiceName = BinaryName;
 
@@ -123,13 +124,12 @@ export function isPortFree(port: number, host: string = LOOPBACK): Promise<boole
 }
 
 /** Thrown by `assertPortFree`; carries the port and the suggested replacement. */
-export class PortInUseError extends Error {
+export class PortInUseError extends EvalflowError {
   constructor(
     message: string,
     readonly port: number,
   ) {
-    super(message);
-    this.name = 'PortInUseError';
+    super(message, { kind: 'setup', retryable: false });
   }
 }
 
