@@ -4,8 +4,8 @@
  * beyond the store client (a second worker on another host sees the same
  * store and nothing else).
  */
-import { ApplicationFailure } from '@temporalio/activity';
-import { ArtifactStore, StoreAccessError } from '../lib/engine/store';
+import { ArtifactStore } from '../lib/engine/store';
+import { toActivityFailure } from './errors';
 import { loadSettings, type Settings } from '../lib/config/settings';
 
 export interface ActivityDeps {
@@ -19,11 +19,11 @@ export function defaultDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps
   return { settings, store: overrides.store ?? new ArtifactStore(settings.storage, { retryForMs: 180_000 }) };
 }
 
-/** Failure types the workflows never retry. */
-export const NON_RETRYABLE = ['ConfigError', 'DatasetError', 'PermanentEndpointError', 'StoreAccessError', 'InvalidInput'];
-
-/** Turn a store access error into a non-retryable failure with its message. */
+/**
+ * Rethrow an activity's error as a Temporal failure: a store access error (or
+ * any other non-retryable EvalflowError) fails at once with its message
+ * (activities/errors.ts, the one conversion).
+ */
 export function rethrowStore(e: unknown): never {
-  if (e instanceof StoreAccessError) throw ApplicationFailure.nonRetryable(e.message, 'StoreAccessError');
-  throw e;
+  toActivityFailure(e);
 }
