@@ -37,6 +37,7 @@ import type { Sample, ToolCall, TurnResponse, UnitResponse } from '../../lib/rec
 import { loadDatasetFiles } from '../../lib/engine/datasets';
 import { runOracle } from '../support/oracle';
 import { sync as syncScore } from '../support/sync-score';
+import { mulberry32 } from '../../lib/engine/random';
 
 const scorer = syncScore(bfclV4);
 type Mode = 'native' | 'prompt';
@@ -50,17 +51,8 @@ function datasetsDir(): string {
   return dir;
 }
 
-/** A deterministic pseudo-random sequence (mulberry32), so the corpus is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random sequence, so the corpus is the same on every run. */
+const rng = mulberry32;
 
 // --- rendering model answers ---------------------------------------------------
 

@@ -21,6 +21,7 @@ import assert from 'node:assert/strict';
 import { evaluateInstructions, registryOf, type Kwargs } from '../../benchmarks/instructions/framework';
 import { IFEVAL_CHECKERS } from '../../benchmarks/instructions/ifeval-checkers';
 import { runOracle } from '../support/oracle';
+import { mulberry32 } from '../../lib/engine/random';
 
 export interface IfCase {
   key: string;
@@ -33,16 +34,8 @@ export interface IfCase {
 // ---------------------------------------------------------------------------
 // deterministic generation
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random sequence, so the corpus is the same on every run. */
+const rng = mulberry32;
 
 const WORDS = (
   'river stone light garden morning window quiet paper travel market silver forest ' +
