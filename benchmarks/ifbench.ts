@@ -18,8 +18,8 @@
  * instructions are followed strictly (prompt-level strict).
  * Metrics: NeMo-Skills IFMetrics (`METRICS_TYPE = "if"`, instructions/metrics.ts).
  */
-import { instructionBenchmark } from './instructions/benchmark';
-import { IFBENCH_CHECKERS } from './instructions/ifbench-checkers';
+import { instructionBenchmark } from './families/instructions/benchmark';
+import { IFBENCH_CHECKERS } from './families/instructions/ifbench-checkers';
 
 export const ifbench = instructionBenchmark({
   name: 'ns_ifbench',

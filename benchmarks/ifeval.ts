@@ -13,8 +13,8 @@
  * `correct` when all its instructions are followed strictly (prompt-level
  * strict). Metrics: NeMo-Skills IFMetrics (instructions/metrics.ts).
  */
-import { instructionBenchmark } from './instructions/benchmark';
-import { IFEVAL_CHECKERS } from './instructions/ifeval-checkers';
+import { instructionBenchmark } from './families/instructions/benchmark';
+import { IFEVAL_CHECKERS } from './families/instructions/ifeval-checkers';
 
 export const ifeval = instructionBenchmark({
   name: 'ifeval',

@@ -12,7 +12,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractMcqLetter } from '../../benchmarks/mcq';
+import { extractMcqLetter } from '../../benchmarks/families/mcq';
 import { gpqa } from '../../benchmarks/gpqa';
 import { mmlu } from '../../benchmarks/mmlu';
 import { mmluPro } from '../../benchmarks/mmlu_pro';
