@@ -1,5 +1,5 @@
 /**
- * Multiple-choice letter extraction (benchmarks/mcq.ts) against NeMo-Skills
+ * Multiple-choice letter extraction (benchmarks/families/mcq.ts) against NeMo-Skills
  * 0b012df8 `evaluator/mcq.py` `extract_letter`.
  *
  * The differential test compares every text of the generated corpus
