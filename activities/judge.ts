@@ -58,7 +58,8 @@ export function judgeActivities(deps: ActivityDeps) {
       rethrowStore(e);
     }
     const judge = task.judge;
-    const spec = benchmarkFor(task.benchmark).judge;
+    const bench = benchmarkFor(task.benchmark);
+    const spec = bench.kind === 'judged' ? bench.judge : undefined;
     if (!judge || !spec) {
       throw ApplicationFailure.nonRetryable(`task ${task.name} has no judge configured (params.extra.judge) or its benchmark is not judged`, 'ConfigError');
     }

@@ -43,7 +43,7 @@ export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
       const done = await store.getJsonl<ScoreRecord>(outKey);
       if (done) return summarize(done);
       const bench = benchmarkFor(task.benchmark);
-      if (!bench.execute) throw ApplicationFailure.nonRetryable(`${task.name} is not scored by running code; its shards go to scoreShard`, 'InvalidInput');
+      if (bench.kind !== 'executed') throw ApplicationFailure.nonRetryable(`${task.name} is not scored by running code; its shards go to scoreShard`, 'InvalidInput');
       const samples = await store.getJsonl<PreparedSample>(keys.samplesShard(run_id, task.name, shard));
       const gens = await store.getJsonl<GenerationRecord>(keys.generationsShard(run_id, task.name, shard));
       if (!samples || !gens) {
@@ -175,7 +175,7 @@ export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
     } catch (e) {
       throw ApplicationFailure.nonRetryable(`the sandbox on this worker cannot run programs: ${e instanceof Error ? e.message : String(e)}`, 'ConfigError');
     }
-    for (const d of bench.sandboxData ?? []) {
+    for (const d of (bench.kind === 'executed' ? bench.sandboxData : undefined) ?? []) {
       const dir = deps.settings.sandbox.data[d.name];
       const file = dir ? path.join(dir, d.file) : undefined;
       if (!dir || !fs.existsSync(file!)) {

@@ -133,7 +133,7 @@ export function scoreActivities(deps: ActivityDeps) {
       const done = await store.getJsonl<ScoreRecord>(outKey);
       if (done) return summarize(done);
       const bench = benchmarkFor(task.benchmark);
-      if (bench.execute) {
+      if (bench.kind === 'executed') {
         throw ApplicationFailure.nonRetryable(`${task.name} is scored by running code: its shards go to the sandbox activity (sandboxScoreShard), not scoreShard`, 'InvalidInput');
       }
       const samples = await store.getJsonl<PreparedSample>(keys.samplesShard(run_id, task.name, shard));
@@ -142,7 +142,7 @@ export function scoreActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`shard ${shard} of ${task.name} has no ${!samples ? 'samples' : 'generations'} in the store`, 'InvalidInput');
       }
       let judgements: Map<string, JudgementRecord> | null = null;
-      if (task.judge) {
+      if (bench.kind === 'judged') {
         const rows = await store.getJsonl<JudgementRecord>(keys.judgementsShard(run_id, task.name, shard));
         if (!rows) throw ApplicationFailure.nonRetryable(`shard ${shard} of ${task.name} is not judged yet`, 'InvalidInput');
         judgements = new Map(rows.map((j) => [`${j.sample_id}#${j.repeat}`, j]));
@@ -153,9 +153,14 @@ export function scoreActivities(deps: ActivityDeps) {
         const sample = byId.get(g.sample_id);
         if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${g.sample_id} in shard ${shard}`, 'InvalidInput');
         const base = { sample_id: g.sample_id, repeat: g.repeat, subset: sample.subset, expected: sample.expected, finish_reason: g.finish_reason };
+        if (bench.kind !== 'judged') {
+          const s = await bench.score(g.content, sample, undefined, unitResponse(g));
+          rows.push({ ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}) });
+          continue;
+        }
         const j = judgements?.get(`${g.sample_id}#${g.repeat}`);
         const reference = j?.reference_correct !== undefined ? { reference_correct: j.reference_correct } : {};
-        if (judgements && (!j || j.correct === null)) {
+        if (!j || j.correct === null) {
           const judge_error = j?.judge_error ?? 'no judgement recorded';
           if (j?.reference_correct !== undefined) {
             // Out of evalflow's own score, but the reference judged this response once: score it with that verdict.
@@ -166,7 +171,7 @@ export function scoreActivities(deps: ActivityDeps) {
           }
           continue;
         }
-        const s = await bench.score(g.content, sample, j ? { correct: j.correct, details: j.details } : undefined, unitResponse(g));
+        const s = await bench.score(g.content, sample, { correct: j.correct, details: j.details }, unitResponse(g));
         rows.push({ ...base, predicted: s.predicted, correct: s.correct, ...(s.details ? { details: s.details } : {}), ...reference });
       }
       await store.putJsonl(outKey, rows);
@@ -229,7 +234,7 @@ export function scoreActivities(deps: ActivityDeps) {
       }
       const results: NemoResults = {
         results: {
-          tasks: { [task.name]: { metrics, ...(task.judge ? { judge_errors: judgeErrors } : {}), ...(notRun ? { not_run: notRun } : {}) } },
+          tasks: { [task.name]: { metrics, ...(bench.kind === 'judged' ? { judge_errors: judgeErrors } : {}), ...(notRun ? { not_run: notRun } : {}) } },
           ...(Object.keys(subsets).length
             ? { groups: Object.fromEntries(Object.entries(subsets).map(([k, v]) => [`${task.name}/${k}`, { metrics: v }])) }
             : {}),

@@ -13,24 +13,19 @@
  * builder as gsm8k), or `eval/aai/math`.
  * Extraction: the last `\boxed{}`; scoring: `symbolic_correct` = NeMo-Skills
  * math_equal, i.e. math-verify 0.9.0 in a Python process on the scoring worker
- * (scoreBoxedMath in math-grading.ts; scorer version 2, needs scripts/setup-math.sh).
+ * (scoreBoxedMath in families/math.ts; scorer version 2, needs scripts/setup-math.sh).
  * Metrics: lib/engine/metrics (pass@1[avg-of-k], majority@k, pass@k) — the Nemotron
  * config asks for `num_repeats: 64`.
  */
-import type { Benchmark, UnitScore } from './types';
+import type { PlainBenchmark, UnitScore } from './types';
 import type { PromptOptions } from '../lib/records/benchmark-data';
 import type { ChatMessage, Sample } from '../lib/records/messages';
-import { scoreBoxedMath } from './math-grading';
-import { gsm8kUserPrompt } from './gsm8k';
-import { rowString } from './rows';
-
-/** NeMo-Skills `eval/aai/math.yaml` (Artificial Analysis' math prompt). */
-export function aaiMathUserPrompt(problem: string): string {
-  return `Solve the following math problem step by step. Put your answer inside \\boxed{}.\n\n${problem}\n\nRemember to put your answer inside \\boxed{}.`;
-}
+import { chatPrompt } from './families/chat';
+import { aaiMathUserPrompt, genericMathUserPrompt, scoreBoxedMath } from './families/math';
+import { rowString } from './families/rows';
 
 export const AIME_PROMPT_CONFIGS: Readonly<Record<string, (problem: string) => string>> = {
-  'generic/math': gsm8kUserPrompt,
+  'generic/math': genericMathUserPrompt,
   'eval/aai/math': aaiMathUserPrompt,
 };
 export const AIME_DEFAULT_PROMPT_CONFIG = 'generic/math';
@@ -53,7 +48,8 @@ export function aimeUserPrompt(problem: string, promptConfig?: string): string {
   throw new Error(`ns_aime2025: unsupported prompt_config "${config}" (supported: ${supported})`);
 }
 
-export const aime2025: Benchmark = {
+export const aime2025: PlainBenchmark = {
+  kind: 'plain',
   promptConfigs: Object.keys(AIME_PROMPT_CONFIGS),
   name: 'ns_aime2025',
   scorerVersion: '2',
@@ -77,10 +73,7 @@ export const aime2025: Benchmark = {
   },
 
   prompt(sample: Sample, options: PromptOptions): ChatMessage[] {
-    const messages: ChatMessage[] = [];
-    if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
-    messages.push({ role: 'user', content: aimeUserPrompt(String(sample.data.problem), options.promptConfig) });
-    return messages;
+    return chatPrompt(options, aimeUserPrompt(String(sample.data.problem), options.promptConfig));
   },
 
   score(responseText: string, sample: Sample): Promise<UnitScore> {

@@ -10,21 +10,17 @@
  * Extraction: the last `\boxed{}` (NeMo-Skills math evaluator, extract_from_boxed=True).
  * Scoring: `symbolic_correct` = NeMo-Skills math_equal(gold, predicted), which is
  * math-verify 0.9.0 run in a Python process on the scoring worker (scoreBoxedMath
- * in math-grading.ts; needs scripts/setup-math.sh). Scorer version 2: before it, a
+ * in families/math.ts; needs scripts/setup-math.sh). Scorer version 2: before it, a
  * regular-expression port that agreed with the reference on 72% of AIME-style answers.
  */
-import type { Benchmark, UnitScore } from './types';
+import type { PlainBenchmark, UnitScore } from './types';
 import type { PromptOptions } from '../lib/records/benchmark-data';
 import type { ChatMessage, Sample } from '../lib/records/messages';
-import { scoreBoxedMath } from './math-grading';
-import { rowString } from './rows';
+import { chatPrompt } from './families/chat';
+import { genericMathUserPrompt, scoreBoxedMath } from './families/math';
+import { rowString } from './families/rows';
 
 export const GSM8K_PROMPT_CONFIGS = ['generic/math'] as const;
-
-/** NeMo-Skills generic/math.yaml user template with `{examples}` empty. */
-export function gsm8kUserPrompt(problem: string): string {
-  return `Solve the following math problem. Make sure to put the answer (and only answer) inside \\boxed{}.\n\n${problem}`;
-}
 
 /**
  * Gold answer as NeMo-Skills' gsm8k prepare.py stores it: the text after
@@ -42,7 +38,8 @@ export function gsm8kGold(answerField: string): string {
   return String(value);
 }
 
-export const gsm8k: Benchmark = {
+export const gsm8k: PlainBenchmark = {
+  kind: 'plain',
   promptConfigs: GSM8K_PROMPT_CONFIGS,
   name: 'gsm8k',
   scorerVersion: '2',
@@ -62,10 +59,7 @@ export const gsm8k: Benchmark = {
     if (!(GSM8K_PROMPT_CONFIGS as readonly string[]).includes(config)) {
       throw new Error(`gsm8k: unsupported prompt_config "${config}" (supported: ${GSM8K_PROMPT_CONFIGS.join(', ')})`);
     }
-    const messages: ChatMessage[] = [];
-    if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
-    messages.push({ role: 'user', content: gsm8kUserPrompt(String(sample.data.question)) });
-    return messages;
+    return chatPrompt(options, genericMathUserPrompt(String(sample.data.question)));
   },
 
   score(responseText: string, sample: Sample): Promise<UnitScore> {

@@ -50,10 +50,10 @@
 import { sha256 } from '../lib/engine/hash';
 import { computeMetrics } from '../lib/engine/metrics';
 import { type ScoredUnit, type ScoreValue, type TaskMetrics } from '../lib/records/artifacts';
-import type { Benchmark, JudgeVerdict, ScoredResponse, UnitScore } from './types';
+import type { JudgedBenchmark, JudgeVerdict, ScoredResponse, UnitScore } from './types';
 import type { PromptOptions } from '../lib/records/benchmark-data';
 import type { ChatMessage, Sample } from '../lib/records/messages';
-import { rowString } from './rows';
+import { rowString } from './families/rows';
 
 /** NeMo-Skills `prompt/config/generic/hle.yaml` system message (after format's `{{`→`{`). */
 const NS_GENERIC_HLE_SYSTEM =
@@ -393,7 +393,8 @@ export function hleMetrics(units: ScoredResponse[], repeats: number, beta: numbe
 // ---------------------------------------------------------------------------
 // The module
 
-export const hle: Benchmark = {
+export const hle: JudgedBenchmark = {
+  kind: 'judged',
   promptConfigs: Object.keys(SYSTEM_PROMPTS),
   name: 'ns_hle',
   scorerVersion: '2',
@@ -438,7 +439,8 @@ export const hle: Benchmark = {
     parse: parseHleJudgement,
   },
 
-  score(responseText: string, _sample: Sample, verdict?: JudgeVerdict): UnitScore {
+  score(responseText: string, _sample: Sample, verdict: JudgeVerdict): UnitScore {
+    // Checked for callers outside the engine (which never scores an unjudged unit).
     if (!verdict || verdict.correct === null) throw new Error('ns_hle: a response is scored only with a parsed judge verdict');
     const extracted = verdict.details?.extracted_final_answer;
     const details: Record<string, unknown> = {

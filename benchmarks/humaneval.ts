@@ -52,12 +52,12 @@
  * never runs.
  */
 import { randomBytes } from 'node:crypto';
-import type { Benchmark, ScoredResponse, UnitScore } from './types';
+import type { Benchmark, ExecutedBenchmark, ScoredResponse, UnitScore } from './types';
 import type { PromptOptions } from '../lib/records/benchmark-data';
 import type { ChatMessage, Sample, UnitResponse } from '../lib/records/messages';
 import type { SandboxResult, SandboxRunner, TestCaseResult } from '../lib/engine/sandbox/types';
 import { mean, passAtK, stdDev } from '../lib/engine/metrics';
-import { rowString } from './rows';
+import { rowString } from './families/rows';
 
 const TASK = 'humaneval';
 
@@ -341,7 +341,8 @@ export function humanevalMetrics(units: ScoredResponse[], repeats: number): Retu
   return { metrics, subsets: {} };
 }
 
-export const humaneval: Benchmark = {
+export const humaneval: ExecutedBenchmark = {
+  kind: 'executed',
   name: TASK,
   scorerVersion: '2',
   description: 'HumanEval (164 Python problems), bigcode-evaluation-harness prompt and stop words, unit tests run in the sandbox (3 s); pass@1/10/100',
@@ -370,10 +371,6 @@ export const humaneval: Benchmark = {
     if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
     messages.push({ role: 'user', content: String(sample.data.prompt).trim() });
     return messages;
-  },
-
-  score(): UnitScore {
-    throw new Error(`${TASK} is scored by running its tests (execute), not by score()`);
   },
 
   async execute(response: UnitResponse, sample: Sample, run: SandboxRunner): Promise<UnitScore> {

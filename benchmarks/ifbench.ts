@@ -16,10 +16,10 @@
  * — every instruction checked strictly and loosely (framework.ts) with the
  * IFBench checkers (ifbench-checkers.ts); a response is `correct` when all its
  * instructions are followed strictly (prompt-level strict).
- * Metrics: NeMo-Skills IFMetrics (`METRICS_TYPE = "if"`, instructions/metrics.ts).
+ * Metrics: NeMo-Skills IFMetrics (`METRICS_TYPE = "if"`, families/instructions/metrics.ts).
  */
-import { instructionBenchmark } from './instructions/benchmark';
-import { IFBENCH_CHECKERS } from './instructions/ifbench-checkers';
+import { instructionBenchmark } from './families/instructions/benchmark';
+import { IFBENCH_CHECKERS } from './families/instructions/ifbench-checkers';
 
 export const ifbench = instructionBenchmark({
   name: 'ns_ifbench',

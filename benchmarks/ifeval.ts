@@ -11,10 +11,10 @@
  * Scoring: google-research `evaluation_lib.py` — every instruction checked
  * strictly and loosely (framework.ts, ifeval-checkers.ts); a response is
  * `correct` when all its instructions are followed strictly (prompt-level
- * strict). Metrics: NeMo-Skills IFMetrics (instructions/metrics.ts).
+ * strict). Metrics: NeMo-Skills IFMetrics (families/instructions/metrics.ts).
  */
-import { instructionBenchmark } from './instructions/benchmark';
-import { IFEVAL_CHECKERS } from './instructions/ifeval-checkers';
+import { instructionBenchmark } from './families/instructions/benchmark';
+import { IFEVAL_CHECKERS } from './families/instructions/ifeval-checkers';
 
 export const ifeval = instructionBenchmark({
   name: 'ifeval',

@@ -23,12 +23,12 @@
  * `eval/aai/mcq-4choices`. Extraction and scoring: NeMo-Skills
  * multichoice evaluator (`extractMcqLetter`), `symbolic_correct`.
  */
-import type { Benchmark, UnitScore } from './types';
+import type { PlainBenchmark } from './types';
 import type { PromptOptions } from '../lib/records/benchmark-data';
 import type { ChatMessage, Sample } from '../lib/records/messages';
-import { extractMcqLetter } from './mcq';
-import { GPQA_PROMPT_CONFIGS, mcq4UserPrompt } from './gpqa';
-import { rowString } from './rows';
+import { chatPrompt } from './families/chat';
+import { MCQ4_PROMPT_CONFIGS, mcq4UserPrompt, scoreMcqLetter } from './families/mcq';
+import { rowString } from './families/rows';
 
 /** NeMo-Skills mmlu/prepare.py `subcategories` (from hendrycks/test categories.py): subject → subset. */
 export const MMLU_SUBCATEGORIES: Readonly<Record<string, string>> = {
@@ -101,8 +101,9 @@ export function mmluGold(answer: unknown, index: number): string {
 /** The dataset's default prompt (NeMo-Skills 0b012df8 `mmlu/__init__.py`); GPQA's is the unboxed one. */
 export const MMLU_DEFAULT_PROMPT_CONFIG = 'eval/aai/mcq-4choices-boxed';
 
-export const mmlu: Benchmark = {
-  promptConfigs: Object.keys(GPQA_PROMPT_CONFIGS),
+export const mmlu: PlainBenchmark = {
+  kind: 'plain',
+  promptConfigs: Object.keys(MCQ4_PROMPT_CONFIGS),
   name: 'mmlu',
   scorerVersion: '3',
   description: 'MMLU (14,042 questions, 4 options), generative NeMo-Skills variant: eval/aai/mcq-4choices-boxed prompt, letter extraction, symbolic_correct',
@@ -123,15 +124,9 @@ export const mmlu: Benchmark = {
   },
 
   prompt(sample: Sample, options: PromptOptions): ChatMessage[] {
-    const messages: ChatMessage[] = [];
-    if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
     // NeMo-Skills 0b012df8 nemo_skills/dataset/mmlu/__init__.py: GENERATION_ARGS ++prompt_config=eval/aai/mcq-4choices-boxed.
-    messages.push({ role: 'user', content: mcq4UserPrompt('mmlu', String(sample.data.question), sample.data.options as string[], options.promptConfig ?? MMLU_DEFAULT_PROMPT_CONFIG) });
-    return messages;
+    return chatPrompt(options, mcq4UserPrompt('mmlu', String(sample.data.question), sample.data.options as string[], options.promptConfig ?? MMLU_DEFAULT_PROMPT_CONFIG));
   },
 
-  score(responseText: string, sample: Sample): UnitScore {
-    const predicted = extractMcqLetter(responseText);
-    return { predicted, correct: predicted === sample.expected };
-  },
+  score: scoreMcqLetter,
 };

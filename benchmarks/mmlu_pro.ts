@@ -17,11 +17,12 @@
  * Extraction and scoring: NeMo-Skills multichoice evaluator (`evaluator/mcq.py`),
  * see `extractMcqLetter`; `symbolic_correct` = letter equals the gold letter.
  */
-import type { Benchmark, UnitScore } from './types';
+import type { PlainBenchmark } from './types';
 import type { PromptOptions } from '../lib/records/benchmark-data';
 import type { ChatMessage, Sample } from '../lib/records/messages';
-import { extractMcqLetter } from './mcq';
-import { rowString } from './rows';
+import { chatPrompt } from './families/chat';
+import { mcqProblem, mcqUserPrompt, scoreMcqLetter } from './families/mcq';
+import { rowString } from './families/rows';
 
 const AAI_INSTRUCTION =
   "Answer the following multiple choice question. The last line of your response should be in the following format: 'Answer: A/B/C/D/E/F/G/H/I/J' (e.g. 'Answer: A').";
@@ -37,19 +38,11 @@ export const MMLU_PRO_PROMPT_CONFIGS: Readonly<Record<string, string>> = {
 };
 export const MMLU_PRO_DEFAULT_PROMPT_CONFIG = 'eval/aai/mcq-10choices';
 
-/** Option lines `A) …` and the problem text, as NeMo-Skills `get_mcq_fields`. */
-export function mmluProProblem(question: string, options: readonly string[]): string {
-  const optionsText = options.map((option, i) => `${String.fromCharCode(65 + i)}) ${option}`).join('\n');
-  return `${question.replace(/^\n+|\n+$/g, '')}\n\n${optionsText}`;
-}
+/** Option lines `A) …` and the problem text, as NeMo-Skills `get_mcq_fields` (the MCQ family's `mcqProblem`). */
+export const mmluProProblem = mcqProblem;
 
 export function mmluProUserPrompt(question: string, options: readonly string[], promptConfig?: string): string {
-  const config = promptConfig ?? MMLU_PRO_DEFAULT_PROMPT_CONFIG;
-  const instruction = MMLU_PRO_PROMPT_CONFIGS[config];
-  if (instruction === undefined) {
-    throw new Error(`ns_mmlu_pro: unsupported prompt_config "${config}" (supported: ${Object.keys(MMLU_PRO_PROMPT_CONFIGS).join(', ')})`);
-  }
-  return `${instruction}\n\n${mmluProProblem(question, options)}`;
+  return mcqUserPrompt('ns_mmlu_pro', MMLU_PRO_PROMPT_CONFIGS, promptConfig ?? MMLU_PRO_DEFAULT_PROMPT_CONFIG, question, options);
 }
 
 function readOptions(raw: Record<string, unknown>, index: number): string[] {
@@ -63,7 +56,8 @@ function readOptions(raw: Record<string, unknown>, index: number): string[] {
   return options as string[];
 }
 
-export const mmluPro: Benchmark = {
+export const mmluPro: PlainBenchmark = {
+  kind: 'plain',
   promptConfigs: Object.keys(MMLU_PRO_PROMPT_CONFIGS),
   name: 'ns_mmlu_pro',
   scorerVersion: '2',
@@ -93,16 +87,8 @@ export const mmluPro: Benchmark = {
   },
 
   prompt(sample: Sample, options: PromptOptions): ChatMessage[] {
-    const question = String(sample.data.question);
-    const choices = sample.data.options as string[];
-    const messages: ChatMessage[] = [];
-    if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
-    messages.push({ role: 'user', content: mmluProUserPrompt(question, choices, options.promptConfig) });
-    return messages;
+    return chatPrompt(options, mmluProUserPrompt(String(sample.data.question), sample.data.options as string[], options.promptConfig));
   },
 
-  score(responseText: string, sample: Sample): UnitScore {
-    const predicted = extractMcqLetter(responseText);
-    return { predicted, correct: predicted === sample.expected };
-  },
+  score: scoreMcqLetter,
 };

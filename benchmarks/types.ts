@@ -93,7 +93,11 @@ export interface ScoredResponse {
   reference_correct?: boolean;
 }
 
-export interface Benchmark {
+/** The three kinds of benchmark, by how a response is scored. */
+export type BenchmarkKind = 'plain' | 'judged' | 'executed';
+
+/** What every benchmark has, whatever its kind. */
+export interface BenchmarkBase {
   /** Task name as in NeMo Evaluator's catalogue, e.g. "gsm8k", "ns_mmlu_pro". */
   name: string;
   /** One line for `evalflow ls tasks`. */
@@ -150,30 +154,6 @@ export interface Benchmark {
     maxTurns: number;
   };
   /**
-   * Extract the answer from the model's final text (reasoning already removed)
-   * and score it. Judged benchmarks get the judge's verdict (never null here:
-   * units whose judge failed are not scored, they are counted as judge errors).
-   */
-  score(responseText: string, sample: Sample, verdict?: JudgeVerdict, response?: UnitResponse): UnitScore | Promise<UnitScore>;
-  /**
-   * Benchmarks whose answers are checked by running code (HumanEval,
-   * LiveCodeBench, SciCode): score one unit by running programs through
-   * `run`, the sandbox (bubblewrap; activities on the sandbox task queue).
-   * Put per-test-case results in `details.tests` (TestCaseResult[]). When
-   * present, evalflow calls this instead of `score`. A SandboxError thrown by
-   * `run` (the sandbox itself broke) must propagate: the unit is retried, never
-   * scored as wrong.
-   */
-  execute?(response: UnitResponse, sample: Sample, run: SandboxRunner): Promise<UnitScore>;
-  /**
-   * Data files the programs read (SandboxJob.data), checked on the sandbox
-   * worker before any model call: `name` is the data name, `file` a file that
-   * must be in its directory, `setting` the worker variable naming the directory.
-   */
-  sandboxData?: readonly { name: string; file: string; setting: string; hint: string }[];
-  /** Present when a judge model grades the responses (its endpoint comes from the task's `extra.judge`). */
-  judge?: JudgeSpec;
-  /**
    * The task's metrics from its scored responses, in NeMo's shape (metric →
    * scores → {value, stats}). Default: lib/engine/metrics computeMetrics over `correct`
    * (pass@1[avg-of-k], majority@k, pass@k, no_answer).
@@ -188,3 +168,56 @@ export interface Benchmark {
     not_run?: Record<string, string>;
   };
 }
+
+/**
+ * Scored by pure functions of the response (extraction + comparison with the
+ * gold). `kind` may be left out: a module written before kinds existed, with
+ * neither `judge` nor `execute`, is plain.
+ */
+export interface PlainBenchmark extends BenchmarkBase {
+  kind?: 'plain';
+  /** Extract the answer from the model's final text (reasoning already removed) and score it. */
+  score(responseText: string, sample: Sample, verdict?: undefined, response?: UnitResponse): UnitScore | Promise<UnitScore>;
+}
+
+/** Graded by a judge model (HLE-style LLM judging); its endpoint comes from the task's `extra.judge`. */
+export interface JudgedBenchmark extends BenchmarkBase {
+  kind: 'judged';
+  judge: JudgeSpec;
+  /**
+   * Extract the answer from the model's final text and score it with the
+   * judge's verdict (never null here: units whose judge failed are not
+   * scored, they are counted as judge errors).
+   */
+  score(responseText: string, sample: Sample, verdict: JudgeVerdict, response?: UnitResponse): UnitScore | Promise<UnitScore>;
+}
+
+/**
+ * Checked by running code (HumanEval, LiveCodeBench, SciCode): on the sandbox
+ * task queue, never through `score`.
+ */
+export interface ExecutedBenchmark extends BenchmarkBase {
+  kind: 'executed';
+  /**
+   * Score one unit by running programs through `run`, the sandbox
+   * (bubblewrap; activities on the sandbox task queue). Put per-test-case
+   * results in `details.tests` (TestCaseResult[]). A SandboxError thrown by
+   * `run` (the sandbox itself broke) must propagate: the unit is retried,
+   * never scored as wrong.
+   */
+  execute(response: UnitResponse, sample: Sample, run: SandboxRunner): Promise<UnitScore>;
+  /**
+   * Data files the programs read (SandboxJob.data), checked on the sandbox
+   * worker before any model call: `name` is the data name, `file` a file that
+   * must be in its directory, `setting` the worker variable naming the directory.
+   */
+  sandboxData?: readonly { name: string; file: string; setting: string; hint: string }[];
+}
+
+/**
+ * The contract every benchmark module fulfils: one of three kinds, told apart
+ * by `kind`, so the engine switches on it and no benchmark implements a
+ * method it never uses. Shared work (prompts, extraction, scorers) lives in
+ * the families (benchmarks/families/).
+ */
+export type Benchmark = PlainBenchmark | JudgedBenchmark | ExecutedBenchmark;

@@ -34,10 +34,10 @@
  * The mode a sample was prepared in is recorded in `sample.data.mode` by
  * `prompt()` (scoring does not see the task options).
  */
-import type { Benchmark, ConversationIO, NextRequest, UnitScore } from '../types';
+import type { ConversationIO, NextRequest, PlainBenchmark, UnitScore } from '../types';
 import type { PromptOptions } from '../../lib/records/benchmark-data';
 import type { ChatMessage, Sample, ToolSpec, TurnResponse, UnitResponse } from '../../lib/records/messages';
-import { rowString } from '../rows';
+import { rowString } from '../families/rows';
 import {
   type Decoded,
   type DecodedCall,
@@ -282,7 +282,8 @@ function score(text: string, sample: Sample, _verdict?: unknown, response?: Unit
   return { predicted: decoded.ok ? callsToJson(decoded.calls) : null, correct: verdict.correct, details };
 }
 
-export const bfclV4: Benchmark = {
+export const bfclV4: PlainBenchmark = {
+  kind: 'plain',
   name: TASK,
   scorerVersion: '2',
   description:

@@ -28,13 +28,13 @@
  * no_answer), per difficulty as subsets (`subset_for_metrics = difficulty`).
  */
 import { createHash } from 'node:crypto';
-import type { Benchmark, ScoredResponse, UnitScore } from '../types';
+import type { ExecutedBenchmark, ScoredResponse, UnitScore } from '../types';
 import type { DatasetFileReader, PromptOptions } from '../../lib/records/benchmark-data';
 import type { ChatMessage, Sample, UnitResponse } from '../../lib/records/messages';
 import type { SandboxRunner, SandboxResult, TestCaseResult } from '../../lib/engine/sandbox/types';
 import { computeMetrics } from '../../lib/engine/metrics';
 import { type TaskMetrics } from '../../lib/records/artifacts';
-import { rowString } from '../rows';
+import { rowString } from '../families/rows';
 import { parsePrivateTestCases } from './pickle';
 import { LCB_HARNESS } from './harness';
 
@@ -433,7 +433,8 @@ export function lcbMetrics(units: ScoredResponse[], repeats: number) {
 
 // --- the benchmark -----------------------------------------------------------
 
-export const livecodebench: Benchmark = {
+export const livecodebench: ExecutedBenchmark = {
+  kind: 'executed',
   name: TASK,
   scorerVersion: '2',
   description:
@@ -497,10 +498,6 @@ export const livecodebench: Benchmark = {
     if (options.systemPrompt) messages.push({ role: 'system', content: options.systemPrompt });
     messages.push({ role: 'user', content: lcbUserPrompt(String(sample.data.question), options.promptConfig) });
     return messages;
-  },
-
-  score(): UnitScore {
-    throw new Error(`${TASK} is scored by running the extracted code on its tests in the sandbox (execute), not by score()`);
   },
 
   execute(response: UnitResponse, sample: Sample, run: SandboxRunner): Promise<UnitScore> {

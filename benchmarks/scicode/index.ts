@@ -38,7 +38,7 @@
  * passed; details carry per-step results; metrics.ts reproduces SciCodeMetrics
  * (problem_accuracy, subtask_accuracy).
  */
-import type { Benchmark, NextRequest, UnitScore } from '../types';
+import type { ExecutedBenchmark, NextRequest, UnitScore } from '../types';
 import type { PromptOptions } from '../../lib/records/benchmark-data';
 import type { ChatMessage, Sample, TurnResponse, UnitResponse } from '../../lib/records/messages';
 import type { SandboxResult, SandboxRunner, TestCaseResult } from '../../lib/engine/sandbox/types';
@@ -247,7 +247,8 @@ function statusOf(result: SandboxResult): TestCaseResult['status'] {
   return 'runtime_error';
 }
 
-export const scicode: Benchmark = {
+export const scicode: ExecutedBenchmark = {
+  kind: 'executed',
   name: TASK,
   scorerVersion: '1',
   description: 'SciCode (80 problems, 338 sub-steps), NeMo-Skills multi-call prompts, sub-step programs run against test_data.h5 in the sandbox; problem_accuracy, subtask_accuracy',
@@ -333,10 +334,6 @@ export const scicode: Benchmark = {
       const stepIndex = asked[turns.length]!;
       return { messages: messages(stepPrompt(problem, stepIndex, codeBefore(problem, stepIndex, turns), options), options) };
     },
-  },
-
-  score(): UnitScore {
-    throw new Error(`${TASK} is scored by running each sub-step's tests (execute), not by score()`);
   },
 
   async execute(response: UnitResponse, sample: Sample, run: SandboxRunner): Promise<UnitScore> {

@@ -5,7 +5,8 @@
  * EVALFLOW_BENCHMARK_MODULES, comma-separated), never by a config a service
  * sends: a workflow input must not make workers execute new code.
  *
- * A module exports one or more Benchmark objects (default or named exports).
+ * A module exports one or more Benchmark objects (default or named exports);
+ * one without `kind` is plain, or judged/executed by its members (registerBenchmark).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,7 +24,9 @@ export class BenchmarkModuleError extends EvalflowError {
 function looksLikeBenchmark(v: unknown): v is Benchmark {
   if (!v || typeof v !== 'object') return false;
   const b = v as Record<string, unknown>;
-  return typeof b.name === 'string' && typeof b.toSample === 'function' && typeof b.prompt === 'function' && typeof b.score === 'function' && typeof b.dataset === 'object';
+  // Scored by `score` (plain, judged) or by `execute` (run in the sandbox); registerBenchmark checks the rest against the kind.
+  const scores = typeof b.score === 'function' || typeof b.execute === 'function';
+  return typeof b.name === 'string' && typeof b.toSample === 'function' && typeof b.prompt === 'function' && scores && typeof b.dataset === 'object';
 }
 
 /** The benchmarks a module exports. */
@@ -41,7 +44,7 @@ export function loadBenchmarkModule(spec: string): Benchmark[] {
   }
   const found = Object.values(mod).filter(looksLikeBenchmark);
   if (!found.length) {
-    throw new BenchmarkModuleError(`module '${spec}' exports no benchmark (an object with name, dataset, toSample, prompt and score); see examples/arithmetic-benchmark.ts`);
+    throw new BenchmarkModuleError(`module '${spec}' exports no benchmark (an object with name, dataset, toSample, prompt and score, or execute for a benchmark run in the sandbox); see examples/arithmetic-benchmark.ts`);
   }
   return found;
 }

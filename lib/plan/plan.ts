@@ -25,8 +25,8 @@ export const registryView = {
     return b?.dataset.splits ?? (b?.dataset.readRows ? [b.dataset.split] : undefined);
   },
   benchmarkArgs: (name: string) => getBenchmark(name)?.benchmarkArgs,
-  isJudged: (name: string) => getBenchmark(name)?.judge !== undefined,
-  isSandboxed: (name: string) => getBenchmark(name)?.execute !== undefined,
+  isJudged: (name: string) => getBenchmark(name)?.kind === 'judged',
+  isSandboxed: (name: string) => getBenchmark(name)?.kind === 'executed',
   promptConfigProblem: (name: string, promptConfig: string | undefined) => {
     const known = getBenchmark(name)?.promptConfigs;
     if (promptConfig === undefined || !known || known.includes(promptConfig)) return undefined;

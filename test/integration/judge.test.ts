@@ -19,6 +19,7 @@ import { type Env, startEnv, startInProcessWorker } from '../support/harness';
 
 /** A judged toy benchmark: the judge says whether the answer names the capital. */
 const capitals: Benchmark = {
+  kind: 'judged',
   name: 'example_capitals_judged',
   description: 'test-only judged benchmark',
   dataset: { hfRepo: 'example/capitals', hfConfig: 'default', split: 'test', localFile: 'capitals/test.jsonl' },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
-import { extractAnswer, extractBoxed, searchRegexLast } from '../../benchmarks/math-grading';
+import { extractAnswer, extractBoxed, searchRegexLast } from '../../benchmarks/families/math';
 import { mathEqual } from '../../lib/engine/math/verify';
 import { gsm8k, gsm8kGold } from '../../benchmarks/gsm8k';
 import { MMLU_PRO_PROMPT_CONFIGS, mmluPro, mmluProProblem } from '../../benchmarks/mmlu_pro';

@@ -32,7 +32,6 @@ import type { SandboxJob, SandboxResult } from '../../lib/engine/sandbox/types';
 import { SandboxError } from '../../lib/engine/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
 import { passAtK } from '../../lib/engine/metrics';
-import { sync as syncScore } from '../support/sync-score';
 
 const DATASETS = process.env.EVALFLOW_DATASETS_DIR ?? '/work/shared/datasets';
 
@@ -114,7 +113,9 @@ test('toSample / prompt on the real first HumanEval problem', () => {
   assert.equal(messages[0]!.content, String(row.prompt).trim());
   assert.throws(() => humaneval.toSample({ ...row, entry_point: 'not an identifier' }, 3), /row 3 .*"entry_point" must be a Python identifier/);
   assert.throws(() => humaneval.toSample({ ...row, test: 42 }, 4), /row 4: "test" must be a string/);
-  assert.throws(() => syncScore(humaneval).score('x', sample), /scored by running its tests/);
+  // Scored only by running its tests: an executed benchmark, without a score() that could be called by mistake.
+  assert.equal(humaneval.kind, 'executed');
+  assert.equal('score' in humaneval, false);
 });
 
 // --- execution with real Python ---------------------------------------------

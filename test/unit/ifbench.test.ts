@@ -26,8 +26,8 @@ import {
   punktSentences,
   splitIntoSentences,
   wordTokenize,
-} from '../../benchmarks/instructions/ifbench-checkers';
-import { evaluateInstructions, registryOf, type Kwargs } from '../../benchmarks/instructions/framework';
+} from '../../benchmarks/families/instructions/ifbench-checkers';
+import { evaluateInstructions, registryOf, type Kwargs } from '../../benchmarks/families/instructions/framework';
 import { ifbench } from '../../benchmarks/ifbench';
 import { getBenchmark, KNOWN_UNSUPPORTED_TASKS } from '../../benchmarks/index';
 import { sync as syncScore } from '../support/sync-score';

@@ -18,8 +18,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateInstructions, registryOf, type Kwargs } from '../../benchmarks/instructions/framework';
-import { IFEVAL_CHECKERS } from '../../benchmarks/instructions/ifeval-checkers';
+import { evaluateInstructions, registryOf, type Kwargs } from '../../benchmarks/families/instructions/framework';
+import { IFEVAL_CHECKERS } from '../../benchmarks/families/instructions/ifeval-checkers';
 import { runOracle } from '../support/oracle';
 import { mulberry32 } from '../../lib/engine/random';
 

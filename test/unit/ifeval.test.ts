@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateInstructions, looseVariants, registryOf, type Kwargs } from '../../benchmarks/instructions/framework';
+import { evaluateInstructions, looseVariants, registryOf, type Kwargs } from '../../benchmarks/families/instructions/framework';
 import {
   IFEVAL_CHECKERS,
   countSentences,
@@ -15,8 +15,8 @@ import {
   pyIsLower,
   pyIsUpper,
   pyStrip,
-} from '../../benchmarks/instructions/ifeval-checkers';
-import { instructionMetrics } from '../../benchmarks/instructions/metrics';
+} from '../../benchmarks/families/instructions/ifeval-checkers';
+import { instructionMetrics } from '../../benchmarks/families/instructions/metrics';
 import { ifeval } from '../../benchmarks/ifeval';
 import { getBenchmark, KNOWN_UNSUPPORTED_TASKS } from '../../benchmarks/index';
 import type { ScoredResponse } from '../../benchmarks/types';

@@ -32,7 +32,6 @@ import type { ScoredResponse } from '../../benchmarks/types';
 import type { Sample } from '../../lib/records/messages';
 import { SandboxError, type SandboxJob, type SandboxRunner } from '../../lib/engine/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
-import { sync as syncScore } from '../support/sync-score';
 
 function py(script: string, input = ''): string {
   return execFileSync('python3', ['-c', script], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -534,8 +533,9 @@ test('execute: a grading process without a verdict fails every test (fake runner
   assert.equal(r3.correct, false, 'os._exit ends the grading process before a verdict (the reference: no result, every test -1)');
 });
 
-test('score(): throws — the benchmark is scored in the sandbox', () => {
-  assert.throws(() => syncScore(livecodebench).score('x', stdinSample(squareTests)), /scored by running the extracted code .* in the sandbox/);
+test('scored in the sandbox only: an executed benchmark without score()', () => {
+  assert.equal(livecodebench.kind, 'executed');
+  assert.equal('score' in livecodebench, false);
 });
 
 // --- metrics -----------------------------------------------------------------

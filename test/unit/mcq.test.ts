@@ -1,5 +1,5 @@
 /**
- * Multiple-choice letter extraction (benchmarks/mcq.ts) against NeMo-Skills
+ * Multiple-choice letter extraction (benchmarks/families/mcq.ts) against NeMo-Skills
  * 0b012df8 `evaluator/mcq.py` `extract_letter`.
  *
  * The differential test compares every text of the generated corpus
@@ -12,7 +12,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractMcqLetter } from '../../benchmarks/mcq';
+import { extractMcqLetter } from '../../benchmarks/families/mcq';
 import { gpqa } from '../../benchmarks/gpqa';
 import { mmlu } from '../../benchmarks/mmlu';
 import { mmluPro } from '../../benchmarks/mmlu_pro';

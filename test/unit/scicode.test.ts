@@ -21,7 +21,6 @@ import type { Sample, TurnResponse } from '../../lib/records/messages';
 import type { SandboxJob, SandboxRunner } from '../../lib/engine/sandbox/types';
 import { SandboxError } from '../../lib/engine/sandbox/types';
 import { plainRunner } from '../support/plain-runner';
-import { sync as syncScore } from '../support/sync-score';
 
 const DATASETS = process.env.EVALFLOW_DATASETS_DIR ?? '/work/shared/datasets';
 const PYTHON = '/usr/bin/python3';
@@ -411,7 +410,9 @@ test('toSample: malformed rows name the field', () => {
   (bad.sub_steps as Record<string, unknown>[])[1]!.test_cases = 'assert x';
   assert.throws(() => scicode.toSample(bad, 4), /row 4: sub_steps\[1\]\."test_cases" must be a non-empty list of strings/);
   assert.throws(() => scicode.toSample({ ...synthetic(), required_dependencies: null }, 1), /"required_dependencies" must be a string/);
-  assert.throws(() => syncScore(scicode).score('x', sampleOf(synthetic())), /scored by running/);
+  // Scored by running each sub-step's tests: an executed benchmark without score().
+  assert.equal(scicode.kind, 'executed');
+  assert.equal('score' in scicode, false);
 });
 
 // --- metrics --------------------------------------------------------------------

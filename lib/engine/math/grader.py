@@ -27,7 +27,7 @@ so a comparison that times out is False, as in the reference (both run in the
 main thread, where signal.alarm works).
 
 The answer is extracted from the response in TypeScript
-(benchmarks/math-grading.ts, extractBoxed = NeMo-Skills search_boxed); this
+(benchmarks/families/math.ts, extractBoxed = NeMo-Skills search_boxed); this
 process only compares.
 
 Protocol (JSON lines, UTF-8):

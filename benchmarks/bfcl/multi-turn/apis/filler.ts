@@ -12,7 +12,7 @@
  * asks about, so their content is not extended); it is the reference's list.
  */
 
-import { PythonRandom } from '../../../gpqa';
+import { PythonRandom } from '../../../families/python/random';
 
 const WORDS = (
   'quarterly revenue growth margin operating expense capital structure liquidity forecast ' +

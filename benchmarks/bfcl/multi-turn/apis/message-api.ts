@@ -1,6 +1,6 @@
 /** MessageAPI — reimplements func_source_code/message_api.py. */
 
-import { PythonRandom } from '../../../gpqa';
+import { PythonRandom } from '../../../families/python/random';
 import { PyException, pyIn, reqStr, toPy, type PyDict } from '../pyrepr';
 import { SimApi, cfg, truthy } from './base';
 

@@ -1,6 +1,6 @@
 /** TradingBot — reimplements func_source_code/trading_bot.py. */
 
-import { PythonRandom } from '../../../gpqa';
+import { PythonRandom } from '../../../families/python/random';
 import { PyException, PyFloat, num, pyArith, pyCompare, pyIn, pyRepr, pyTypeName, toPy, type PyDict } from '../pyrepr';
 import { SimApi, cfg, truthy } from './base';
 import { filler } from './filler';

@@ -1,6 +1,6 @@
 /** TravelAPI — reimplements func_source_code/travel_booking.py. */
 
-import { PythonRandom } from '../../../gpqa';
+import { PythonRandom } from '../../../families/python/random';
 import { PyException, PyFloat, num, pyArith, pyCompare, pyDeepCopy, pyIn, pyRepr, pyTypeName, toPy, type PyDict } from '../pyrepr';
 import { SimApi, cfg } from './base';
 import { filler } from './filler';

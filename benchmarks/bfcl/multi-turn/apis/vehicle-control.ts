@@ -1,6 +1,6 @@
 /** VehicleControlAPI — reimplements func_source_code/vehicle_control.py. */
 
-import { PythonRandom } from '../../../gpqa';
+import { PythonRandom } from '../../../families/python/random';
 import { PyException, PyFloat, num, pyArith, pyCompare, pyRepr, pyTypeName, toPy, type PyDict } from '../pyrepr';
 import { SimApi, cfg, truthy } from './base';
 import { filler, random01 } from './filler';

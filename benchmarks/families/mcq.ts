@@ -1,5 +1,8 @@
 /**
- * Multiple-choice letter extraction (ns_mmlu_pro, ns_gpqa, mmlu), exactly as
+ * The multiple-choice family (ns_mmlu_pro, ns_gpqa, mmlu): the problem text
+ * (`get_mcq_fields`), the prompt configs, the letter scorer.
+ *
+ * Multiple-choice letter extraction, exactly as
  * NeMo-Skills at the pinned revision 0b012df8 (2025-11-15):
  * `nemo_skills/evaluation/evaluator/mcq.py`, `eval_mcq` → nested
  * `extract_letter`, run with the default `MCQEvaluatorConfig`
@@ -32,7 +35,8 @@
  * Checked against the reference function itself on a generated corpus
  * (test/mcq-corpus.ts, test/fixtures/mcq-0b012df8.json, test/unit/mcq.test.ts).
  */
-import { extractBoxed, FINAL_ANSWER_REGEX, searchRegexLast } from './math-grading';
+import type { Sample, UnitScore } from '../types';
+import { extractBoxed, FINAL_ANSWER_REGEX, searchRegexLast } from './math';
 
 /** Python's Unicode `\w` class, for emulating its `\b` (equal to Python's on every code point Python 3.11 assigns). */
 const WORD = '[\\p{L}\\p{N}_]';
@@ -84,4 +88,48 @@ export function extractMcqLetter(text: string): string | null {
     if (last && last[1] !== undefined) letter = last[1].replace(PY_STRIP, '').toUpperCase();
   }
   return letter;
+}
+
+/** NeMo-Skills' multichoice verdict (`symbolic_correct`): the extracted letter equals the gold letter. */
+export function scoreMcqLetter(responseText: string, sample: Sample): UnitScore {
+  const predicted = extractMcqLetter(responseText);
+  return { predicted, correct: predicted === sample.expected };
+}
+
+// ---------------------------------------------------------------------------
+// Prompts
+// ---------------------------------------------------------------------------
+
+/** Option lines `A) …` and the problem text, as NeMo-Skills `get_mcq_fields` (`nemo_skills/dataset/utils.py`). */
+export function mcqProblem(question: string, options: readonly string[]): string {
+  const optionsText = options.map((option, i) => `${String.fromCharCode(65 + i)}) ${option}`).join('\n');
+  return `${question.replace(/^\n+|\n+$/g, '')}\n\n${optionsText}`;
+}
+
+/**
+ * The user message of a multiple-choice question under one of `configs`
+ * (prompt config → instruction; each NeMo-Skills template is
+ * `<instruction>\n\n{problem}`); an unknown config is an error naming `task`.
+ */
+export function mcqUserPrompt(task: string, configs: Readonly<Record<string, string>>, config: string, question: string, choices: readonly string[]): string {
+  const instruction = configs[config];
+  if (instruction === undefined) {
+    throw new Error(`${task}: unsupported prompt_config "${config}" (supported: ${Object.keys(configs).join(', ')})`);
+  }
+  return `${instruction}\n\n${mcqProblem(question, choices)}`;
+}
+
+/** The four-choice NeMo-Skills prompt configs (`eval/aai/mcq-4choices*`), shared by GPQA and MMLU. */
+export const MCQ4_PROMPT_CONFIGS: Readonly<Record<string, string>> = {
+  'eval/aai/mcq-4choices':
+    "Answer the following multiple choice question. The last line of your response should be in the following format: 'Answer: A/B/C/D' (e.g. 'Answer: A').",
+  'eval/aai/mcq-4choices-boxed':
+    "Answer the following multiple choice question. The last line of your response should be in the following format: 'Answer: \\boxed{A/B/C/D}' (e.g. 'Answer: \\boxed{A}').",
+};
+/** The unboxed one: GPQA's PROMPT_CONFIG (MMLU passes its own default). */
+export const MCQ4_DEFAULT_PROMPT_CONFIG = 'eval/aai/mcq-4choices';
+
+/** The user message of a four-choice question under one of MCQ4_PROMPT_CONFIGS. */
+export function mcq4UserPrompt(task: string, question: string, choices: readonly string[], promptConfig?: string): string {
+  return mcqUserPrompt(task, MCQ4_PROMPT_CONFIGS, promptConfig ?? MCQ4_DEFAULT_PROMPT_CONFIG, question, choices);
 }

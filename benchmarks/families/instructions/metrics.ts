@@ -35,8 +35,8 @@
  * `subsets`: per instruction id, the instruction-level strict and loose
  * accuracy over the instructions of that type (pass@1 / pass@1[avg-of-k]).
  */
-import type { ScoredResponse } from '../types';
-import { mean, stdDev } from '../../lib/engine/metrics';
+import type { ScoredResponse } from '../../types';
+import { mean, stdDev } from '../../../lib/engine/metrics';
 import type { InstructionResult } from './framework';
 
 interface ScoreValue {

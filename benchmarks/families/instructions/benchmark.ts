@@ -4,9 +4,9 @@
  * `generic/default` prompt (the prompt alone as the user message), strict and
  * loose checking with the benchmark's own checkers, and IFMetrics.
  */
-import type { Benchmark } from '../types';
-import type { DatasetSource } from '../../lib/records/benchmark-data';
-import type { ChatMessage, Sample } from '../../lib/records/messages';
+import type { PlainBenchmark } from '../../types';
+import type { DatasetSource } from '../../../lib/records/benchmark-data';
+import type { ChatMessage, Sample } from '../../../lib/records/messages';
 import { evaluateInstructions, type InstructionChecker, type Kwargs, registryOf } from './framework';
 import { pyStrip } from './ifeval-checkers';
 import { instructionMetrics } from './metrics';
@@ -22,7 +22,7 @@ export interface InstructionBenchmarkSpec {
   checkers: readonly InstructionChecker[];
 }
 
-export function instructionBenchmark(spec: InstructionBenchmarkSpec): Benchmark & {
+export function instructionBenchmark(spec: InstructionBenchmarkSpec): PlainBenchmark & {
   readInstructions(raw: Record<string, unknown>, index: number): { ids: string[]; kwargs: Kwargs[] };
 } {
   const registry = registryOf(spec.checkers);
@@ -44,6 +44,7 @@ export function instructionBenchmark(spec: InstructionBenchmarkSpec): Benchmark 
   }
 
   return {
+    kind: 'plain',
     name: spec.name,
     scorerVersion: spec.scorerVersion,
     description: spec.description,
