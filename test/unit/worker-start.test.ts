@@ -36,7 +36,7 @@ test('workers load the workflow bundle `npm run build` made, and never a stale o
   assert.ok(fs.existsSync(BUNDLE_PATH), `no ${BUNDLE_PATH}: 'npm run build' makes it (npm test runs it)`);
   assert.equal(currentBundle(), BUNDLE_PATH);
   // A workflow helper compiled after the bundle: the bundle is stale, so workers bundle at start instead.
-  const helper = path.resolve(__dirname, '..', '..', 'lib', 'search-attributes.js');
+  const helper = path.resolve(__dirname, '..', '..', 'lib', 'records', 'search-attributes.js');
   const { atime, mtime } = fs.statSync(helper);
   try {
     const later = new Date(fs.statSync(BUNDLE_PATH).mtimeMs + 5000);
