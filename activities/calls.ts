@@ -29,8 +29,7 @@ import type OpenAI from 'openai';
 import { callModel, PermanentEndpointError, type RequestPayload } from '../lib/engine/endpoint';
 import { type ModelResponse } from '../lib/records/artifacts';
 import { canonicalJson, requestHash, sha256 } from '../lib/engine/hash';
-import { type ArtifactStore } from '../lib/engine/store';
-import { CheckpointWriter, readSegments } from '../lib/engine/checkpoint';
+import { CheckpointWriter, readSegments, type SegmentStore } from '../lib/engine/checkpoint';
 import { beatEveryMs, keepBeating } from '../lib/engine/heartbeat';
 import { BoundedPool } from '../lib/engine/pool';
 import { keys } from '../lib/records/keys';
@@ -67,13 +66,14 @@ interface CacheEntry {
 }
 
 export interface CallBatchOptions {
-  store: ArtifactStore;
+  /** The artifact store (ArtifactStore), or any store of segments. */
+  store: SegmentStore;
   client: OpenAI;
   endpoint: EndpointSpec;
   timeoutMs: number;
   maxRetries: number;
   concurrency: number;
-  log: TaskLog;
+  log: Pick<TaskLog, 'warn'>;
   /** Names this writer's segments (e.g. run, task, shard, attempt). */
   writer: string;
   /** Record transient failures per call instead of stopping the batch (judging). */
