@@ -24,13 +24,14 @@
  * at high concurrency costs one store write per batch, not per call.
  */
 import { Context } from '@temporalio/activity';
-import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type OpenAI from 'openai';
 import { callModel, PermanentEndpointError, type RequestPayload } from '../lib/engine/endpoint';
 import { type ModelResponse } from '../lib/records/artifacts';
 import { canonicalJson, requestHash, sha256 } from '../lib/engine/hash';
-import { type ArtifactStore, parseJsonl } from '../lib/engine/store';
+import { CheckpointWriter, readSegments, type SegmentStore } from '../lib/engine/checkpoint';
+import { beatEveryMs, keepBeating } from '../lib/engine/heartbeat';
+import { BoundedPool } from '../lib/engine/pool';
 import { keys } from '../lib/records/keys';
 import type { EndpointSpec, TaskControl } from '../lib/records/types';
 import type { Client } from '@temporalio/client';
@@ -65,13 +66,14 @@ interface CacheEntry {
 }
 
 export interface CallBatchOptions {
-  store: ArtifactStore;
+  /** The artifact store (ArtifactStore), or any store of segments. */
+  store: SegmentStore;
   client: OpenAI;
   endpoint: EndpointSpec;
   timeoutMs: number;
   maxRetries: number;
   concurrency: number;
-  log: TaskLog;
+  log: Pick<TaskLog, 'warn'>;
   /** Names this writer's segments (e.g. run, task, shard, attempt). */
   writer: string;
   /** Record transient failures per call instead of stopping the batch (judging). */
@@ -131,21 +133,15 @@ function blockPrefix(family: string, index: number): string {
   return keys.callCacheBlock(family, Math.floor(index / CACHE_BLOCK));
 }
 
-/** Cached responses for the blocks these calls fall in. */
-async function readCache(store: ArtifactStore, prefixes: Set<string>): Promise<Map<string, ModelResponse>> {
-  const found = new Map<string, ModelResponse>();
-  const segments = (await Promise.all([...prefixes].map((p) => store.list(p)))).flat();
-  const texts = await Promise.all(segments.map((key) => store.getText(key)));
-  for (const text of texts) {
-    if (text !== null) for (const e of parseJsonl<CacheEntry>(text)) found.set(e.request_hash, e.response);
-  }
-  return found;
-}
-
 /**
- * Run the calls with bounded concurrency. Permanent errors (and, unless
- * tolerated, transient ones past their retries) stop new calls from starting;
- * calls in flight finish and are checkpointed; then the first error is thrown.
+ * Run the calls with bounded concurrency (lib/engine/pool.ts) and checkpoint
+ * each paid response (lib/engine/checkpoint.ts): a call counts as finished
+ * only once its segment is written. Permanent errors (and, unless tolerated,
+ * transient ones past their retries) stop new calls from starting; calls in
+ * flight finish and are checkpointed; then the first error is thrown. A failed
+ * segment write stops new calls the same way: its responses are queued again,
+ * written by the final flush, and the attempt fails with the write's error
+ * (the retried shard replays what was written).
  */
 export async function runCachedCalls(
   calls: readonly CallSpec[],
@@ -162,48 +158,29 @@ export async function runCachedCalls(
   const state = opts.cacheState ?? { responses: new Map<string, ModelResponse>(), blocks: new Set<string>() };
   const unread = new Set(located.map((l) => l.prefix).filter((p) => !state.blocks.has(p)));
   if (unread.size) {
-    for (const [hash, response] of await readCache(opts.store, unread)) state.responses.set(hash, response);
+    for (const e of await readSegments<CacheEntry>(opts.store, unread)) state.responses.set(e.request_hash, e.response);
     for (const p of unread) state.blocks.add(p);
   }
   const cache = state.responses;
 
   const outcomes: CallOutcome[] = new Array(calls.length);
   const stats: CallBatchStats = { called: 0, cached: 0, retries: 0 };
-  let finished = 0;
-  let next = 0;
-  let fatal: unknown = null;
 
-  // Group commit of finished responses: one segment per block per write.
-  interface Waiting {
-    prefix: string;
-    entry: CacheEntry;
-    done: (err?: unknown) => void;
-  }
-  let waiting: Waiting[] = [];
-  let writing = false;
-  let seq = 0;
-  const writer = `${opts.writer}-${randomBytes(3).toString('hex')}`;
-  const drain = async () => {
-    writing = true;
-    while (waiting.length) {
-      const batch = waiting;
-      waiting = [];
-      const byBlock = new Map<string, CacheEntry[]>();
-      for (const w of batch) byBlock.set(w.prefix, [...(byBlock.get(w.prefix) ?? []), w.entry]);
-      try {
-        await Promise.all([...byBlock].map(([prefix, entries]) => opts.store.putJsonl(`${prefix}${writer}-${String(seq++).padStart(6, '0')}.jsonl`, entries)));
-        for (const w of batch) w.done();
-      } catch (e) {
-        for (const w of batch) w.done(e);
-      }
-    }
-    writing = false;
-  };
-  const checkpoint = (prefix: string, entry: CacheEntry) =>
-    new Promise<void>((resolve, reject) => {
-      waiting.push({ prefix, entry, done: (err) => (err === undefined ? resolve() : reject(err)) });
-      if (!writing) void drain();
-    });
+  // Stops the pool on cancellation or on a failed checkpoint write (whose responses
+  // go back in the queue: closing the writer is the flush that writes them).
+  const stop = new AbortController();
+  const onCancel = () => stop.abort(ctx.cancellationSignal.reason);
+  if (ctx.cancellationSignal.aborted) onCancel();
+  else ctx.cancellationSignal.addEventListener('abort', onCancel);
+  // Group commit of finished responses: one segment per block per write, a write as soon as none is under way.
+  const checkpoints = new CheckpointWriter<CacheEntry>({
+    store: opts.store,
+    name: opts.writer,
+    onWriteFailed: (e) => {
+      stop.abort(e);
+      void checkpoints.close().catch(() => undefined);
+    },
+  });
 
   // Identical requests in flight at the same time (the same prompt in two samples of a
   // block, or the shared opening of many conversations) are paid once: later ones wait.
@@ -236,7 +213,7 @@ export async function runCachedCalls(
           },
         });
         // Acknowledged only once checkpointed: from here on this call is never paid for again.
-        await checkpoint(prefix, { request_hash: hash, model_id: opts.endpoint.model_id, created_at: new Date().toISOString(), response });
+        await checkpoints.add(prefix, { request_hash: hash, model_id: opts.endpoint.model_id, created_at: new Date().toISOString(), response });
         cache.set(hash, response); // the same call later in this batch (or in the next round) is a cache hit
         return response;
       })();
@@ -250,59 +227,27 @@ export async function runCachedCalls(
       stats.called++;
       outcomes[i] = { response, request_hash: hash, cached: false };
     } catch (e) {
-      if (!opts.tolerateTransient || e instanceof PermanentEndpointError || ctx.cancellationSignal.aborted) throw e;
+      if (!opts.tolerateTransient || e instanceof PermanentEndpointError || stop.signal.aborted) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       opts.log.warn(`${label}: gave up: ${msg}`);
       outcomes[i] = { error: msg, request_hash: hash, cached: false };
     }
   };
 
-  // An event-driven pool whose limit can change while it runs (setParallelism) and
-  // that starts nothing new while paused; calls in flight always finish.
-  const limits = () => opts.control?.() ?? { paused: false, concurrency: opts.concurrency };
-  let inFlight = 0;
-  let wake: (() => void) | null = null;
-  const pump = () => {
-    const { paused, concurrency } = limits();
-    while (fatal === null && !paused && inFlight < Math.max(1, concurrency) && next < calls.length) {
-      const i = next++;
-      inFlight++;
-      one(i)
-        .then(
-          () => void finished++,
-          (e: unknown) => {
-            if (fatal === null) fatal = e;
-          },
-        )
-        .finally(() => {
-          inFlight--;
-          wake?.();
-        });
-    }
-  };
-  // Heartbeat on a clock (progress as details), not per call: cheap at thousands of calls a
-  // second, and a shard waiting on a slow model or on the store still shows it is alive.
-  const beatMs = Math.max(500, Math.min(2_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
-  ctx.heartbeat({ done: 0, total: calls.length });
-  const beat = setInterval(() => ctx.heartbeat({ done: finished, total: calls.length }), beatMs);
-  // Controls change without a call finishing (a resume, a larger limit): look again each second.
-  const recheck = setInterval(() => wake?.(), 1000);
+  // Live controls: the limit can change while the pool runs (setParallelism) and nothing
+  // new starts while paused; calls in flight always finish.
+  const pool = new BoundedPool({ limit: opts.control ?? opts.concurrency, signal: stop.signal });
+  const stopBeating = keepBeating((d) => ctx.heartbeat(d), () => ({ done: pool.done, total: calls.length }), beatEveryMs(ctx.info.heartbeatTimeoutMs));
   try {
-    while (true) {
-      if (ctx.cancellationSignal.aborted && fatal === null) fatal = ctx.cancellationSignal.reason;
-      pump();
-      if (inFlight === 0 && (fatal !== null || next >= calls.length)) break;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = null;
-    }
-  } finally {
-    clearInterval(beat);
-    clearInterval(recheck);
-  }
-  if (fatal !== null) {
-    const e: unknown = fatal;
-    opts.log.warn(`stopped after ${finished}/${calls.length} calls (finished ones are cached): ${e instanceof Error ? e.message : String(e)}`);
+    await pool.run(calls.length, one);
+    await checkpoints.close();
+  } catch (e) {
+    await checkpoints.close().catch(() => undefined);
+    opts.log.warn(`stopped after ${pool.done}/${calls.length} calls (finished ones are cached): ${e instanceof Error ? e.message : String(e)}`);
     throw e;
+  } finally {
+    stopBeating();
+    ctx.cancellationSignal.removeEventListener('abort', onCancel);
   }
   return { outcomes, stats };
 }

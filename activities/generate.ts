@@ -12,6 +12,7 @@ import type { ResolvedTask } from '../lib/records/types';
 import type { Benchmark, ConversationIO, NextRequest } from '../benchmarks/types';
 import type { TurnResponse } from '../lib/records/messages';
 import { sha256 } from '../lib/engine/hash';
+import { beatEveryMs, keepBeating } from '../lib/engine/heartbeat';
 import type { ArtifactStore } from '../lib/engine/store';
 import { type CallBatchOptions, type CallBatchStats, type CacheState, followControls, runCachedCalls } from './calls';
 import { type ActivityDeps, rethrowStore } from './deps';
@@ -206,7 +207,7 @@ async function generateConversations(
     stats.retries += done.stats.retries;
     // Between rounds a benchmark may do slow I/O (a web search, a page fetch): keep heartbeating.
     const ctx = Context.current();
-    const beat = setInterval(() => ctx.heartbeat({ round: round + 1, units: units.length }), 2000);
+    const stopBeating = keepBeating((d) => ctx.heartbeat(d), () => ({ round: round + 1, units: units.length }), beatEveryMs(ctx.info.heartbeatTimeoutMs));
     await Promise.all(
       active.map(async ({ s, i }, k) => {
         const o = done.outcomes[k];
@@ -221,7 +222,7 @@ async function generateConversations(
         }
         s.next = await conversation.next(units[i].sample, s.responses.map(turnOf), options, io);
       }),
-    ).finally(() => clearInterval(beat));
+    ).finally(stopBeating);
   }
   const records = state.map((s, i): GenerationRecord => {
     const last = s.responses[s.responses.length - 1];

@@ -12,13 +12,14 @@
  * it) — it is never written down as a wrong answer.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedTask } from '../lib/records/types';
 import type { Sandbox } from '../lib/engine/sandbox/bwrap';
 import { SandboxError } from '../lib/engine/sandbox/types';
-import { parseJsonl } from '../lib/engine/store';
+import { CheckpointWriter, readSegments } from '../lib/engine/checkpoint';
+import { beatEveryMs, keepBeating } from '../lib/engine/heartbeat';
+import { BoundedPool } from '../lib/engine/pool';
 import { keys } from '../lib/records/keys';
 import { type ActivityDeps, rethrowStore } from './deps';
 import type { GenerationRecord } from '../lib/records/artifacts';
@@ -55,41 +56,16 @@ export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
       // Units executed by earlier attempts.
       const prefix = keys.sandboxCheckpoints(run_id, task.name, shard);
       const finished = new Map<string, ScoreRecord>();
-      for (const key of await store.list(prefix)) {
-        const text = await store.getText(key);
-        if (text !== null) for (const r of parseJsonl<ScoreRecord>(text)) finished.set(unitKey(r.sample_id, r.repeat), r);
-      }
+      for (const r of await readSegments<ScoreRecord>(store, [prefix])) finished.set(unitKey(r.sample_id, r.repeat), r);
       if (finished.size) log.info(`shard ${shard}: ${finished.size} units already executed by an earlier attempt`);
 
-      // Group commit of executed units.
-      const writer = `${ctx.info.attempt}-${randomBytes(3).toString('hex')}`;
-      let seq = 0;
-      let pending: ScoreRecord[] = [];
-      let flushing: Promise<void> = Promise.resolve();
-      // A failed write puts its units back, so the next flush writes them again (the
-      // final flush's failure fails the attempt; nothing is recorded that was not written).
-      const write = async (batch: ScoreRecord[]) => {
-        try {
-          await store.putJsonl(`${prefix}${writer}-${String(seq++).padStart(6, '0')}.jsonl`, batch);
-        } catch (e) {
-          pending = [...batch, ...pending];
-          throw e;
-        }
-      };
-      const flush = () => {
-        const batch = pending;
-        pending = [];
-        if (!batch.length) return flushing;
-        flushing = flushing.catch(() => undefined).then(() => write(batch));
-        return flushing;
-      };
-      const timer = setInterval(() => void flush().catch(() => undefined), 2000);
-      const beat = setInterval(() => ctx.heartbeat({ done: finished.size, total: gens.length }), 2000);
-      ctx.heartbeat({ done: finished.size, total: gens.length });
+      // Group commit of executed units every 2 s and at the end (lib/engine/checkpoint.ts). A failed
+      // write puts its units back for the next flush; the final flush's failure fails the attempt:
+      // nothing is recorded that was not written.
+      const checkpoints = new CheckpointWriter<ScoreRecord>({ store, name: `${ctx.info.attempt}`, flushEveryMs: 2000 });
+      const stopBeating = keepBeating((d) => ctx.heartbeat(d), () => ({ done: finished.size, total: gens.length }), beatEveryMs(ctx.info.heartbeatTimeoutMs));
 
       const todo = gens.filter((g) => !finished.has(unitKey(g.sample_id, g.repeat)));
-      let next = 0;
-      let fatal: unknown = null;
       const one = async (g: GenerationRecord) => {
         const sample = byId.get(g.sample_id);
         if (!sample) throw ApplicationFailure.nonRetryable(`generation for unknown sample ${g.sample_id} in shard ${shard}`, 'InvalidInput');
@@ -107,7 +83,7 @@ export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
               ...(s.details ? { details: s.details } : {}),
             };
             finished.set(unitKey(g.sample_id, g.repeat), row);
-            pending.push(row);
+            void checkpoints.add(prefix, row); // the rows are recorded only after the final flush below
             return;
           } catch (e) {
             if (!(e instanceof SandboxError)) {
@@ -121,27 +97,15 @@ export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
         }
       };
       // A few more units in flight than slots: a unit alternates between sandbox runs and bookkeeping.
-      const lanes = Math.max(1, sandbox.slots + 1);
-      const lane = async () => {
-        while (fatal === null && next < todo.length) {
-          if (ctx.cancellationSignal.aborted) {
-            fatal = ctx.cancellationSignal.reason;
-            break;
-          }
-          const g = todo[next++];
-          try {
-            await one(g);
-          } catch (e) {
-            if (fatal === null) fatal = e;
-          }
-        }
-      };
+      const pool = new BoundedPool({ limit: Math.max(1, sandbox.slots + 1), signal: ctx.cancellationSignal });
+      let fatal: unknown = null;
       try {
-        await Promise.all(Array.from({ length: lanes }, lane));
+        await pool.run(todo.length, (i) => one(todo[i]));
+      } catch (e) {
+        fatal = e;
       } finally {
-        clearInterval(timer);
-        clearInterval(beat);
-        await flush();
+        stopBeating();
+        await checkpoints.close();
       }
       if (fatal !== null) {
         const e: unknown = fatal;
