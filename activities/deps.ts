@@ -5,7 +5,6 @@
  * store and nothing else).
  */
 import { ArtifactStore } from '../lib/engine/store';
-import { toActivityFailure } from './errors';
 import { loadSettings, type Settings } from '../lib/config/settings';
 
 export interface ActivityDeps {
@@ -17,13 +16,4 @@ export function defaultDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps
   const settings = overrides.settings ?? loadSettings();
   // Workers ride out a store outage of a few minutes instead of failing the shard.
   return { settings, store: overrides.store ?? new ArtifactStore(settings.storage, { retryForMs: 180_000 }) };
-}
-
-/**
- * Rethrow an activity's error as a Temporal failure: a store access error (or
- * any other non-retryable EvalflowError) fails at once with its message
- * (activities/errors.ts, the one conversion).
- */
-export function rethrowStore(e: unknown): never {
-  toActivityFailure(e);
 }

@@ -5,7 +5,7 @@
  */
 import { secretFromEnv } from '../lib/config/settings';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { buildPayload, makeClient, PermanentEndpointError, TransientEndpointError } from '../lib/engine/endpoint';
+import { buildPayload, makeClient } from '../lib/engine/endpoint';
 import { type ModelResponse } from '../lib/records/artifacts';
 import { keys } from '../lib/records/keys';
 import type { ResolvedTask } from '../lib/records/types';
@@ -15,7 +15,8 @@ import { sha256 } from '../lib/engine/hash';
 import { beatEveryMs, keepBeating } from '../lib/engine/heartbeat';
 import type { ArtifactStore } from '../lib/engine/store';
 import { type CallBatchOptions, type CallBatchStats, type CacheState, followControls, runCachedCalls } from './calls';
-import { type ActivityDeps, rethrowStore } from './deps';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './errors';
 import { benchmarkFor, promptOptions } from './prepare';
 import { type PreparedSample } from '../lib/records/artifacts';
 import { TaskLog } from './tasklog';
@@ -43,15 +44,6 @@ export interface GenerateResult {
   retries: number;
 }
 
-/** Map endpoint errors to Temporal failures: permanent ones are never retried. */
-export function toActivityFailure(e: unknown): never {
-  if (e instanceof PermanentEndpointError) throw ApplicationFailure.nonRetryable(e.message, 'PermanentEndpointError');
-  // A benchmark's own configuration problem on this worker (e.g. a tool's API key not set): say it, don't retry.
-  if (e instanceof Error && e.name === 'ConfigError') throw ApplicationFailure.nonRetryable(e.message, 'ConfigError');
-  if (e instanceof TransientEndpointError) throw ApplicationFailure.retryable(e.message, 'TransientEndpointError');
-  rethrowStore(e);
-}
-
 export function clientFor(endpoint: ResolvedTask['endpoint']) {
   try {
     return makeClient(endpoint);
@@ -70,7 +62,7 @@ export function generateActivities(deps: ActivityDeps) {
       const done = await store.getJsonl<GenerationRecord>(outKey);
       if (done) return { units: done.length, called: 0, cached: done.length, retries: 0 };
     } catch (e) {
-      rethrowStore(e);
+      toActivityFailure(e);
     }
 
     const log = new TaskLog(store, run_id, task.name, `generate-${String(shard).padStart(5, '0')}`);

@@ -16,8 +16,9 @@ import { buildPayload } from '../lib/engine/endpoint';
 import { keys } from '../lib/records/keys';
 import type { GenerationParams, ResolvedTask } from '../lib/records/types';
 import { followControls, runCachedCalls } from './calls';
-import { type ActivityDeps, rethrowStore } from './deps';
-import { clientFor, toActivityFailure } from './generate';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './errors';
+import { clientFor } from './generate';
 import { type GenerationRecord } from '../lib/records/artifacts';
 import { benchmarkFor } from './prepare';
 import { type PreparedSample } from '../lib/records/artifacts';
@@ -55,7 +56,7 @@ export function judgeActivities(deps: ActivityDeps) {
       const done = await store.getJsonl<JudgementRecord>(outKey);
       if (done) return summarize(done);
     } catch (e) {
-      rethrowStore(e);
+      toActivityFailure(e);
     }
     const judge = task.judge;
     const bench = benchmarkFor(task.benchmark);

@@ -7,12 +7,13 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { getBenchmark } from '../benchmarks/index';
 import type { PromptOptions } from '../lib/records/benchmark-data';
 import type { ChatMessage, Sample, ToolSpec } from '../lib/records/messages';
-import { DatasetError, loadDataset, loadDatasetFiles, type LoadedDataset } from '../lib/engine/datasets';
+import { loadDataset, loadDatasetFiles, type LoadedDataset } from '../lib/engine/datasets';
 import { canonicalJson, sha256 } from '../lib/engine/hash';
 import { parseJsonl } from '../lib/engine/store';
 import { keys } from '../lib/records/keys';
 import type { ExecutionSettings, ResolvedTask } from '../lib/records/types';
-import { type ActivityDeps, rethrowStore } from './deps';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './errors';
 import { TaskLog } from './tasklog';
 import type { PreparedSample, PrepareResult } from '../lib/records/artifacts';
 
@@ -71,7 +72,7 @@ export function prepareActivities(deps: ActivityDeps) {
       const existing = await store.getJson<PrepareResult>(manifestKey);
       if (existing) return existing;
     } catch (e) {
-      rethrowStore(e);
+      toActivityFailure(e);
     }
     const bench = benchmarkFor(task.benchmark);
     const log = new TaskLog(store, run_id, task.name, 'prepare');
@@ -98,8 +99,8 @@ export function prepareActivities(deps: ActivityDeps) {
           };
           loaded = bench.dataset.readRows ? await loadDatasetFiles(bench.dataset, opts, split, promptOptions(task)) : await loadDataset(bench.dataset, opts);
         } catch (e) {
-          if (e instanceof DatasetError && e.permanent) throw ApplicationFailure.nonRetryable(e.message, 'DatasetError');
-          throw e;
+          // A missing file, a refused token or bad data fails at once; a Hub outage is retried (DatasetError says which).
+          toActivityFailure(e);
         }
       }
       if ((loaded.origin === 'hub' || loaded.origin === 'hub-cache') && !loaded.location.startsWith('s3://') && !(await store.exists(sharedKey))) {
@@ -162,7 +163,7 @@ export function prepareActivities(deps: ActivityDeps) {
       log.info(`prepared ${result.samples} samples × ${repeats} repeats in ${shards} shards`);
       return result;
     } catch (e) {
-      rethrowStore(e);
+      toActivityFailure(e);
     } finally {
       await log.flush();
     }

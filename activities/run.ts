@@ -13,7 +13,8 @@ import { ConfigError } from '../lib/config/load';
 import { planRun } from '../lib/plan/plan';
 import { EVALFLOW_VERSION } from '../lib/engine/version';
 import { scorerVersionOf } from '../benchmarks/index';
-import { type ActivityDeps, rethrowStore } from './deps';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './errors';
 import type { RunMetadata } from '../lib/records/artifacts';
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -116,7 +117,7 @@ export function runActivities(deps: ActivityDeps) {
       await store.putJson(keys.metadata(runId), meta);
       await store.putText(keys.runConfig(runId), redactedYaml, 'application/yaml');
     } catch (e) {
-      rethrowStore(e);
+      toActivityFailure(e);
     }
     return { run_id: plan.run_id, config_name: plan.config_name, tasks: plan.tasks, execution: plan.execution };
   }
@@ -142,7 +143,7 @@ export function runActivities(deps: ActivityDeps) {
       lines.push(`${new Date().toISOString()} [run] finished: ${args.status}`);
       await store.putText(keys.runLog(args.run_id), lines.join('\n') + '\n', 'text/plain');
     } catch (e) {
-      rethrowStore(e);
+      toActivityFailure(e);
     }
   }
 

@@ -21,7 +21,8 @@ import { CheckpointWriter, readSegments } from '../lib/engine/checkpoint';
 import { beatEveryMs, keepBeating } from '../lib/engine/heartbeat';
 import { BoundedPool } from '../lib/engine/pool';
 import { keys } from '../lib/records/keys';
-import { type ActivityDeps, rethrowStore } from './deps';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './errors';
 import type { GenerationRecord } from '../lib/records/artifacts';
 import { benchmarkFor } from './prepare';
 import { type PreparedSample } from '../lib/records/artifacts';
@@ -121,7 +122,7 @@ export function sandboxActivities(deps: ActivityDeps, sandbox: Sandbox) {
       log.info(`shard ${shard}: ${rows.length} units executed in the sandbox, ${passed} passed`);
       return summarize(rows);
     } catch (e) {
-      rethrowStore(e);
+      toActivityFailure(e);
     } finally {
       await log.flush();
     }

@@ -8,7 +8,8 @@ import { computeMetrics } from '../lib/engine/metrics';
 import type { TaskMetrics } from '../lib/records/artifacts';
 import { keys } from '../lib/records/keys';
 import type { ResolvedTask, TaskSummary } from '../lib/records/types';
-import { type ActivityDeps, rethrowStore } from './deps';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './errors';
 import { turnOf } from './generate';
 import { type GenerationRecord } from '../lib/records/artifacts';
 import type { UnitResponse } from '../lib/records/messages';
@@ -182,7 +183,7 @@ export function scoreActivities(deps: ActivityDeps) {
         // The generations stay stored, so a resume after the fix scores them without model calls.
         throw ApplicationFailure.nonRetryable(`${task.name} cannot be scored on this worker: ${e.message}`, 'ConfigError');
       }
-      rethrowStore(e);
+      toActivityFailure(e);
     }
   }
 
@@ -257,7 +258,7 @@ export function scoreActivities(deps: ActivityDeps) {
       log.info(`aggregated ${scores.length} scored units into ${resultsKey}`);
       return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(metrics) };
     } catch (e) {
-      rethrowStore(e);
+      toActivityFailure(e);
     } finally {
       await log.flush();
     }
