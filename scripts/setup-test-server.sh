@@ -51,11 +51,13 @@ t0=$(date +%s)
 echo "setup-test-server: installing Temporal's test server $VERSION into $DEST"
 rm -rf "$DEST.tmp"
 mkdir -p "$DEST.tmp/lib" "$DEST.tmp/classes" "$CACHE/bin"
-if ! mvn -q -B -Dstyle.color=never -f "$SRC_DIR/pom.xml" dependency:copy-dependencies -DoutputDirectory="$DEST.tmp/lib"; then
+if ! mvn -q -B -Dstyle.color=never -f "$SRC_DIR/pom.xml" dependency:copy-dependencies -DoutputDirectory="$DEST.tmp/lib" >"$DEST.tmp/mvn.log" 2>&1; then
+  cat "$DEST.tmp/mvn.log" >&2
   echo "setup-test-server: Maven could not fetch io.temporal:temporal-test-server:$VERSION and its dependencies" \
-    "(see its output above: network or repository settings in ~/.m2/settings.xml)" >&2
+    "(its output is above: check the network, or the repository settings in ~/.m2/settings.xml)" >&2
   exit 1
 fi
+rm -f "$DEST.tmp/mvn.log"
 javac -nowarn -cp "$DEST.tmp/lib/*" -d "$DEST.tmp/classes" "$SRC_DIR/LoopbackTestServer.java"
 echo "$HASH" >"$DEST.tmp/source.sha256"
 rm -rf "$DEST"
