@@ -2,12 +2,14 @@
 'use strict';
 /**
  * Runs the compiled tests with node's test runner.
- *   node scripts/run-tests.js            unit + integration
+ *   node scripts/run-tests.js            unit + workflows + integration
  *   node scripts/run-tests.js unit       unit only
+ *   node scripts/run-tests.js workflows  workflow tests (time-skipping test server, mocked activities)
  *   node scripts/run-tests.js integration
  * Real benchmark data is read in place from EVALFLOW_DATASETS_DIR, default
  * ../shared/datasets beside the repository. Integration tests start their own
- * Temporal dev server and MinIO (binaries from `evalflow dev install`).
+ * Temporal dev server and MinIO (binaries from `evalflow dev install`); workflow
+ * tests start Temporal's Java test server (scripts/setup-test-server.sh).
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -15,7 +17,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const which = process.argv[2];
-const groups = which ? [which] : ['unit', 'integration'];
+const groups = which ? [which] : ['unit', 'workflows', 'integration'];
 if (!process.env.EVALFLOW_DATASETS_DIR) {
   const shared = path.resolve(root, '..', 'shared', 'datasets');
   if (fs.existsSync(shared)) process.env.EVALFLOW_DATASETS_DIR = shared;

@@ -27,6 +27,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 bash scripts/setup-sandbox.sh
+bash scripts/setup-test-server.sh
 
 INSPECT_VENV="$CACHE/venvs/inspect"
 if ! { [ -x "$INSPECT_VENV/bin/python" ] && "$INSPECT_VENV/bin/python" -c 'import inspect_ai' 2>/dev/null; }; then

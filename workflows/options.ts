@@ -1,0 +1,97 @@
+/**
+ * Every activity's retry and timeout options, in one place: which queue an
+ * activity runs on, how long it may take, how a dead worker is noticed
+ * (heartbeat), and which errors are not retried (invariant 5 in
+ * docs/architecture.md).
+ */
+import { ActivityCancellationType, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { GenerationActivities, JudgingActivities, OrchestrationActivities, SandboxingActivities, ScoringActivities } from '../activities/index';
+import type { ExecutionSettings } from '../lib/records/types';
+
+/** Error types (the thrown error's name) an activity fails with at once, without a retry. */
+export const NON_RETRYABLE = ['ConfigError', 'DatasetError', 'PermanentEndpointError', 'StoreAccessError', 'InvalidInput'];
+
+/** Run bookkeeping and data preparation (initRun, finalizeRun, prepareTask). */
+export function orchestration() {
+  return proxyActivities<OrchestrationActivities>({
+    startToCloseTimeout: '1 hour',
+    retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
+/**
+ * Options of the activities that make paid calls (generation, judging): long
+ * start-to-close (a shard may take long on a slow model), a dead worker noticed
+ * through the heartbeat, and a cancelled run that closes only once its shards
+ * stopped calling the endpoint — so a resume right after a cancel never races
+ * the old attempt for the same calls.
+ */
+function callingOptions(execution: ExecutionSettings) {
+  return {
+    startToCloseTimeout: '7 days',
+    heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '2 minutes',
+      maximumAttempts: execution.activity_attempts,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  } as const;
+}
+
+export function generation(execution: ExecutionSettings) {
+  return proxyActivities<GenerationActivities>(callingOptions(execution));
+}
+
+/** Judge activities run on their own task queue so judge workers scale apart. */
+export function judging(execution: ExecutionSettings) {
+  return proxyActivities<JudgingActivities>({
+    ...callingOptions(execution),
+    taskQueue: execution.judge_task_queue ?? `${workflowInfo().taskQueue}-judge`,
+  });
+}
+
+/** The sandbox role's task queue (`execution.sandbox_task_queue`, default "<queue>-sandbox"). */
+export function sandboxQueue(execution: ExecutionSettings): string {
+  return execution.sandbox_task_queue ?? `${workflowInfo().taskQueue}-sandbox`;
+}
+
+/**
+ * Code benchmarks are scored by running the model's programs: on the sandbox
+ * task queue, with a heartbeat (a killed sandbox worker is noticed after
+ * execution.heartbeat_timeout, as for generation) and patient retries (a
+ * broken sandbox host is not a wrong answer).
+ */
+export function sandboxing(execution: ExecutionSettings) {
+  return proxyActivities<SandboxingActivities>({
+    taskQueue: sandboxQueue(execution),
+    startToCloseTimeout: '2 days',
+    heartbeatTimeout: `${execution.heartbeat_timeout} seconds`,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
+/** The sandbox preflight: if no sandbox worker takes it in time (execution.sandbox_wait), say so instead of waiting at scoring. */
+export function sandboxCheck(execution: ExecutionSettings) {
+  return proxyActivities<SandboxingActivities>({
+    taskQueue: sandboxQueue(execution),
+    scheduleToStartTimeout: `${sandboxWait(execution)} seconds`,
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
+/** Seconds a code task waits for a sandbox worker before failing (execution.sandbox_wait, default 600). */
+export function sandboxWait(execution: ExecutionSettings): number {
+  return execution.sandbox_wait ?? 600;
+}
+
+/** Extraction, scoring and aggregation. */
+export function scoring() {
+  return proxyActivities<ScoringActivities>({
+    startToCloseTimeout: '1 hour',
+    retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}

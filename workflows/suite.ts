@@ -1,0 +1,175 @@
+/**
+ * evaluationSuite: one run, workflow id = run id —
+ *
+ *   initRun        validate, check run identity, write metadata (an activity)
+ *   tasks          one child evaluationTask per task (id <run>/<task>), task_parallelism at once;
+ *                  a failed task is recorded and the others go on
+ *   finalizeRun    timings, summaries, the run log — also when the run is cancelled
+ *
+ * Live controls sent to the suite reach its running tasks (controls.ts).
+ */
+import { ApplicationFailure, CancellationScope, executeChild, isCancellation, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { SA, type RunStatusValue } from '../lib/records/search-attributes';
+import type { RunPlan, SuiteInput, SuiteProgress, SuiteResult, TaskSummary } from '../lib/records/types';
+import { resultsQuery, serveSuiteControls, suiteProgressQuery } from './controls';
+import { rootMessage } from './failures';
+import { orchestration } from './options';
+import { evaluationTask } from './task';
+
+/** The suite's controls: given to tasks as they start, forwarded to those running. */
+interface SuiteControl {
+  paused: boolean;
+  /** task name → parallelism set by a signal. */
+  parallelism: Record<string, number>;
+}
+
+export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
+  const progress: SuiteProgress = { run_id: input?.run_id ?? workflowInfo().workflowId, phase: 'planning', tasks: [] };
+  const summaries: TaskSummary[] = [];
+  const control: SuiteControl = { paused: false, parallelism: {} };
+  setHandler(suiteProgressQuery, () => progress);
+  setHandler(resultsQuery, () => summaries.filter(Boolean));
+
+  const orch = orchestration();
+  const plan = await orch.initRun(input);
+  const show = suiteDisplay(input, plan, progress, control);
+  progress.phase = 'running';
+  progress.tasks = plan.tasks.map((t) => ({
+    task: t.name,
+    phase: 'pending',
+    samples: 0,
+    repeats: t.params.num_repeats,
+    units_done: 0,
+    units_total: 0,
+    shards_done: 0,
+    shards_total: 0,
+  }));
+  show.status('Running');
+  show.details();
+
+  // Controls reach the tasks already running now; tasks started later get them in their input.
+  const running = new Set<string>();
+  serveSuiteControls(plan.run_id, () => running, {
+    pause: () => {
+      control.paused = true;
+      show.status('Paused');
+      show.details();
+    },
+    resume: () => {
+      control.paused = false;
+      show.status('Running');
+      show.details();
+    },
+    setParallelism: (arg) => {
+      for (const t of plan.tasks) if (!arg.task || arg.task === t.name) control.parallelism[t.name] = arg.parallelism;
+    },
+  });
+
+  try {
+    await runTasks(input, plan, progress, summaries, control, running, show.details);
+  } catch (e) {
+    if (isCancellation(e)) {
+      await CancellationScope.nonCancellable(async () => {
+        show.status('Cancelled');
+        await orch.finalizeRun({ run_id: plan.run_id, status: 'cancelled', summaries: summaries.filter(Boolean) });
+      });
+    }
+    throw e;
+  }
+
+  const failed = summaries.filter((s) => s.status !== 'completed');
+  const status = failed.length ? 'failed' : 'completed';
+  progress.phase = status;
+  show.status(failed.length ? 'Failed' : 'Completed');
+  upsertMemo({ headline: Object.fromEntries(summaries.map((s) => [s.task, s.headline ?? {}])) });
+  show.details();
+  await orch.finalizeRun({ run_id: plan.run_id, status, summaries });
+  if (failed.length) {
+    throw ApplicationFailure.nonRetryable(
+      `run ${plan.run_id}: ${failed.length} of ${summaries.length} tasks failed: ` +
+        failed.map((f) => `${f.task}: ${f.error}`).join(' | ') +
+        ` — completed work is kept; run 'evalflow resume ${plan.run_id}' after fixing the cause.`,
+      'RunFailed',
+    );
+  }
+  return { run_id: plan.run_id, status: 'completed', tasks: summaries };
+}
+
+/** How the run shows itself: search attributes (when the run sets them) and the workflow's current details. */
+function suiteDisplay(input: SuiteInput, plan: RunPlan, progress: SuiteProgress, control: SuiteControl) {
+  const model = plan.tasks[0]?.endpoint.model_id ?? '';
+  return {
+    status(status: RunStatusValue): void {
+      if (!input.search_attributes) return;
+      upsertSearchAttributes([
+        { key: SA.runId, value: plan.run_id },
+        { key: SA.model, value: model },
+        { key: SA.config, value: plan.config_name },
+        { key: SA.status, value: status },
+      ]);
+    },
+    details(): void {
+      setCurrentDetails(
+        `run **${plan.run_id}** (${plan.config_name}, model ${model})${control.paused ? ' — paused' : ''}\n\n` +
+          progress.tasks.map((t) => `- ${t.task}: ${t.phase}${t.error ? ` — ${t.error}` : ''}`).join('\n'),
+      );
+    },
+  };
+}
+
+/**
+ * Runs every task as a child workflow, task_parallelism at once. A failed task
+ * is recorded in `summaries` and the lanes go on; a cancellation is recorded
+ * and rethrown.
+ */
+async function runTasks(
+  input: SuiteInput,
+  plan: RunPlan,
+  progress: SuiteProgress,
+  summaries: TaskSummary[],
+  control: SuiteControl,
+  running: Set<string>,
+  details: () => void,
+): Promise<void> {
+  let nextTask = 0;
+  const lane = async () => {
+    while (nextTask < plan.tasks.length) {
+      const i = nextTask++;
+      const task = plan.tasks[i];
+      const p = progress.tasks[i];
+      p.phase = 'generating';
+      running.add(task.name);
+      details();
+      try {
+        const summary = await executeChild(evaluationTask, {
+          workflowId: `${plan.run_id}/${task.name}`,
+          args: [
+            {
+              run_id: plan.run_id,
+              task,
+              execution: plan.execution,
+              config_name: plan.config_name,
+              search_attributes: input.search_attributes,
+              control: { paused: control.paused, parallelism: control.parallelism[task.name] },
+            },
+          ],
+        });
+        summaries[i] = summary;
+        p.phase = 'completed';
+      } catch (e) {
+        if (isCancellation(e)) {
+          summaries[i] = { task: task.name, status: 'cancelled' };
+          p.phase = 'cancelled';
+          throw e;
+        }
+        summaries[i] = { task: task.name, status: 'failed', error: rootMessage(e) };
+        p.phase = 'failed';
+        p.error = summaries[i].error;
+      } finally {
+        running.delete(task.name);
+        details();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, plan.execution.task_parallelism) }, lane));
+}
