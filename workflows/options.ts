@@ -7,9 +7,10 @@
 import { ActivityCancellationType, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GenerationActivities, JudgingActivities, OrchestrationActivities, SandboxingActivities, ScoringActivities } from '../activities/index';
 import type { ExecutionSettings } from '../lib/records/types';
+import { NON_RETRYABLE_TYPES } from '../lib/records/errors';
 
-/** Error types (the thrown error's name) an activity fails with at once, without a retry. */
-export const NON_RETRYABLE = ['ConfigError', 'DatasetError', 'PermanentEndpointError', 'StoreAccessError', 'InvalidInput'];
+/** Error types (the thrown error's name) an activity fails with at once, without a retry: the one list (lib/records/errors.ts). */
+export const NON_RETRYABLE = [...NON_RETRYABLE_TYPES];
 
 /** Run bookkeeping and data preparation (initRun, finalizeRun, prepareTask). */
 export function orchestration() {

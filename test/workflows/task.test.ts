@@ -112,11 +112,12 @@ test('continue-as-new before the history limit carries the state: no shard gener
   assert.deepEqual(summary.headline, { acc: { correct: SHARDS * 10 } });
 });
 
-test('a non-retryable activity failure fails the task at once, with its message', async () => {
+test('a non-retryable activity failure (a type on the one list) fails the task at once, with its message', async () => {
   const m = mockActivities({
     shards: () => 4,
     score: async (a) => {
-      if (a.shard === 1) throw ApplicationFailure.create({ type: 'DatasetError', message: 'gsm8k/test.jsonl row 12: field "answer" is missing' });
+      // A plain failure (no nonRetryable flag) of a type the retry policies list (lib/records/errors.ts NON_RETRYABLE_TYPES).
+      if (a.shard === 1) throw ApplicationFailure.create({ type: 'ConfigError', message: 'gsm8k/test.jsonl row 12: field "answer" is missing' });
     },
   });
   const err = await withWorker(env, m.activities, async (taskQueue) => {
