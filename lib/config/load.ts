@@ -597,9 +597,134 @@ function mergedTaskConfig(cfg: EvalConfig, index: number): NemoEvaluatorConfig {
  * registry knows but has not implemented go to `unsupported`; names it does
  * not know at all are a ConfigError.
  */
+type Warn = (w: string) => void;
+
+/** What one task entry of the config resolves to. */
+type TaskOutcome = { resolved: ResolvedTask } | { unsupported: string } | { unknown: true };
+
+/** Keys of the launcher format that evalflow reads but does not act on: each one a warning, never silently ignored. */
+function warnIgnoredTaskKeys(task: EvalConfig['evaluation']['tasks'][number], i: number, where: string, warn: Warn): void {
+  envVarWarnings(task.env_vars, `evaluation.tasks[${i}].env_vars`, warn);
+  if (task.container) warn(`${where}.container is not used: evalflow runs the benchmark in its workers`);
+  if (task.pre_cmd) warn(`${where}.pre_cmd is not run: evalflow runs no shell commands from configs`);
+  if (task.dataset_mount_path) warn(`${where}.dataset_mount_path is not used: dataset_dir is read in place`);
+}
+
+/** `++prompt_config` and the `++key=value` args the benchmark interprets, from extra.prompt_config and extra.args. */
+function skillsArgs(
+  extra: Record<string, unknown> & { prompt_config?: string; args?: string | string[] },
+  known: readonly string[],
+  i: number,
+  where: string,
+  warn: Warn,
+): { promptConfig?: string; benchmarkArgs: Record<string, string> } {
+  let promptConfig = extra.prompt_config;
+  const benchmarkArgs: Record<string, string> = {};
+  for (const { key, value } of parseSkillsArgs(extra.args)) {
+    if (key === 'prompt_config') {
+      if (promptConfig !== undefined && promptConfig !== value)
+        throw new ConfigError(`${where}: extra.prompt_config '${promptConfig}' and extra.args ++prompt_config=${value} differ; keep one`, `evaluation.tasks[${i}]`);
+      promptConfig = value;
+    } else if (known.includes(key)) benchmarkArgs[key] = value;
+    else warn(`${where}: extra.args ++${key}${value ? `=${value}` : ''} is not interpreted by evalflow`);
+  }
+  return { ...(promptConfig !== undefined ? { promptConfig } : {}), benchmarkArgs };
+}
+
+/** One task entry against the registry: the resolved task, or why it cannot run. */
+function resolveTask(cfg: EvalConfig, registry: TaskRegistry, i: number, execution: ExecutionSettings, warn: Warn): TaskOutcome {
+  const task = cfg.evaluation.tasks[i]!;
+  const ep = cfg.target.api_endpoint;
+  const where = `evaluation.tasks[${i}] (${task.name})`;
+  if (!registry.isImplemented(task.name)) {
+    const reason = registry.unsupportedReason(task.name);
+    return reason !== undefined ? { unsupported: reason } : { unknown: true };
+  }
+  warnIgnoredTaskKeys(task, i, where, warn);
+
+  const nec = mergedTaskConfig(cfg, i);
+  const p = nec.config?.params ?? {};
+  const extra = p.extra ?? {};
+  const adapter = nec.target?.api_endpoint?.adapter_config;
+  const effect = adapter ? adapterEffect(adapter, `${where} adapter_config`, warn) : { paramsToRemove: [] as string[] };
+  if (nec.target?.api_endpoint?.stream) warn(`${where}: stream: true is not used: evalflow requests whole responses`);
+  if (p.task !== undefined) warn(`${where}: params.task '${p.task}' is not used: the task name selects the benchmark`);
+
+  const uninterpreted = Object.keys(extra).filter((k) => !INTERPRETED_EXTRA.has(k));
+  if (uninterpreted.length) warn(`${where}: params.extra ${uninterpreted.join(', ')} not interpreted by evalflow (its benchmark module fixes these)`);
+
+  const { promptConfig, benchmarkArgs } = skillsArgs(extra, registry.benchmarkArgs?.(task.name) ?? [], i, where, warn);
+  let datasetSplit: string | undefined;
+  if (extra.dataset_split !== undefined) {
+    const splits = registry.splits?.(task.name);
+    if (splits) datasetSplit = extra.dataset_split;
+    else warn(`${where}: params.extra.dataset_split '${extra.dataset_split}' is not used: ${task.name} has a single split`);
+  }
+
+  if (effect.systemPrompt !== undefined && extra.system_message !== undefined && effect.systemPrompt !== extra.system_message)
+    throw new ConfigError(`${where}: adapter system prompt and extra.system_message differ; keep one`, `evaluation.tasks[${i}]`);
+  const systemPrompt = effect.systemPrompt ?? extra.system_message;
+
+  const benchDefaults = registry.defaults(task.name) ?? {};
+  const removed = new Set(effect.paramsToRemove);
+  const params: GenerationParams = {
+    parallelism: p.parallelism ?? PARAM_DEFAULTS.parallelism,
+    request_timeout: p.request_timeout ?? PARAM_DEFAULTS.request_timeout,
+    max_retries: p.max_retries ?? PARAM_DEFAULTS.max_retries,
+    num_repeats: extra.num_repeats ?? extra.n_samples ?? PARAM_DEFAULTS.num_repeats,
+  };
+  if (p.limit_samples !== undefined && p.limit_samples !== null) params.limit_samples = p.limit_samples;
+  const maxNew = p.max_new_tokens === null ? undefined : (p.max_new_tokens ?? benchDefaults.max_new_tokens);
+  const temperature = p.temperature === null ? undefined : (p.temperature ?? benchDefaults.temperature);
+  const topP = p.top_p === null ? undefined : (p.top_p ?? benchDefaults.top_p);
+  if (maxNew !== undefined && !removed.has('max_tokens') && !removed.has('max_completion_tokens')) params.max_new_tokens = maxNew;
+  if (temperature !== undefined && !removed.has('temperature')) params.temperature = temperature;
+  if (topP !== undefined && !removed.has('top_p')) params.top_p = topP;
+  for (const r of removed) {
+    if (!['max_tokens', 'max_completion_tokens', 'temperature', 'top_p'].includes(r))
+      warn(`${where}: params_to_remove '${r}' is not supported (evalflow sends only model, messages and the sampling settings)`);
+  }
+  if (promptConfig !== undefined) params.prompt_config = promptConfig;
+  if (Object.keys(benchmarkArgs).length) params.benchmark_args = benchmarkArgs;
+  if (datasetSplit !== undefined) params.dataset_split = datasetSplit;
+  if (systemPrompt !== undefined) params.system_prompt = systemPrompt;
+  if (effect.paramsToAdd && Object.keys(effect.paramsToAdd).length) params.extra_body = structuredClone(effect.paramsToAdd);
+
+  const declared = task.endpoint_type ?? nec.target?.api_endpoint?.type ?? ep.type ?? adapter?.endpoint_type;
+  const endpoint: EndpointSpec = {
+    url: ep.url,
+    model_id: ep.model_id,
+    type: endpointType(ep.url, declared, 'target.api_endpoint.url'),
+  };
+  const keyName = ep.api_key_name ?? ep.api_key ?? undefined;
+  if (keyName) endpoint.api_key_name = keyName;
+
+  const judgePath = `evaluation.tasks[${i}].nemo_evaluator_config.config.params.extra.judge`;
+  const judge = extra.judge ? judgeEndpoint(extra.judge, judgePath) : undefined;
+  const judged = registry.isJudged?.(task.name) ?? false;
+  if (judged && !judge) {
+    throw new ConfigError(
+      `${where} is graded by an LLM judge: set params.extra.judge {url, model_id, api_key_name} ` +
+        `(e.g. -o evaluation.tasks.${task.name}.nemo_evaluator_config.config.params.extra.judge.url=https://…/v1/chat/completions)`,
+      judgePath,
+    );
+  }
+  if (judge && !judged) warn(`${where}: params.extra.judge is not used: ${task.name} is scored without a judge`);
+
+  const promptProblem = registry.promptConfigProblem?.(task.name, promptConfig);
+  if (promptProblem !== undefined) return { unsupported: promptProblem };
+
+  const resolved: ResolvedTask = { name: task.name, benchmark: task.name, endpoint, params, shard_size: execution.shard_size };
+  if (judge && judged) resolved.judge = judge;
+  if (registry.isSandboxed?.(task.name)) resolved.sandbox = true;
+  const datasetDir = task.dataset_dir ?? extra.dataset_dir;
+  if (datasetDir !== undefined) resolved.dataset_dir = datasetDir;
+  return { resolved };
+}
+
 export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedPlan {
   const warnings: string[] = [];
-  const warn = (w: string) => {
+  const warn: Warn = (w) => {
     if (!warnings.includes(w)) warnings.push(w);
   };
   for (const entry of cfg.defaults ?? []) {
@@ -610,117 +735,16 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
   const execution = executionSettings(cfg, warn);
   envVarWarnings(cfg.env_vars, 'env_vars', warn);
   envVarWarnings(cfg.evaluation.env_vars, 'evaluation.env_vars', warn);
+  if (cfg.target.api_endpoint.stream) warn('target.api_endpoint.stream: true is not used: evalflow requests whole responses');
 
   const tasks: ResolvedTask[] = [];
   const unsupported: { name: string; reason: string }[] = [];
   const unknownNames: string[] = [];
-  const ep = cfg.target.api_endpoint;
-  if (ep.stream) warn('target.api_endpoint.stream: true is not used: evalflow requests whole responses');
-
   cfg.evaluation.tasks.forEach((task, i) => {
-    const where = `evaluation.tasks[${i}] (${task.name})`;
-    if (!registry.isImplemented(task.name)) {
-      const reason = registry.unsupportedReason(task.name);
-      if (reason !== undefined) unsupported.push({ name: task.name, reason });
-      else unknownNames.push(task.name);
-      return;
-    }
-    envVarWarnings(task.env_vars, `evaluation.tasks[${i}].env_vars`, warn);
-    if (task.container) warn(`${where}.container is not used: evalflow runs the benchmark in its workers`);
-    if (task.pre_cmd) warn(`${where}.pre_cmd is not run: evalflow runs no shell commands from configs`);
-    if (task.dataset_mount_path) warn(`${where}.dataset_mount_path is not used: dataset_dir is read in place`);
-
-    const nec = mergedTaskConfig(cfg, i);
-    const p = nec.config?.params ?? {};
-    const extra = p.extra ?? {};
-    const adapter = nec.target?.api_endpoint?.adapter_config;
-    const effect = adapter ? adapterEffect(adapter, `${where} adapter_config`, warn) : { paramsToRemove: [] as string[] };
-    if (nec.target?.api_endpoint?.stream) warn(`${where}: stream: true is not used: evalflow requests whole responses`);
-    if (p.task !== undefined) warn(`${where}: params.task '${p.task}' is not used: the task name selects the benchmark`);
-
-    const uninterpreted = Object.keys(extra).filter((k) => !INTERPRETED_EXTRA.has(k));
-    if (uninterpreted.length) warn(`${where}: params.extra ${uninterpreted.join(', ')} not interpreted by evalflow (its benchmark module fixes these)`);
-
-    let promptConfig = extra.prompt_config;
-    const benchmarkArgs: Record<string, string> = {};
-    const argsKnown = registry.benchmarkArgs?.(task.name) ?? [];
-    for (const { key, value } of parseSkillsArgs(extra.args)) {
-      if (key === 'prompt_config') {
-        if (promptConfig !== undefined && promptConfig !== value)
-          throw new ConfigError(`${where}: extra.prompt_config '${promptConfig}' and extra.args ++prompt_config=${value} differ; keep one`, `evaluation.tasks[${i}]`);
-        promptConfig = value;
-      } else if (argsKnown.includes(key)) benchmarkArgs[key] = value;
-      else warn(`${where}: extra.args ++${key}${value ? `=${value}` : ''} is not interpreted by evalflow`);
-    }
-    let datasetSplit: string | undefined;
-    if (extra.dataset_split !== undefined) {
-      const splits = registry.splits?.(task.name);
-      if (splits) datasetSplit = extra.dataset_split;
-      else warn(`${where}: params.extra.dataset_split '${extra.dataset_split}' is not used: ${task.name} has a single split`);
-    }
-
-    if (effect.systemPrompt !== undefined && extra.system_message !== undefined && effect.systemPrompt !== extra.system_message)
-      throw new ConfigError(`${where}: adapter system prompt and extra.system_message differ; keep one`, `evaluation.tasks[${i}]`);
-    const systemPrompt = effect.systemPrompt ?? extra.system_message;
-
-    const benchDefaults = registry.defaults(task.name) ?? {};
-    const removed = new Set(effect.paramsToRemove);
-    const params: GenerationParams = {
-      parallelism: p.parallelism ?? PARAM_DEFAULTS.parallelism,
-      request_timeout: p.request_timeout ?? PARAM_DEFAULTS.request_timeout,
-      max_retries: p.max_retries ?? PARAM_DEFAULTS.max_retries,
-      num_repeats: extra.num_repeats ?? extra.n_samples ?? PARAM_DEFAULTS.num_repeats,
-    };
-    if (p.limit_samples !== undefined && p.limit_samples !== null) params.limit_samples = p.limit_samples;
-    const maxNew = p.max_new_tokens === null ? undefined : (p.max_new_tokens ?? benchDefaults.max_new_tokens);
-    const temperature = p.temperature === null ? undefined : (p.temperature ?? benchDefaults.temperature);
-    const topP = p.top_p === null ? undefined : (p.top_p ?? benchDefaults.top_p);
-    if (maxNew !== undefined && !removed.has('max_tokens') && !removed.has('max_completion_tokens')) params.max_new_tokens = maxNew;
-    if (temperature !== undefined && !removed.has('temperature')) params.temperature = temperature;
-    if (topP !== undefined && !removed.has('top_p')) params.top_p = topP;
-    for (const r of removed) {
-      if (!['max_tokens', 'max_completion_tokens', 'temperature', 'top_p'].includes(r))
-        warn(`${where}: params_to_remove '${r}' is not supported (evalflow sends only model, messages and the sampling settings)`);
-    }
-    if (promptConfig !== undefined) params.prompt_config = promptConfig;
-    if (Object.keys(benchmarkArgs).length) params.benchmark_args = benchmarkArgs;
-    if (datasetSplit !== undefined) params.dataset_split = datasetSplit;
-    if (systemPrompt !== undefined) params.system_prompt = systemPrompt;
-    if (effect.paramsToAdd && Object.keys(effect.paramsToAdd).length) params.extra_body = structuredClone(effect.paramsToAdd);
-
-    const declared = task.endpoint_type ?? nec.target?.api_endpoint?.type ?? ep.type ?? adapter?.endpoint_type;
-    const endpoint: EndpointSpec = {
-      url: ep.url,
-      model_id: ep.model_id,
-      type: endpointType(ep.url, declared, 'target.api_endpoint.url'),
-    };
-    const keyName = ep.api_key_name ?? ep.api_key ?? undefined;
-    if (keyName) endpoint.api_key_name = keyName;
-
-    const judgePath = `evaluation.tasks[${i}].nemo_evaluator_config.config.params.extra.judge`;
-    const judge = extra.judge ? judgeEndpoint(extra.judge, judgePath) : undefined;
-    const judged = registry.isJudged?.(task.name) ?? false;
-    if (judged && !judge) {
-      throw new ConfigError(
-        `${where} is graded by an LLM judge: set params.extra.judge {url, model_id, api_key_name} ` +
-          `(e.g. -o evaluation.tasks.${task.name}.nemo_evaluator_config.config.params.extra.judge.url=https://…/v1/chat/completions)`,
-        judgePath,
-      );
-    }
-    if (judge && !judged) warn(`${where}: params.extra.judge is not used: ${task.name} is scored without a judge`);
-
-    const promptProblem = registry.promptConfigProblem?.(task.name, promptConfig);
-    if (promptProblem !== undefined) {
-      unsupported.push({ name: task.name, reason: promptProblem });
-      return;
-    }
-
-    const resolved: ResolvedTask = { name: task.name, benchmark: task.name, endpoint, params, shard_size: execution.shard_size };
-    if (judge && judged) resolved.judge = judge;
-    if (registry.isSandboxed?.(task.name)) resolved.sandbox = true;
-    const datasetDir = task.dataset_dir ?? extra.dataset_dir;
-    if (datasetDir !== undefined) resolved.dataset_dir = datasetDir;
-    tasks.push(resolved);
+    const outcome = resolveTask(cfg, registry, i, execution, warn);
+    if ('resolved' in outcome) tasks.push(outcome.resolved);
+    else if ('unsupported' in outcome) unsupported.push({ name: task.name, reason: outcome.unsupported });
+    else unknownNames.push(task.name);
   });
 
   if (unknownNames.length) {
