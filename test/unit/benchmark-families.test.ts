@@ -13,19 +13,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUILTIN_BENCHMARKS, getBenchmark, kindOf, registerBenchmark } from '../../benchmarks/index';
 import type { Benchmark } from '../../benchmarks/types';
+import { REPO, sources } from '../support/sources';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
 const IMPORT = /^(?:import|export)\s+(?:type\s+)?[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|require\(\s*'(\.[^']+)'\s*\)/gm;
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(REPO, dir), { withFileTypes: true })) {
-    const rel = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(rel));
-    else if (e.name.endsWith('.ts')) out.push(rel);
-  }
-  return out;
-}
 
 /** 'families', 'types', 'registry', or the task a file belongs to (a top-level module, or a folder of one). */
 function unitOf(rel: string): string {

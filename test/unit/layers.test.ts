@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO, sources } from '../support/sources';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
 
 /** Layer → the layers it may import (besides itself). */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
@@ -32,15 +32,6 @@ function layerOf(rel: string): string | null {
   return LAYERS.find((l) => rel === l || rel.startsWith(`${l}/`)) ?? null;
 }
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(REPO, dir), { withFileTypes: true })) {
-    const rel = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(rel));
-    else if (e.name.endsWith('.ts')) out.push(rel);
-  }
-  return out;
-}
 
 const IMPORT = /^(import|export)\s+(type\s+)?[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|require\(\s*'(\.[^']+)'\s*\)/gm;
 
