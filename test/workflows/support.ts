@@ -44,7 +44,7 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
 let code: Promise<{ workflowBundle: { codePath: string } | { code: string } }> | undefined;
 
 /** The prebuilt workflow bundle when current (`npm run build`), else the compiled workflows bundled once per process. */
-function workflowCode() {
+export function workflowCode() {
   code ??= (async () => {
     const prebuilt = currentBundle();
     if (prebuilt) return { workflowBundle: { codePath: prebuilt } };
