@@ -30,7 +30,6 @@ export function suiteConfigHash(input: Pick<SuiteInput, 'config' | 'tasks'>): st
   return sha256(canonicalJson({ config: input.config, tasks }));
 }
 
-
 function gitHash(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] })
