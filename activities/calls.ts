@@ -33,7 +33,10 @@ import { CheckpointWriter, readSegments, type SegmentStore } from '../lib/engine
 import { beatEveryMs, keepBeating } from '../lib/engine/heartbeat';
 import { BoundedPool } from '../lib/engine/pool';
 import { keys } from '../lib/records/keys';
-import type { EndpointSpec, TaskControl } from '../lib/records/types';
+import type { EndpointSpec } from '../lib/records/types';
+import type { EndpointGate } from '../lib/engine/gate';
+import { consumerKey } from '../lib/records/limits';
+import { coordinatorFor } from './coordination';
 import type { Client } from '@temporalio/client';
 import type { TaskLog } from './tasklog';
 
@@ -78,8 +81,8 @@ export interface CallBatchOptions {
   writer: string;
   /** Record transient failures per call instead of stopping the batch (judging). */
   tolerateTransient?: boolean;
-  /** Live controls (pause, concurrency) read before each new call; default: never paused, `concurrency`. */
-  control?: () => { paused: boolean; concurrency: number };
+  /** The endpoint's gate and this batch's consumer (joinEndpoint): every attempt takes a slot there. */
+  gate?: { gate: EndpointGate; key: string };
   /**
    * A cache view kept across batches of one activity (the rounds of multi-call
    * units): blocks already read are not listed again, new responses are added.
@@ -92,29 +95,54 @@ export interface CacheState {
   blocks: Set<string>;
 }
 
+/** A task's controls for one role, as the task workflow gave them to the activity. */
+export interface RoleControl {
+  paused: boolean;
+  /** Requests of the role in flight at most, over every worker (the task's parallelism, or the judge's). */
+  parallelism: number;
+  /** Grows with every change of the task's controls (the newest wins at the limiter). */
+  seq: number;
+  budget_usd?: number;
+}
+
 /**
- * Follow the task workflow's live controls (its `control` query) once a second,
- * so a running shard honours pause / resume / setParallelism.
+ * Join the endpoint's limits as one consumer (one role of one task of one run):
+ * the process's gate for the endpoint (activities/coordination.ts). Live
+ * controls (pause, resume, setParallelism, a budget) reach the gate through
+ * the endpoint's limiter, which the task workflow tells: no query per shard.
+ * Without a limiter queue (a bare activity test) the gate is local and the
+ * controls are the ones given.
  */
-export function followControls(pick: 'shard' | 'judge', initial: number): { get: () => { paused: boolean; concurrency: number }; stop: () => void } {
+export function joinEndpoint(
+  role: 'model' | 'judge',
+  input: { run_id: string; task: { name: string }; concurrency: number; control?: RoleControl; limiter_queue?: string },
+  endpoint: EndpointSpec,
+  log: Pick<TaskLog, 'warn'>,
+): { gate: EndpointGate; key: string; done: () => void } {
   const ctx = Context.current();
-  const workflowId = ctx.info.workflowExecution?.workflowId;
-  let current = { paused: false, concurrency: initial };
   let client: Client | undefined;
   try {
-    client = ctx.client;
+    client = input.limiter_queue ? ctx.client : undefined;
   } catch {
-    client = undefined; // no client in this context (e.g. a bare activity test): fixed controls
+    client = undefined; // no client in this context (a bare activity test): a local gate
   }
-  if (!client || !workflowId) return { get: () => current, stop: () => undefined };
-  const handle = client.workflow.getHandle(workflowId);
-  const timer = setInterval(() => {
-    handle
-      .query<TaskControl>('control')
-      .then((c) => (current = { paused: c.paused, concurrency: pick === 'shard' ? c.shard_concurrency : c.judge_concurrency }))
-      .catch(() => undefined); // the workflow may be replaying or between runs: keep the last controls
-  }, 1000);
-  return { get: () => current, stop: () => clearInterval(timer) };
+  const control = input.control ?? { paused: false, parallelism: input.concurrency, seq: 0 };
+  const key = consumerKey(input.run_id, input.task.name, role);
+  const joined = coordinatorFor(client).use(
+    { url: endpoint.url, model_id: endpoint.model_id },
+    endpoint.limits ?? {},
+    key,
+    {
+      run_id: input.run_id,
+      cap: control.parallelism,
+      paused: control.paused,
+      seq: control.seq,
+      price: endpoint.price ?? null,
+      ...(control.budget_usd !== undefined ? { budget_usd: control.budget_usd } : {}),
+    },
+    { client, queue: input.limiter_queue ?? ctx.info.taskQueue, warn: (m) => log.warn(m) },
+  );
+  return { ...joined, key };
 }
 
 export interface CallBatchStats {
@@ -207,6 +235,7 @@ export async function runCachedCalls(
           timeoutMs: opts.timeoutMs,
           maxRetries: opts.maxRetries,
           signal: ctx.cancellationSignal,
+          ...(opts.gate ? { acquire: () => opts.gate!.gate.acquire(opts.gate!.key, ctx.cancellationSignal) } : {}),
           onRetry: ({ attempt, delayMs, reason }) => {
             stats.retries++;
             opts.log.warn(`${label}: retry ${attempt} in ${delayMs} ms after ${reason}`);
@@ -234,9 +263,9 @@ export async function runCachedCalls(
     }
   };
 
-  // Live controls: the limit can change while the pool runs (setParallelism) and nothing
-  // new starts while paused; calls in flight always finish.
-  const pool = new BoundedPool({ limit: opts.control ?? opts.concurrency, signal: stop.signal });
+  // With a gate every call waits there (first come, first served with the other shards
+  // on this endpoint); the gate holds the limits and the live controls. Calls in flight always finish.
+  const pool = new BoundedPool({ limit: opts.gate ? Math.max(1, calls.length) : opts.concurrency, signal: stop.signal });
   const stopBeating = keepBeating((d) => ctx.heartbeat(d), () => ({ done: pool.done, total: calls.length }), beatEveryMs(ctx.info.heartbeatTimeoutMs));
   try {
     await pool.run(calls.length, one);

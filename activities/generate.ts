@@ -14,7 +14,7 @@ import type { TurnResponse } from '../lib/records/messages';
 import { sha256 } from '../lib/engine/hash';
 import { beatEveryMs, keepBeating } from '../lib/engine/heartbeat';
 import type { ArtifactStore } from '../lib/engine/store';
-import { type CallBatchOptions, type CallBatchStats, type CacheState, followControls, runCachedCalls } from './calls';
+import { type CallBatchOptions, type CallBatchStats, type CacheState, joinEndpoint, type RoleControl, runCachedCalls } from './calls';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './errors';
 import { benchmarkFor, promptOptions } from './prepare';
@@ -26,8 +26,12 @@ export interface GenerateInput {
   run_id: string;
   task: ResolvedTask;
   shard: number;
-  /** Concurrent requests inside this shard. */
+  /** The task's parallelism when this shard was scheduled (used when `control` is absent). */
   concurrency: number;
+  /** The task's live controls for its model calls (the newest reach the gate through the endpoint's limiter). */
+  control?: RoleControl;
+  /** Task queue of the endpoint limiter workflow (the task workflow's queue); absent: a local gate. */
+  limiter_queue?: string;
 }
 
 /** What a benchmark's scorer sees of a generation. */
@@ -77,7 +81,7 @@ export function generateActivities(deps: ActivityDeps) {
       const units: { sample: PreparedSample; repeat: number }[] = [];
       for (const sample of samples) for (let r = 0; r < task.params.num_repeats; r++) units.push({ sample, repeat: r });
 
-      const controls = followControls('shard', input.concurrency);
+      const joined = joinEndpoint('model', input, task.endpoint, log);
       const batch: CallBatchOptions = {
         store,
         client,
@@ -87,7 +91,7 @@ export function generateActivities(deps: ActivityDeps) {
         concurrency: input.concurrency,
         log,
         writer: `${run_id}-${task.name}-${shard}-${attempt}`,
-        control: controls.get,
+        gate: joined,
       };
       const bench = benchmarkFor(task.benchmark);
       let records: GenerationRecord[];
@@ -116,7 +120,7 @@ export function generateActivities(deps: ActivityDeps) {
           }));
         }
       } finally {
-        controls.stop();
+        joined.done();
       }
       await store.putJsonl(outKey, records);
       log.info(`shard ${shard}: ${units.length} units (${stats.called} called, ${stats.cached} from cache, ${stats.retries} retries)`);

@@ -15,7 +15,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { buildPayload } from '../lib/engine/endpoint';
 import { keys } from '../lib/records/keys';
 import type { GenerationParams, ResolvedTask } from '../lib/records/types';
-import { followControls, runCachedCalls } from './calls';
+import { joinEndpoint, type RoleControl, runCachedCalls } from './calls';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './errors';
 import { clientFor } from './generate';
@@ -32,7 +32,12 @@ export interface JudgeInput {
   run_id: string;
   task: ResolvedTask;
   shard: number;
+  /** The judge's parallelism when this shard was scheduled (used when `control` is absent). */
   concurrency: number;
+  /** The task's live controls for its judge calls. */
+  control?: RoleControl;
+  /** Task queue of the endpoint limiter workflow; absent: a local gate. */
+  limiter_queue?: string;
 }
 
 export interface JudgeResult {
@@ -91,7 +96,7 @@ export function judgeActivities(deps: ActivityDeps) {
           // The attempt index is part of the cache key: a re-ask is a new call, and a replay sees the same sequence.
           return { payload: buildPayload(judge.endpoint, params, spec.prompt(sample, gens[i].content)), repeat: attempt, index: gens[i].index, label: `judge sample ${gens[i].sample_id} repeat ${gens[i].repeat}` };
         });
-        const controls = followControls('judge', input.concurrency);
+        const joined = joinEndpoint('judge', input, judge.endpoint, log);
         const { outcomes } = await runCachedCalls(calls, {
           store,
           client,
@@ -102,8 +107,8 @@ export function judgeActivities(deps: ActivityDeps) {
           log,
           writer: `${run_id}-${task.name}-judge-${shard}-${Context.current().info.attempt}-${attempt}`,
           tolerateTransient: true,
-          control: controls.get,
-        }).finally(controls.stop);
+          gate: joined,
+        }).finally(joined.done);
         const still: number[] = [];
         outcomes.forEach((o, j) => {
           const rec = records[pending[j]];

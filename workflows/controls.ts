@@ -24,6 +24,8 @@ export const resultsQuery = defineQuery<TaskSummary[]>('results');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const setParallelismSignal = defineSignal<[{ parallelism: number; task?: string }]>('setParallelism');
+/** A new budget for the run (USD), e.g. before resuming a run the budget paused (`evalflow resume RUN --budget N`). */
+export const setBudgetSignal = defineSignal<[{ budget_usd: number }]>('setBudget');
 
 /** What a task workflow does on each query and signal. */
 export interface TaskHandlers {
@@ -32,6 +34,7 @@ export interface TaskHandlers {
   pause(): void;
   resume(): void;
   setParallelism(parallelism: number): void;
+  setBudget(budget: number): void;
 }
 
 export function serveTaskControls(h: TaskHandlers): void {
@@ -40,6 +43,7 @@ export function serveTaskControls(h: TaskHandlers): void {
   setHandler(pauseSignal, () => h.pause());
   setHandler(resumeSignal, () => h.resume());
   setHandler(setParallelismSignal, ({ parallelism }) => h.setParallelism(parallelism));
+  setHandler(setBudgetSignal, ({ budget_usd }) => h.setBudget(budget_usd));
 }
 
 /** What a suite workflow does on each signal before forwarding it to its running tasks. */
@@ -48,6 +52,7 @@ export interface SuiteHandlers {
   resume(): void;
   /** Records a valid parallelism change for the tasks it names (all when `task` is absent). */
   setParallelism(arg: { parallelism: number; task?: string }): void;
+  setBudget(budget: number): void;
 }
 
 /**
@@ -55,11 +60,12 @@ export interface SuiteHandlers {
  * tasks running now (`running()`: task names; child ids are <run>/<task>).
  * Tasks started later get the controls in their input.
  */
-export function serveSuiteControls(runId: string, running: () => Iterable<string>, h: SuiteHandlers): void {
+export function serveSuiteControls(runId: string, running: () => Iterable<string>, h: SuiteHandlers): { pauseTasks: () => Promise<void> } {
   const forward = async (name: string, arg?: unknown) => {
     await Promise.all(
       [...running()].map((task) => {
         const handle = getExternalWorkflowHandle(`${runId}/${task}`);
+        if (name === 'setBudget') return handle.signal(setBudgetSignal, arg as { budget_usd: number }).catch(() => undefined);
         if (name === 'setParallelism') {
           const a = arg as { parallelism: number; task?: string };
           return a.task && a.task !== task ? undefined : handle.signal(setParallelismSignal, { parallelism: a.parallelism }).catch(() => undefined);
@@ -81,4 +87,10 @@ export function serveSuiteControls(runId: string, running: () => Iterable<string
     h.setParallelism(arg);
     await forward('setParallelism', arg);
   });
+  setHandler(setBudgetSignal, async (arg) => {
+    if (!(typeof arg?.budget_usd === 'number' && arg.budget_usd > 0)) return;
+    h.setBudget(arg.budget_usd);
+    await forward('setBudget', arg);
+  });
+  return { pauseTasks: () => forward('pause') };
 }

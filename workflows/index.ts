@@ -3,6 +3,7 @@
  *
  *   evaluationSuite(run)          one per run, workflow id = run id        (suite.ts)
  *     └─ evaluationTask(task)     one child per task: prepare → generate → score → aggregate   (task.ts)
+ *   endpointLimiter(endpoint)     one per endpoint (URL + model) in the namespace: shared limits, live controls   (limiter.ts)
  *
  * controls.ts: queries and signals; options.ts: every activity's retry and
  * timeout options. Deterministic orchestration only (invariant 6 in
@@ -16,4 +17,5 @@
  */
 export { evaluationSuite } from './suite';
 export { evaluationTask, HISTORY_EVENTS_BEFORE_CONTINUE, type TaskState } from './task';
-export { controlQuery, pauseSignal, resultsQuery, resumeSignal, setParallelismSignal, suiteProgressQuery, taskProgressQuery } from './controls';
+export { controlQuery, pauseSignal, resultsQuery, resumeSignal, setBudgetSignal, setParallelismSignal, suiteProgressQuery, taskProgressQuery } from './controls';
+export { endpointLimiter, acquireUpdate, consumerSignal, endpointUsageSignal, limiterStateQuery, type LimiterView } from './limiter';

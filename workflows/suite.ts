@@ -12,6 +12,8 @@ import { ApplicationFailure, CancellationScope, executeChild, isCancellation, se
 import { SA, type RunStatusValue } from '../lib/records/search-attributes';
 import type { RunPlan, SuiteInput, SuiteProgress, SuiteResult, TaskSummary } from '../lib/records/types';
 import { resultsQuery, serveSuiteControls, suiteProgressQuery } from './controls';
+import { endpointUsageSignal, type EndpointUsage } from './limiter';
+import { addTokens, consumerKey, noUsage } from '../lib/records/limits';
 import { rootMessage } from './failures';
 import { orchestration } from './options';
 import { evaluationTask } from './task';
@@ -21,17 +23,23 @@ interface SuiteControl {
   paused: boolean;
   /** task name → parallelism set by a signal. */
   parallelism: Record<string, number>;
+  budget_usd?: number;
+  /** Why it is paused (a signal, or the budget). */
+  reason?: string;
 }
 
 export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
   const progress: SuiteProgress = { run_id: input?.run_id ?? workflowInfo().workflowId, phase: 'planning', tasks: [] };
   const summaries: TaskSummary[] = [];
   const control: SuiteControl = { paused: false, parallelism: {} };
+  // Paid usage per endpoint limiter (and its epoch) per consumer, as the limiters last reported it: totals.
+  const usage: Record<string, EndpointUsage['consumers']> = {};
   setHandler(suiteProgressQuery, () => progress);
   setHandler(resultsQuery, () => summaries.filter(Boolean));
 
   const orch = orchestration();
   const plan = await orch.initRun(input);
+  if (plan.execution.budget_usd !== undefined) control.budget_usd = plan.execution.budget_usd;
   const show = suiteDisplay(input, plan, progress, control);
   progress.phase = 'running';
   progress.tasks = plan.tasks.map((t) => ({
@@ -49,21 +57,46 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
 
   // Controls reach the tasks already running now; tasks started later get them in their input.
   const running = new Set<string>();
-  serveSuiteControls(plan.run_id, () => running, {
+  const controls = serveSuiteControls(plan.run_id, () => running, {
     pause: () => {
       control.paused = true;
+      control.reason = 'paused by a signal';
       show.status('Paused');
       show.details();
     },
     resume: () => {
       control.paused = false;
+      control.reason = undefined;
       show.status('Running');
       show.details();
     },
     setParallelism: (arg) => {
       for (const t of plan.tasks) if (!arg.task || arg.task === t.name) control.parallelism[t.name] = arg.parallelism;
     },
+    setBudget: (budget) => {
+      control.budget_usd = budget;
+      show.details();
+    },
   });
+  // Spending, from the endpoints' limiters: shown in progress, details and a search attribute; the budget pauses the run.
+  setHandler(endpointUsageSignal, (u) => {
+    usage[`${u.limiter}#${u.epoch}`] = u.consumers;
+    const spent = liveUsage(plan, progress, usage);
+    progress.cost_usd = spent;
+    show.cost(spent);
+    if (control.budget_usd !== undefined && spent >= control.budget_usd && !control.paused) {
+      control.paused = true;
+      control.reason = `budget of $${control.budget_usd} reached ($${spent.toFixed(4)} spent)`;
+      show.status('Paused');
+      void controls.pauseTasks();
+    }
+    show.details();
+  });
+  setHandler(suiteProgressQuery, () => ({
+    ...progress,
+    ...(control.budget_usd !== undefined ? { budget_usd: control.budget_usd } : {}),
+    ...(control.paused ? { paused_reason: control.reason ?? 'paused' } : {}),
+  }));
 
   try {
     await runTasks(input, plan, progress, summaries, control, running, show.details);
@@ -108,10 +141,24 @@ function suiteDisplay(input: SuiteInput, plan: RunPlan, progress: SuiteProgress,
         { key: SA.status, value: status },
       ]);
     },
+    /** The cost search attribute (when the run sets them). */
+    cost(usd: number): void {
+      if (input.search_attributes) upsertSearchAttributes([{ key: SA.costUsd, value: usd }]);
+    },
     details(): void {
+      const money = progress.cost_usd !== undefined || control.budget_usd !== undefined
+        ? `\n\nspent $${(progress.cost_usd ?? 0).toFixed(4)}${control.budget_usd !== undefined ? ` of a $${control.budget_usd} budget` : ''}`
+        : '';
+      const paused = control.paused
+        ? ` — paused (${control.reason ?? 'paused'})${control.reason?.startsWith('budget') ? `; to go on: evalflow resume ${plan.run_id} --budget <USD>` : ''}`
+        : '';
+      const live = (t: SuiteProgress['tasks'][number]) => {
+        const m = t.live?.model;
+        return m ? `, limit ${m.concurrency_limit}, ${m.usage.prompt_tokens + m.usage.completion_tokens} tokens` : '';
+      };
       setCurrentDetails(
-        `run **${plan.run_id}** (${plan.config_name}, model ${model})${control.paused ? ' — paused' : ''}\n\n` +
-          progress.tasks.map((t) => `- ${t.task}: ${t.phase}${t.error ? ` — ${t.error}` : ''}`).join('\n'),
+        `run **${plan.run_id}** (${plan.config_name}, model ${model})${paused}${money}\n\n` +
+          progress.tasks.map((t) => `- ${t.task}: ${t.phase}${live(t)}${t.error ? ` — ${t.error}` : ''}`).join('\n'),
       );
     },
   };
@@ -150,7 +197,7 @@ async function runTasks(
               execution: plan.execution,
               config_name: plan.config_name,
               search_attributes: input.search_attributes,
-              control: { paused: control.paused, parallelism: control.parallelism[task.name] },
+              control: { paused: control.paused, parallelism: control.parallelism[task.name], ...(control.budget_usd !== undefined ? { budget_usd: control.budget_usd } : {}) },
             },
           ],
         });
@@ -172,4 +219,33 @@ async function runTasks(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, plan.execution.task_parallelism) }, lane));
+}
+
+/** Fold the limiters' totals into the tasks' progress; returns the run's spending (USD). */
+function liveUsage(plan: RunPlan, progress: SuiteProgress, usage: Record<string, EndpointUsage['consumers']>): number {
+  let spent = 0;
+  for (const consumers of Object.values(usage)) for (const c of Object.values(consumers)) spent += c.usd;
+  plan.tasks.forEach((t, i) => {
+    const p = progress.tasks[i];
+    if (!p) return;
+    for (const role of ['model', 'judge'] as const) {
+      const key = consumerKey(plan.run_id, t.name, role);
+      let u = noUsage();
+      let usd = 0;
+      let limit = 0;
+      let inFlight = 0;
+      let seen = false;
+      for (const consumers of Object.values(usage)) {
+        const c = consumers[key];
+        if (!c) continue;
+        seen = true;
+        u = addTokens(u, c.usage);
+        usd += c.usd;
+        limit = Math.max(limit, c.limit);
+        inFlight += c.in_flight;
+      }
+      if (seen) p.live = { ...p.live, [role]: { usage: u, usd, concurrency_limit: limit, in_flight: inFlight } };
+    }
+  });
+  return spent;
 }

@@ -16,6 +16,8 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  patched,
   isCancellation,
   setCurrentDetails,
   TimeoutFailure,
@@ -27,6 +29,8 @@ import { SA, type RunStatusValue } from '../lib/records/search-attributes';
 import type { PrepareResult } from '../lib/records/artifacts';
 import type { TaskControl, TaskInput, TaskProgress, TaskSummary } from '../lib/records/types';
 import { serveTaskControls } from './controls';
+import { consumerSignal } from './limiter';
+import { consumerKey, limiterWorkflowId, type ConsumerSettings } from '../lib/records/limits';
 import { rootMessage } from './failures';
 import { generation, judging, orchestration, sandboxCheck, sandboxing, sandboxQueue, sandboxWait, scoring } from './options';
 
@@ -38,15 +42,21 @@ export interface TaskState {
   prepared: PrepareResult;
   next_shard: number;
   units_done: number;
-  control?: { paused: boolean; parallelism: number };
+  control?: { paused: boolean; parallelism: number; budget_usd?: number; seq?: number };
+}
+
+/** A task's live controls; `seq` grows with every change (the endpoint limiters keep the newest). */
+interface Controls {
+  paused: boolean;
+  parallelism: number;
+  budget_usd?: number;
+  seq: number;
 }
 
 /** A task's live state and how it is shown: queries, search attributes, current details. */
 class LiveTask {
-  readonly control: { paused: boolean; parallelism: number };
+  readonly control: Controls;
   readonly progress: TaskProgress;
-  /** Shards in flight at once; `parallelism` is shared among them. */
-  window = 1;
   // ETA from this execution's own pace (workflow time is deterministic and fine for a query).
   private readonly startedAt: number;
   private readonly unitsAtStart: number;
@@ -59,7 +69,10 @@ class LiveTask {
     this.control = {
       paused: state?.control?.paused ?? input.control?.paused ?? false,
       parallelism: state?.control?.parallelism ?? input.control?.parallelism ?? task.params.parallelism,
+      seq: state?.control?.seq ?? 0,
     };
+    const budget = state ? state.control?.budget_usd : input.control?.budget_usd ?? input.execution.budget_usd;
+    if (budget !== undefined) this.control.budget_usd = budget;
     this.progress = {
       task: task.name,
       phase: 'preparing',
@@ -83,14 +96,41 @@ class LiveTask {
     return running ? { ...progress, eta_seconds: Math.round((progress.units_total - progress.units_done) / (done / elapsedS)) } : progress;
   }
 
-  /** The control query's answer, also what each shard activity is given. */
+  /**
+   * The control query's answer. The task's parallelism bounds its requests in
+   * flight over all its shards and workers (the endpoint's gate and limiter),
+   * not a slice per shard: a shard with only stragglers left holds no lanes.
+   */
   controls(): TaskControl {
     const { judge } = this.input.task;
-    return {
-      ...this.control,
-      shard_concurrency: Math.max(1, Math.ceil(this.control.parallelism / this.window)),
-      judge_concurrency: judge ? Math.max(1, Math.ceil(judge.parallelism / this.window)) : 1,
-    };
+    return { paused: this.control.paused, parallelism: this.control.parallelism, shard_concurrency: this.control.parallelism, judge_concurrency: judge?.parallelism ?? 1 };
+  }
+
+  /** What a shard activity of a role is given: the controls, with the seq that orders them. */
+  roleControl(role: 'model' | 'judge'): { paused: boolean; parallelism: number; seq: number; budget_usd?: number } {
+    const { paused, seq, budget_usd } = this.control;
+    const parallelism = role === 'model' ? this.control.parallelism : this.input.task.judge?.parallelism ?? 1;
+    return { paused, parallelism, seq, ...(budget_usd !== undefined ? { budget_usd } : {}) };
+  }
+
+  /**
+   * A control changed: tell the endpoints' limiters, which pass it to running
+   * shards in their next grant (no query per shard). Runs recorded before the
+   * limiters existed replay without these signals (patch 'endpoint-limiter').
+   */
+  changed(): void {
+    this.control.seq++;
+    if (!patched('endpoint-limiter')) return;
+    const { task, run_id } = this.input;
+    const roles: Array<['model' | 'judge', { url: string; model_id: string; price?: ConsumerSettings['price'] }]> = [['model', task.endpoint]];
+    if (task.judge) roles.push(['judge', task.judge.endpoint]);
+    for (const [role, endpoint] of roles) {
+      const c = this.roleControl(role);
+      const settings: ConsumerSettings = { run_id, cap: c.parallelism, paused: c.paused, seq: c.seq, price: endpoint.price ?? null, ...(c.budget_usd !== undefined ? { budget_usd: c.budget_usd } : {}) };
+      void getExternalWorkflowHandle(limiterWorkflowId(endpoint))
+        .signal(consumerSignal, { key: consumerKey(run_id, task.name, role), settings })
+        .catch(() => undefined); // no limiter yet: the shards scheduled from now on carry the controls
+    }
   }
 
   /** Search attributes of a running task (when the run sets them). */
@@ -129,16 +169,28 @@ class LiveTask {
       control: () => this.controls(),
       pause: () => {
         this.control.paused = true;
+        this.changed();
         this.labels();
         this.details();
       },
       resume: () => {
         this.control.paused = false;
+        this.changed();
         this.labels();
         this.details();
       },
       setParallelism: (parallelism) => {
-        if (Number.isInteger(parallelism) && parallelism >= 1) this.control.parallelism = parallelism;
+        if (Number.isInteger(parallelism) && parallelism >= 1) {
+          this.control.parallelism = parallelism;
+          this.changed();
+        }
+        this.details();
+      },
+      setBudget: (budget) => {
+        if (budget > 0) {
+          this.control.budget_usd = budget;
+          this.changed();
+        }
         this.details();
       },
     });
@@ -209,7 +261,8 @@ async function runShards(input: TaskInput, live: LiveTask, prepared: PrepareResu
   const gen = generation(execution);
   const sc = scoring();
   const judge = task.judge ? judging(execution) : null;
-  live.window = Math.max(1, Math.min(execution.shard_parallelism, prepared.shards));
+  const window = Math.max(1, Math.min(execution.shard_parallelism, prepared.shards));
+  const limiterQueue = workflowInfo().taskQueue;
 
   let next = first;
   let failure: unknown = null;
@@ -236,15 +289,15 @@ async function runShards(input: TaskInput, live: LiveTask, prepared: PrepareResu
       if (failure !== null || next >= prepared.shards || historyFull()) break;
       const shard = next++;
       try {
-        await gen.generateShard({ run_id, task, shard, concurrency: live.controls().shard_concurrency });
-        if (judge) await judge.judgeShard({ run_id, task, shard, concurrency: live.controls().judge_concurrency });
+        await gen.generateShard({ run_id, task, shard, concurrency: live.control.parallelism, control: live.roleControl('model'), limiter_queue: limiterQueue });
+        if (judge) await judge.judgeShard({ run_id, task, shard, concurrency: live.controls().judge_concurrency, control: live.roleControl('judge'), limiter_queue: limiterQueue });
         scorings.push(score(shard));
       } catch (e) {
         if (failure === null) failure = e;
       }
     }
   };
-  await Promise.all(Array.from({ length: live.window }, lane));
+  await Promise.all(Array.from({ length: window }, lane));
   await Promise.all(scorings);
   return { next, failure };
 }

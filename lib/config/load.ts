@@ -460,7 +460,43 @@ function executionSettings(cfg: EvalConfig, warn: (w: string) => void): Executio
     ...(e.judge_task_queue ? { judge_task_queue: e.judge_task_queue } : {}),
     ...(e.sandbox_task_queue ? { sandbox_task_queue: e.sandbox_task_queue } : {}),
     ...(e.sandbox_wait ? { sandbox_wait: e.sandbox_wait } : {}),
+    ...(e.budget_usd !== undefined ? { budget_usd: e.budget_usd } : {}),
   };
+}
+
+type LimitEntry = NonNullable<NonNullable<EvalConfig['execution']>['endpoint_limits']>[number];
+
+/** The entry of a list (endpoint_limits, pricing) for an endpoint: same model_id, and url when the entry gives one. */
+export function entryFor<T extends { model_id: string; url?: string }>(list: readonly T[] | undefined, endpoint: EndpointSpec, key: string): T | undefined {
+  const trim = (u: string) => u.replace(/\/+$/, '');
+  const hits = (list ?? []).filter((e) => e.model_id === endpoint.model_id && (e.url === undefined || trim(e.url) === trim(endpoint.url)));
+  if (hits.length > 1) {
+    throw new ConfigError(
+      `execution.${key} has ${hits.length} entries for model '${endpoint.model_id}' at ${endpoint.url}; keep one (give 'url' to tell endpoints of the same model apart)`,
+      `execution.${key}`,
+    );
+  }
+  return hits[0];
+}
+
+/** Attach execution.endpoint_limits to the target and judge endpoints of every task. */
+function attachLimits(cfg: EvalConfig, tasks: ResolvedTask[]): void {
+  const list = cfg.execution?.endpoint_limits;
+  if (!list?.length) return;
+  const limitsOf = (ep: EndpointSpec) => {
+    const e: LimitEntry | undefined = entryFor(list, ep, 'endpoint_limits');
+    if (!e) return;
+    ep.limits = {
+      ...(e.max_concurrency !== undefined ? { max_concurrency: e.max_concurrency } : {}),
+      ...(e.requests_per_minute !== undefined ? { requests_per_minute: e.requests_per_minute } : {}),
+      ...(e.tokens_per_minute !== undefined ? { tokens_per_minute: e.tokens_per_minute } : {}),
+      ...(e.adaptive !== undefined ? { adaptive: e.adaptive } : {}),
+    };
+  };
+  for (const t of tasks) {
+    limitsOf(t.endpoint);
+    if (t.judge) limitsOf(t.judge.endpoint);
+  }
 }
 
 function envVarWarnings(vars: Record<string, string | number | boolean> | undefined, where: string, warn: (w: string) => void): void {
@@ -756,6 +792,7 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
       'evaluation.tasks',
     );
   }
+  attachLimits(cfg, tasks);
   return { tasks, execution, warnings, unsupported };
 }
 

@@ -389,6 +389,25 @@ export const executionSchema = z.strictObject({
   sandbox_task_queue: z.string().min(1).optional(),
   /** Seconds a code task waits for a sandbox worker to take its preflight before failing with that reason (default 600). */
   sandbox_wait: positiveInt('sandbox_wait (seconds)').optional(),
+  /**
+   * Limits of an endpoint (matched by model_id, and url when given), honoured
+   * over every worker and every run that calls it (docs/architecture.md,
+   * "Endpoint limits and live controls").
+   */
+  budget_usd: z.number().positive('execution.budget_usd must be above 0 (USD)').optional(),
+  endpoint_limits: z
+    .array(
+      z.strictObject({
+        model_id: z.string().min(1, 'endpoint_limits[].model_id is required: the model id of the endpoint these limits are for'),
+        url: z.string().min(1).optional(),
+        max_concurrency: positiveInt('endpoint_limits[].max_concurrency').optional(),
+        requests_per_minute: positiveInt('endpoint_limits[].requests_per_minute').optional(),
+        tokens_per_minute: positiveInt('endpoint_limits[].tokens_per_minute').optional(),
+        /** Shrink the concurrency on 429/503/timeouts and grow it back (default true). */
+        adaptive: z.boolean().optional(),
+      }),
+    )
+    .optional(),
 });
 
 export const configSchema = z.strictObject({

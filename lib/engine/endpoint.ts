@@ -15,6 +15,7 @@ import { splitReasoning } from './reasoning';
 import type { ModelResponse } from '../records/artifacts';
 import { secretFromEnv } from '../config/settings';
 import { EvalflowError } from '../records/errors';
+import type { Slot } from './gate';
 
 export class PermanentEndpointError extends EvalflowError {
   constructor(message: string, readonly status?: number) {
@@ -61,7 +62,17 @@ export interface CallOptions {
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
   /** Base of the exponential backoff (default 500 ms; doubles per attempt, capped at 30 s). */
   backoffBaseMs?: number;
+  /**
+   * A slot of the endpoint's gate (lib/engine/gate.ts) for each attempt, given
+   * back with the outcome when the answer arrives; none is held during a backoff.
+   * With a gate, 429 and 503 answers (the endpoint asking to slow down) shrink
+   * the concurrency and are retried up to max(maxRetries, OVERLOAD_RETRIES) times.
+   */
+  acquire?: () => Promise<Slot>;
 }
+
+/** Retries of 429/503 answers when a gate adapts the concurrency to them. */
+export const OVERLOAD_RETRIES = 20;
 
 export function apiKeyFor(endpoint: EndpointSpec): string {
   if (!endpoint.api_key_name) return 'EMPTY';
@@ -212,8 +223,12 @@ export async function callModel(
 ): Promise<ModelResponse> {
   const base = opts.backoffBaseMs ?? 500;
   let lastReason = '';
-  for (let attempt = 0; attempt <= opts.maxRetries; attempt++) {
+  let overloads = 0;
+  const overloadBound = opts.acquire ? Math.max(opts.maxRetries, OVERLOAD_RETRIES) : opts.maxRetries;
+  let failures = 0;
+  for (let attempt = 0; ; attempt++) {
     if (opts.signal?.aborted) throw opts.signal.reason;
+    const slot = opts.acquire ? await opts.acquire() : null;
     const started = performance.now();
     try {
       // The exact payload goes out unchanged (it is what the cache key hashes).
@@ -224,21 +239,34 @@ export async function callModel(
         maxRetries: 0,
       });
       const parsed = parseCompletion(endpoint, raw);
+      slot?.release('ok', {
+        prompt_tokens: parsed.prompt_tokens ?? 0,
+        completion_tokens: parsed.completion_tokens ?? 0,
+        reasoning_tokens: (parsed as { reasoning_tokens?: number | null }).reasoning_tokens ?? 0,
+      });
       return { ...parsed, latency_ms: Math.round(performance.now() - started), attempts: attempt + 1 };
     } catch (e) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      if (e instanceof OpenAI.APIUserAbortError) throw e;
+      if (opts.signal?.aborted || e instanceof OpenAI.APIUserAbortError) {
+        slot?.release('error');
+        throw opts.signal?.aborted ? opts.signal.reason : e;
+      }
       const c = classifyError(e, endpoint);
+      const overload = c.status === 429 || c.status === 503 || e instanceof OpenAI.APIConnectionTimeoutError;
+      slot?.release(overload ? 'overload' : 'error');
       if (c.permanent) throw new PermanentEndpointError(c.reason, c.status);
       lastReason = c.reason;
-      if (attempt === opts.maxRetries) break;
-      const delayMs = c.retryAfterMs !== null ? Math.min(c.retryAfterMs, 300_000) : backoffMs(attempt, base);
+      // A 429/503 under a gate is back-pressure, not a failure: it has its own bound.
+      const pushedBack = opts.acquire && (c.status === 429 || c.status === 503);
+      if (pushedBack) overloads++;
+      else failures++;
+      if (pushedBack ? overloads > overloadBound : failures > opts.maxRetries) break;
+      const delayMs = c.retryAfterMs !== null ? Math.min(c.retryAfterMs, 300_000) : backoffMs(pushedBack ? Math.min(overloads - 1, 4) : failures - 1, base);
       opts.onRetry?.({ attempt: attempt + 1, delayMs, reason: c.reason });
       await sleep(delayMs, opts.signal);
     }
   }
   throw new TransientEndpointError(
-    `${endpoint.url} (model ${endpoint.model_id}) still failing after ${opts.maxRetries} retries: ${lastReason}`,
-    opts.maxRetries + 1,
+    `${endpoint.url} (model ${endpoint.model_id}) still failing after ${failures + overloads - 1} retries: ${lastReason}`,
+    failures + overloads,
   );
 }

@@ -21,10 +21,11 @@ export const SA = {
   status: defineSearchAttributeKey('EvalflowStatus', SearchAttributeType.KEYWORD),
   samplesDone: defineSearchAttributeKey('EvalflowSamplesDone', SearchAttributeType.INT),
   samplesTotal: defineSearchAttributeKey('EvalflowSamplesTotal', SearchAttributeType.INT),
+  costUsd: defineSearchAttributeKey('EvalflowCostUsd', SearchAttributeType.DOUBLE),
 } as const;
 
 /** name → type as the temporal CLI spells it (`--search-attribute NAME=TYPE`). */
-export const SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword' | 'Int'>> = {
+export const SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword' | 'Int' | 'Double'>> = {
   EvalflowRunId: 'Keyword',
   EvalflowModel: 'Keyword',
   EvalflowConfig: 'Keyword',
@@ -32,6 +33,7 @@ export const SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword' | 'Int'>> = {
   EvalflowStatus: 'Keyword',
   EvalflowSamplesDone: 'Int',
   EvalflowSamplesTotal: 'Int',
+  EvalflowCostUsd: 'Double',
 };
 
 export type RunStatusValue = 'Running' | 'Paused' | 'Completed' | 'Failed' | 'Cancelled';

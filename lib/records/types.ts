@@ -3,6 +3,7 @@
  * inputs/outputs). They carry keys, counts and small settings only, never
  * samples: prompts, responses and scores live in the artifact store.
  */
+import type { EndpointLimits, TokenPrice, TokenUsage } from './limits';
 
 /** Endpoint settings for one model (target or judge). Secrets are named, never carried. */
 export interface EndpointSpec {
@@ -13,6 +14,10 @@ export interface EndpointSpec {
   type: 'chat' | 'completions';
   /** Name of the environment variable holding the API key; read by workers at call time. */
   api_key_name?: string;
+  /** The endpoint's limits (`execution.endpoint_limits`), honoured by every worker and run (lib/records/limits.ts). */
+  limits?: EndpointLimits;
+  /** Its price (`execution.pricing`), for spending and the budget. */
+  price?: TokenPrice;
 }
 
 /** Generation settings of one task, after config defaults, task overrides and benchmark defaults. */
@@ -85,6 +90,8 @@ export interface ExecutionSettings {
   sandbox_task_queue?: string;
   /** Seconds a code task waits for a sandbox worker (its preflight) before failing; default 600. */
   sandbox_wait?: number;
+  /** Spending (USD) at which the run pauses (`execution.budget_usd`). */
+  budget_usd?: number;
 }
 
 /**
@@ -141,7 +148,7 @@ export interface TaskInput {
   config_name?: string;
   search_attributes?: boolean;
   /** Controls the suite had when it started this task (a pause or parallelism change made earlier). */
-  control?: { paused: boolean; parallelism?: number };
+  control?: { paused: boolean; parallelism?: number; budget_usd?: number };
 }
 
 export type TaskPhase = 'pending' | 'preparing' | 'generating' | 'scoring' | 'aggregating' | 'completed' | 'failed' | 'cancelled';
@@ -159,6 +166,21 @@ export interface TaskProgress {
   /** Estimated seconds to finish, from the rate of this execution so far (absent until a shard is scored). */
   eta_seconds?: number;
   error?: string;
+  /**
+   * Live, in the suite's progress: tokens and spending of this task's paid calls as
+   * the endpoints' limiters reported them (every 5 minutes, and at once near the
+   * budget), and the concurrency limit in force (adaptive included).
+   */
+  live?: { model?: LiveUsage; judge?: LiveUsage };
+}
+
+/** What one role of a running task has paid and may have in flight (from the endpoint's limiter). */
+export interface LiveUsage {
+  usage: TokenUsage;
+  usd: number;
+  /** Requests it may have in flight now, over all workers (adaptive limit included). */
+  concurrency_limit: number;
+  in_flight: number;
 }
 
 /** Headline numbers of one finished task (small, also kept in history). */
@@ -181,4 +203,9 @@ export interface SuiteProgress {
   run_id: string;
   phase: 'planning' | 'running' | 'completed' | 'failed';
   tasks: TaskProgress[];
+  /** Spent by the run's paid calls so far (USD, from the endpoints' limiters; priced endpoints only). */
+  cost_usd?: number;
+  budget_usd?: number;
+  /** Why the run is paused, when it is: 'paused by a signal', or the budget reached. */
+  paused_reason?: string;
 }
