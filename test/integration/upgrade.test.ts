@@ -13,13 +13,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { temporal } from '@temporalio/proto';
 import { startDemoEndpoint } from '../../lib/operator/demo-model';
 import { startEvaluation } from '../../lib/operator/client';
 import { ArtifactStore } from '../../lib/engine/store';
 import { loadSettings } from '../../lib/config/settings';
 import { keys } from '../../lib/records/keys';
+import { findBinary } from '../../lib/operator/infra/binaries';
 import type { FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
 import type { TaskProgress } from '../../lib/records/types';
@@ -57,6 +58,20 @@ async function readScores(store: ArtifactStore, runId: string): Promise<ScoreRec
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/**
+ * docs/operations.md's check before an old branch is removed: open evalflow executions started
+ * before `t`, counted with the temporal CLI and the query the docs give.
+ */
+function openStartedBefore(t: Date): number {
+  const temporalCli = findBinary('temporal', { cacheDir: loadSettings().cacheDir });
+  assert.ok(temporalCli, 'the temporal CLI is installed (evalflow dev install)');
+  const query = `WorkflowType IN ('evaluationSuite','evaluationTask') AND ExecutionStatus='Running' AND StartTime < '${t.toISOString()}'`;
+  const out = execFileSync(temporalCli, ['workflow', 'count', '--address', env.stack.temporalAddress, '--query', query], { encoding: 'utf8' });
+  const n = /Total:\s*(\d+)/.exec(out)?.[1];
+  assert.ok(n !== undefined, `temporal workflow count printed no total: ${out}`);
+  return Number(n);
+}
 
 /**
  * The run's result; fails at once, with the SDK's message, when a workflow task
@@ -129,6 +144,9 @@ test('a run survives a worker upgrade to patched workflow code mid-run: same met
     await stop(oldWorker, 'SIGKILL');
   }
   const servedAtKill = { ...demo.stats().servedByPayload };
+  // The operator's check (docs/operations.md) sees the suite and its task still open, started before the upgrade.
+  const upgradedAt = new Date();
+  assert.equal(openStartedBefore(upgradedAt), 2, 'the suite and its task are open executions started before the upgrade');
   assert.ok(atKill && atKill.shards_done < atKill.shards_total, `the old worker was stopped mid-run (${atKill?.shards_done}/${atKill?.shards_total} shards)`);
   assert.ok(Object.keys(servedAtKill).length < SAMPLES, 'calls were left for the new worker');
 
@@ -141,6 +159,8 @@ test('a run survives a worker upgrade to patched workflow code mid-run: same met
   } finally {
     await stop(newWorker, 'SIGTERM');
   }
+
+  assert.equal(openStartedBefore(upgradedAt), 0, 'no open execution started before the upgrade: the old branch could now be removed');
 
   // Same metrics as the undisturbed run; every sample scored exactly once.
   const upgraded = await env.store.getJson<NemoResults>(keys.results('upgrade-1', 'gsm8k'));
