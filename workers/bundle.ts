@@ -43,7 +43,7 @@ export function currentBundle(): string | null {
 
 /**
  * A workflow bundle given by the operator (`evalflow worker --workflow-bundle FILE`), as an
- * absolute path; a clear error when it is not a readable file.
+ * absolute path; a clear error when it is not a file.
  */
 export function checkedBundle(file: string): string {
   const abs = path.resolve(file);
