@@ -39,7 +39,7 @@ import { register as registerCompare } from './compare';
 import { register as registerGate } from './gate';
 import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/records/search-attributes';
-import { currentBundle } from '../workers/bundle';
+import { checkedBundle, currentBundle } from '../workers/bundle';
 import { EvalflowError } from '../lib/records/errors';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -490,7 +490,8 @@ program
   .option('--datasets-dir <dir>', 'local benchmark data (sets EVALFLOW_DATASETS_DIR)')
   .option('--benchmark-module <path|package>', 'register custom benchmarks from a module (repeatable; also EVALFLOW_BENCHMARK_MODULES)', collect, [])
   .option('--no-sandbox', "leave out the sandbox role (this host must not run model-written code; run it elsewhere on '<queue>-sandbox')")
-  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean }) => {
+  .option('--workflow-bundle <file>', "run the workflows of this prebuilt bundle instead of this build's (docs/operations.md)")
+  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string }) => {
     try {
       const custom = registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
@@ -503,8 +504,10 @@ program
       process.once('SIGINT', () => ac.abort());
       process.once('SIGTERM', () => ac.abort());
       const q = o.taskQueue ?? s.taskQueue;
+      const workflowBundle = o.workflowBundle ? checkedBundle(o.workflowBundle) : undefined;
       await runWorker({
         taskQueue: o.taskQueue,
+        workflowBundle,
         noSandbox: !o.sandbox,
         maxConcurrentActivities: Number(o.maxActivities),
         signal: ac.signal,
@@ -512,7 +515,7 @@ program
           console.log(
             `evalflow worker: task queues '${q}', '${q}-judge'${o.sandbox ? ` and '${q}-sandbox'` : ''} on ${s.temporalAddress}, ` +
               `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''}; ` +
-              `workflows ${currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"} (Ctrl-C stops)`,
+              `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"} (Ctrl-C stops)`,
           ),
       });
     } catch (e) {

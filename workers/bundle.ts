@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EvalflowError } from '../lib/records/errors';
 
 /** dist/workflow-bundle.js, beside the compiled workflows/ and lib/. */
 export const BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
@@ -38,6 +39,28 @@ export function currentBundle(): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A workflow bundle given by the operator (`evalflow worker --workflow-bundle FILE`), as an
+ * absolute path; a clear error when it is not a file.
+ */
+export function checkedBundle(file: string): string {
+  const abs = path.resolve(file);
+  let ok = false;
+  try {
+    ok = fs.statSync(abs).isFile();
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new EvalflowError(
+      `--workflow-bundle '${file}' is not a file: give the path of a workflow bundle written by bundleWorkflowCode ` +
+        `(e.g. dist/workflow-bundle.js, made by 'npm run build'), or leave the option out to run this build's workflows`,
+      { kind: 'setup', retryable: false },
+    );
+  }
+  return abs;
 }
 
 export function workflowsEntry(): string {

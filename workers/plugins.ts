@@ -29,13 +29,19 @@ import {
 } from '../activities/index';
 import { createSandbox, type SandboxSettings } from '../lib/engine/sandbox/bwrap';
 import { closeMathGrader } from '../lib/engine/math/verify';
-import { currentBundle, workflowsEntry } from './bundle';
+import { checkedBundle, currentBundle, workflowsEntry } from './bundle';
 
 export interface EvalflowPluginOptions {
   /** Store and settings; defaults come from the EVALFLOW_* environment. */
   deps?: ActivityDeps;
   /** Extra benchmark modules to register on this worker. */
   benchmarks?: Benchmark[];
+  /**
+   * A workflow bundle file (bundleWorkflowCode's code) to run instead of evalflow's own workflows
+   * (`evalflow worker --workflow-bundle`): e.g. a build of a newer workflow version, or the upgrade
+   * test's patched copy (docs/operations.md).
+   */
+  workflowBundle?: string;
 }
 
 function register(benchmarks: Benchmark[] = []) {
@@ -48,10 +54,11 @@ function register(benchmarks: Benchmark[] = []) {
 /** The workflows (evaluationSuite, evaluationTask) and the run bookkeeping activities. */
 export function orchestrationPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
   register(opts.benchmarks);
+  const bundle = opts.workflowBundle ? checkedBundle(opts.workflowBundle) : currentBundle();
   return new SimplePlugin({
     name: 'evalflow.orchestration',
     // The bundle `npm run build` made, when current: a worker polls within seconds instead of bundling first.
-    ...(currentBundle() ? { workflowBundle: { codePath: currentBundle()! } } : { workflowsPath: workflowsEntry() }),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsEntry() }),
     activities: orchestrationActivities(opts.deps ?? defaultDeps()),
   });
 }

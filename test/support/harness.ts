@@ -85,10 +85,10 @@ export async function startInProcessWorker(taskQueue: string, benchmarks: Benchm
   };
 }
 
-/** `evalflow worker` as a child process, for crash tests. */
-export function spawnWorker(env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+/** `evalflow worker` as a child process, for crash tests; `args` are extra worker options (e.g. --workflow-bundle FILE). */
+export function spawnWorker(env: NodeJS.ProcessEnv, logFile: string, args: string[] = []): ChildProcess {
   const out = fs.openSync(logFile, 'a');
-  return spawn(process.execPath, [CLI, 'worker'], { env, stdio: ['ignore', out, out] });
+  return spawn(process.execPath, [CLI, 'worker', ...args], { env, stdio: ['ignore', out, out] });
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
