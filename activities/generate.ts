@@ -223,6 +223,7 @@ async function generateConversations(
       ...last,
       prompt_tokens: sum((r) => r.prompt_tokens),
       completion_tokens: sum((r) => r.completion_tokens),
+      reasoning_tokens: sum((r) => r.reasoning_tokens ?? null),
       latency_ms: sum((r) => r.latency_ms) ?? 0,
       attempts: sum((r) => r.attempts) ?? s.responses.length,
       sample_id: units[i].sample.id,

@@ -113,6 +113,12 @@ export function judgeActivities(deps: ActivityDeps) {
             rec.judge_error = `judge call failed: ${o.error}`;
             return;
           }
+          const u = (rec.judge_usage ??= { calls: 0, cached_calls: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0 });
+          u.calls++;
+          if (o.cached) u.cached_calls++;
+          u.prompt_tokens += o.response.prompt_tokens ?? 0;
+          u.completion_tokens += o.response.completion_tokens ?? 0;
+          u.reasoning_tokens += o.response.reasoning_tokens ?? 0;
           if (attempt > 0 && rec.first_judge_response === undefined && rec.judge_response !== undefined) rec.first_judge_response = rec.judge_response;
           rec.judge_response = o.response.content;
           const verdict = spec.parse(o.response.content);

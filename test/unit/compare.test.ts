@@ -405,7 +405,7 @@ describe('export', () => {
     const samples = t.scores.filter((s) => s.repeat === 0).map((s, index) => ({ id: s.sample_id, expected: '42', data: {}, index, messages: [{ role: 'user' as const, content: `q${index}` }] }));
     const generations = t.scores.map((s) => ({
       sample_id: s.sample_id, index: Number(s.sample_id.slice(1)), repeat: s.repeat, request_hash: 'h', attempts: 1, cached: false,
-      content: `answer ${s.predicted}`, reasoning: s.repeat === 0 ? 'thinking' : null, reasoning_unfinished: false, finish_reason: 'length', prompt_tokens: 10, completion_tokens: 5, latency_ms: 100,
+      content: `answer ${s.predicted}`, reasoning: s.repeat === 0 ? 'thinking' : null, reasoning_unfinished: false, finish_reason: 'length', prompt_tokens: 10, completion_tokens: 5, reasoning_tokens: null, latency_ms: 100,
     }));
     const log = buildInspectLog({ run_id: 'R1', task: 'gsm8k', metadata: meta, run_config: { target: { api_endpoint: { url: 'http://h/v1/chat/completions', model_id: 'm' } } }, results: t.results, manifest: t.manifest, samples, generations, scores: t.scores });
     assert.equal(log.version, 2);

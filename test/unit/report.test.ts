@@ -94,6 +94,7 @@ function writeTask(store: MemoryStore, task: string, samples: { id: string; expe
         finish_reason: u.finish ?? 'stop',
         prompt_tokens: 50,
         completion_tokens: 100 + 10 * index + repeat,
+        reasoning_tokens: repeat === 0 ? 40 : null,
         latency_ms: 200 + index,
         attempts: repeat === 1 ? 2 : 1,
         cached: false,
