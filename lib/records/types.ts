@@ -15,6 +15,28 @@ export interface EndpointSpec {
   api_key_name?: string;
 }
 
+/**
+ * A price of one endpoint (`execution.pricing[]`): USD per million prompt and
+ * completion tokens (reasoning tokens are completion tokens). Matched to an
+ * endpoint by model_id, and by url too when the entry gives one.
+ */
+export interface PriceEntry {
+  model_id: string;
+  url?: string;
+  input_per_million: number;
+  output_per_million: number;
+}
+
+/** Token usage of a set of model (or judge) responses; lib/engine/cost.ts adds and prices it. */
+export interface TokenUsage {
+  /** Responses counted (paid in this run or replayed from the cache). */
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** Part of completion_tokens. */
+  reasoning_tokens: number;
+}
+
 /** Generation settings of one task, after config defaults, task overrides and benchmark defaults. */
 export interface GenerationParams {
   limit_samples?: number;
@@ -47,6 +69,8 @@ export interface JudgeSettings {
   max_new_tokens?: number;
   request_timeout: number;
   max_retries: number;
+  /** The execution.pricing entry matching the judge endpoint, when one does. */
+  price?: PriceEntry;
 }
 
 /** One task as the workflows run it. Small: settings only. */
@@ -65,6 +89,8 @@ export interface ResolvedTask {
   judge?: JudgeSettings;
   /** True when responses are scored by running code: scoring goes to the sandbox task queue. */
   sandbox?: boolean;
+  /** The execution.pricing entry matching the model endpoint, when one does (lib/engine/cost.ts prices usage with it). */
+  price?: PriceEntry;
 }
 
 /** evalflow's own execution settings (`execution:` in the YAML). */
@@ -85,6 +111,10 @@ export interface ExecutionSettings {
   sandbox_task_queue?: string;
   /** Seconds a code task waits for a sandbox worker (its preflight) before failing; default 600. */
   sandbox_wait?: number;
+  /** Spending limit of the run in USD (`execution.budget_usd`): the run pauses when it is reached. */
+  budget_usd?: number;
+  /** Prices of the model and judge endpoints (`execution.pricing`). */
+  pricing?: PriceEntry[];
 }
 
 /**
@@ -159,6 +189,8 @@ export interface TaskProgress {
   /** Estimated seconds to finish, from the rate of this execution so far (absent until a shard is scored). */
   eta_seconds?: number;
   error?: string;
+  /** Tokens and cost of the responses so far (paid in this run or replayed from the cache), when the workflow tracks them. */
+  usage?: { model: TokenUsage; judge?: TokenUsage; cost_usd?: number };
 }
 
 /** Headline numbers of one finished task (small, also kept in history). */
@@ -181,4 +213,10 @@ export interface SuiteProgress {
   run_id: string;
   phase: 'planning' | 'running' | 'completed' | 'failed';
   tasks: TaskProgress[];
+  /** Spent so far by the run in USD, when pricing is configured. */
+  cost_usd?: number;
+  /** execution.budget_usd (or the budget a resume gave). */
+  budget_usd?: number;
+  /** Why the run is paused, and how to go on (e.g. the budget was reached). */
+  paused_reason?: string;
 }
