@@ -310,7 +310,7 @@ async function listRuns(limit: number, filter: { model?: string; status?: string
   if (clauses.length > 1 && !(await searchAttributesRegistered(client, loadSettings().namespace))) {
     throw new UsageError(
       `this namespace has no evalflow search attributes to filter by; register them (evalflow dev up does; on a cluster: ` +
-        `temporal operator search-attribute create --name EvalflowModel --type Keyword, and likewise for ${Object.keys(SEARCH_ATTRIBUTES).join(', ')})`,
+        `temporal operator search-attribute create --name EvalflowModel --type Keyword, and likewise for ${Object.entries(SEARCH_ATTRIBUTES).map(([n, t]) => `${n} (${t})`).join(', ')})`,
     );
   }
   for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
