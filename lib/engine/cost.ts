@@ -9,9 +9,9 @@
  */
 import { matchingPriceIndices } from '../config/pricing';
 import type { ModelResponse } from '../records/artifacts';
-import type { PriceEntry, TokenUsage } from '../records/types';
+import type { PriceEntry, TaskUsage, TokenUsage } from '../records/types';
 
-export type { PriceEntry, TokenUsage } from '../records/types';
+export type { PriceEntry, TaskUsage, TokenUsage } from '../records/types';
 
 export function emptyUsage(): TokenUsage {
   return { calls: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0 };
@@ -56,4 +56,66 @@ export function formatUsd(usd: number): string {
   if (usd >= 1) return `$${usd.toFixed(2)}`;
   if (usd >= 0.01) return `$${usd.toFixed(3)}`;
   return `$${usd.toPrecision(2)}`;
+}
+
+/** A task's usage record: tokens, calls replayed from the cache, and costs where the endpoints have prices. */
+export function taskUsage(
+  model: { usage: TokenUsage; replayed: number; price: PriceEntry | null },
+  judge?: { usage: TokenUsage; replayed: number; price: PriceEntry | null },
+): TaskUsage {
+  const out: TaskUsage = { model: model.usage, replayed_calls: { model: model.replayed } };
+  if (judge) {
+    out.judge = judge.usage;
+    out.replayed_calls.judge = judge.replayed;
+  }
+  const modelCost = costUsd(model.usage, model.price);
+  const judgeCost = judge ? costUsd(judge.usage, judge.price) : null;
+  if (modelCost !== null) out.model_cost_usd = modelCost;
+  if (judgeCost !== null) out.judge_cost_usd = judgeCost;
+  if (modelCost !== null && (!judge || judgeCost !== null)) out.cost_usd = modelCost + (judgeCost ?? 0);
+  return out;
+}
+
+/** Usage of several tasks added up; a cost is kept only when every task has it. */
+export function sumTaskUsage(list: readonly TaskUsage[]): TaskUsage | undefined {
+  if (!list.length) return undefined;
+  const anyJudge = list.some((u) => u.judge);
+  const out: TaskUsage = { model: emptyUsage(), replayed_calls: { model: 0 } };
+  if (anyJudge) {
+    out.judge = emptyUsage();
+    out.replayed_calls.judge = 0;
+  }
+  for (const u of list) {
+    out.model = addUsage(out.model, u.model);
+    out.replayed_calls.model += u.replayed_calls.model;
+    if (u.judge) {
+      out.judge = addUsage(out.judge!, u.judge);
+      out.replayed_calls.judge! += u.replayed_calls.judge ?? 0;
+    }
+  }
+  const sum = (f: (u: TaskUsage) => number | undefined, need: (u: TaskUsage) => boolean) =>
+    list.every((u) => !need(u) || f(u) !== undefined) ? list.reduce((a, u) => a + (f(u) ?? 0), 0) : undefined;
+  const m = sum((u) => u.model_cost_usd, () => true);
+  const j = anyJudge ? sum((u) => u.judge_cost_usd, (u) => u.judge !== undefined) : undefined;
+  const c = sum((u) => u.cost_usd, () => true);
+  if (m !== undefined) out.model_cost_usd = m;
+  if (j !== undefined) out.judge_cost_usd = j;
+  if (c !== undefined) out.cost_usd = c;
+  return out;
+}
+
+function tokens(u: TokenUsage): string {
+  return `${u.calls} calls, ${u.prompt_tokens} prompt + ${u.completion_tokens} completion tokens (${u.reasoning_tokens} reasoning)`;
+}
+
+/** One line for logs and the CLI: model (and judge) tokens, replayed calls, cost. */
+export function describeUsage(u: TaskUsage): string {
+  const parts = [`model ${tokens(u.model)}`];
+  if (u.judge) parts.push(`judge ${tokens(u.judge)}`);
+  const replayed = u.replayed_calls.model + (u.replayed_calls.judge ?? 0);
+  if (replayed) parts.push(`${replayed} of these calls replayed from the cache`);
+  if (u.cost_usd !== undefined) parts.push(`cost ${formatUsd(u.cost_usd)}`);
+  else if (u.model_cost_usd !== undefined) parts.push(`model cost ${formatUsd(u.model_cost_usd)} (no price for the judge)`);
+  else parts.push('no pricing configured');
+  return parts.join('; ');
 }

@@ -4,7 +4,7 @@
  * metadata. Plain data shapes; every layer reads them.
  */
 import type { ChatMessage, Sample, ToolCall, ToolSpec } from './messages';
-import type { TaskSummary } from './types';
+import type { TaskSummary, TaskUsage } from './types';
 
 export interface ModelResponse {
   /** Final answer text, reasoning removed. */
@@ -122,7 +122,7 @@ export interface ScoreRecord extends ScoredUnit {
 /** results.json in NeMo Evaluator's shape: results.tasks.<task>.metrics.<metric>.scores.<score>.{value, stats}. */
 export interface NemoResults {
   results: {
-    tasks: Record<string, { metrics: TaskMetrics; judge_errors?: number; not_run?: Record<string, string> }>;
+    tasks: Record<string, { metrics: TaskMetrics; judge_errors?: number; not_run?: Record<string, string>; usage?: TaskUsage }>;
     groups?: Record<string, { metrics: TaskMetrics }>;
   };
   config: Record<string, unknown>;
@@ -144,5 +144,7 @@ export interface RunMetadata {
   finished_at?: string;
   status: 'running' | 'completed' | 'failed' | 'cancelled';
   task_summaries?: TaskSummary[];
+  /** Tokens and cost of the run: the tasks' results.json usage summed (finished tasks only). */
+  usage?: TaskUsage;
   storage: { bucket: string; prefix: string };
 }

@@ -37,6 +37,24 @@ export interface TokenUsage {
   reasoning_tokens: number;
 }
 
+/**
+ * Tokens and cost of one task (results.json `results.tasks.<task>.usage`, metrics.json `usage`),
+ * or of a run (metadata.json `usage`, summed over its tasks). Counts every response the results are
+ * computed from — paid in this run or replayed from the response cache; `replayed_calls` says how
+ * many were replayed. Costs use execution.pricing; a cost is absent when an endpoint has no price.
+ */
+export interface TaskUsage {
+  model: TokenUsage;
+  /** Judged tasks: the judge's replies (re-asks included). */
+  judge?: TokenUsage;
+  /** Of the calls counted, those whose responses came from the cache instead of the endpoint. */
+  replayed_calls: { model: number; judge?: number };
+  model_cost_usd?: number;
+  judge_cost_usd?: number;
+  /** Model + judge; present only when every endpoint the task called has a price. */
+  cost_usd?: number;
+}
+
 /** Generation settings of one task, after config defaults, task overrides and benchmark defaults. */
 export interface GenerationParams {
   limit_samples?: number;
@@ -201,6 +219,8 @@ export interface TaskSummary {
   /** metric name → score name → value, e.g. {"pass@1": {"symbolic_correct": 81.2}} */
   headline?: Record<string, Record<string, number>>;
   error?: string;
+  /** Tokens and cost from results.json (completed tasks). */
+  usage?: TaskUsage;
 }
 
 export interface SuiteResult {

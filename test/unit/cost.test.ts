@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addUsage, costUsd, emptyUsage, formatUsd, priceFor, usageOfResponse } from '../../lib/engine/cost';
+import { addUsage, costUsd, describeUsage, emptyUsage, formatUsd, priceFor, sumTaskUsage, taskUsage, usageOfResponse } from '../../lib/engine/cost';
+import type { GenerationRecord } from '../../lib/records/artifacts';
 import type { PriceEntry } from '../../lib/records/types';
+import { ResponseStats } from '../../activities/score';
 
 const ep = { url: 'https://api.example.test/v1/chat/completions', model_id: 'org/model' };
 
@@ -49,4 +51,60 @@ test('formatUsd keeps small amounts visible', () => {
   assert.equal(formatUsd(12.345), '$12.35');
   assert.equal(formatUsd(0.0456), '$0.046');
   assert.equal(formatUsd(0.000123), '$0.00012');
+});
+
+test('taskUsage prices model and judge apart; cost_usd only when every endpoint the task called has a price', () => {
+  const price: PriceEntry = { model_id: 'm', input_per_million: 1, output_per_million: 2 };
+  const judgePrice: PriceEntry = { model_id: 'j', input_per_million: 10, output_per_million: 20 };
+  const model = { calls: 4, prompt_tokens: 1000, completion_tokens: 500, reasoning_tokens: 100 };
+  const judge = { calls: 5, prompt_tokens: 100, completion_tokens: 10, reasoning_tokens: 0 };
+  const both = taskUsage({ usage: model, replayed: 1, price }, { usage: judge, replayed: 2, price: judgePrice });
+  assert.deepEqual(both.replayed_calls, { model: 1, judge: 2 });
+  assert.ok(Math.abs(both.model_cost_usd! - 0.002) < 1e-12);
+  assert.ok(Math.abs(both.judge_cost_usd! - 0.0012) < 1e-12);
+  assert.ok(Math.abs(both.cost_usd! - 0.0032) < 1e-12);
+  const noJudgePrice = taskUsage({ usage: model, replayed: 0, price }, { usage: judge, replayed: 0, price: null });
+  assert.equal(noJudgePrice.cost_usd, undefined, 'a partial cost is not a total');
+  assert.equal(noJudgePrice.judge_cost_usd, undefined);
+  assert.ok(noJudgePrice.model_cost_usd! > 0);
+  const plain = taskUsage({ usage: model, replayed: 0, price: null });
+  assert.deepEqual(plain, { model, replayed_calls: { model: 0 } });
+  assert.match(describeUsage(plain), /model 4 calls, 1000 prompt \+ 500 completion tokens \(100 reasoning\); no pricing configured/);
+  assert.match(describeUsage(both), /judge 5 calls.*3 of these calls replayed from the cache; cost \$0\.0032/);
+});
+
+test('sumTaskUsage adds tasks; a run cost only when every task has one', () => {
+  const price: PriceEntry = { model_id: 'm', input_per_million: 1, output_per_million: 1 };
+  const u = (n: number, p: PriceEntry | null) => taskUsage({ usage: { calls: n, prompt_tokens: n * 1e6, completion_tokens: 0, reasoning_tokens: 0 }, replayed: n, price: p });
+  assert.equal(sumTaskUsage([]), undefined);
+  const total = sumTaskUsage([u(1, price), u(2, price)])!;
+  assert.deepEqual(total.model, { calls: 3, prompt_tokens: 3e6, completion_tokens: 0, reasoning_tokens: 0 });
+  assert.deepEqual(total.replayed_calls, { model: 3 });
+  assert.equal(total.cost_usd, 3);
+  assert.equal(total.judge, undefined);
+  assert.equal(sumTaskUsage([u(1, price), u(2, null)])!.cost_usd, undefined);
+});
+
+test('ResponseStats: usage counts every call of multi-call units and the replayed ones; judge usage from the judgements', () => {
+  const gen = (over: Partial<GenerationRecord>): GenerationRecord => ({
+    sample_id: 's', index: 0, repeat: 0, request_hash: 'h', attempts: 1, cached: false, content: 'a', reasoning: null,
+    reasoning_unfinished: false, finish_reason: 'stop', prompt_tokens: 10, completion_tokens: 20, reasoning_tokens: 5, latency_ms: 1, ...over,
+  });
+  const stats = new ResponseStats();
+  stats.add(gen({}));
+  stats.add(gen({ cached: true, reasoning_tokens: undefined as unknown as null })); // a record written before reasoning_tokens existed
+  const turn = { content: 'x', reasoning: null, reasoning_unfinished: false, finish_reason: 'stop', prompt_tokens: 5, completion_tokens: 5, reasoning_tokens: null, latency_ms: 1, attempts: 1 };
+  stats.add(gen({ prompt_tokens: 15, completion_tokens: 15, reasoning_tokens: null, turns: [turn, turn, turn] }));
+  stats.addJudgement({ sample_id: 's', repeat: 0, correct: true, judge_calls: 2, judge_usage: { calls: 2, cached_calls: 1, prompt_tokens: 7, completion_tokens: 3, reasoning_tokens: 1 } });
+  stats.addJudgement({ sample_id: 's', repeat: 1, correct: true, judge_calls: 1 }); // written before judge_usage existed
+  const task = { name: 't', benchmark: 't', endpoint: { url: 'http://h/v1/chat/completions', model_id: 'm', type: 'chat' as const }, params: { parallelism: 1, request_timeout: 1, max_retries: 0, num_repeats: 1 }, shard_size: 1 };
+  const judged = { ...task, price: { model_id: 'm', input_per_million: 1e6, output_per_million: 1e6 }, judge: { endpoint: { ...task.endpoint, model_id: 'j' }, parallelism: 1, request_timeout: 1, max_retries: 0 } };
+  const u = stats.taskUsage(judged);
+  assert.deepEqual(u.model, { calls: 5, prompt_tokens: 35, completion_tokens: 55, reasoning_tokens: 5 });
+  assert.deepEqual(u.judge, { calls: 3, prompt_tokens: 7, completion_tokens: 3, reasoning_tokens: 1 });
+  assert.deepEqual(u.replayed_calls, { model: 1, judge: 1 });
+  assert.equal(u.model_cost_usd, 90);
+  assert.equal(u.cost_usd, undefined, 'the judge has no price');
+  assert.equal(stats.result().tokens.reasoning_total, 5);
+  assert.equal(stats.taskUsage(task).judge, undefined);
 });
