@@ -119,3 +119,71 @@ export function describeUsage(u: TaskUsage): string {
   else parts.push('no pricing configured');
   return parts.join('; ');
 }
+
+/** Characters per token of the dry-run estimate: a common rule of thumb for English text and code. */
+export const CHARS_PER_TOKEN = 4;
+
+/** What the dry run measured of a task's prepared prompts. */
+export interface EstimateInput {
+  /** Samples × repeats: first calls (multi-call units make more). */
+  calls: number;
+  /** Characters of one repeat's prompts over all samples (messages and tools). */
+  prompt_chars: number;
+  repeats: number;
+  max_new_tokens?: number;
+  /** Units make several calls (conversations): figures are for the first call of each. */
+  multi_call: boolean;
+  price: PriceEntry | null;
+  judge?: {
+    /** Characters of the judge prompts with an empty response (the response is added to each). */
+    prompt_chars: number;
+    max_new_tokens?: number;
+    price: PriceEntry | null;
+  };
+}
+
+export interface Range {
+  low: number;
+  /** null: no upper bound (no max_new_tokens). */
+  high: number | null;
+}
+
+export interface TaskEstimate {
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: Range;
+  judge?: { calls: number; prompt_tokens: Range; completion_tokens: Range };
+  /** Absent when an endpoint has no price. */
+  cost_usd?: Range;
+}
+
+/**
+ * The dry run's estimate before anything is paid: prompt tokens from the
+ * prompts' characters / CHARS_PER_TOKEN; completion tokens from 0 (response
+ * lengths cannot be known before the model answers) to max_new_tokens per call;
+ * a judge call per unit, its prompt growing by the model's response; cost at the
+ * configured prices (low = prompts only, high = every response at max_new_tokens).
+ */
+export function estimateTask(e: EstimateInput): TaskEstimate {
+  const promptTokens = Math.ceil((e.prompt_chars * e.repeats) / CHARS_PER_TOKEN);
+  const completionHigh = e.max_new_tokens === undefined ? null : e.calls * e.max_new_tokens;
+  const out: TaskEstimate = { calls: e.calls, prompt_tokens: promptTokens, completion_tokens: { low: 0, high: completionHigh } };
+  let costLow: number | null = costUsd({ calls: e.calls, prompt_tokens: promptTokens, completion_tokens: 0, reasoning_tokens: 0 }, e.price);
+  let costHigh: number | null = completionHigh === null ? null : costUsd({ calls: e.calls, prompt_tokens: promptTokens, completion_tokens: completionHigh, reasoning_tokens: 0 }, e.price);
+  if (e.judge) {
+    const judgeBase = Math.ceil((e.judge.prompt_chars * e.repeats) / CHARS_PER_TOKEN);
+    const judgePromptHigh = completionHigh === null ? null : judgeBase + completionHigh;
+    const judgeCompletionHigh = e.judge.max_new_tokens === undefined ? null : e.calls * e.judge.max_new_tokens;
+    out.judge = { calls: e.calls, prompt_tokens: { low: judgeBase, high: judgePromptHigh }, completion_tokens: { low: 0, high: judgeCompletionHigh } };
+    const jLow = costUsd({ calls: e.calls, prompt_tokens: judgeBase, completion_tokens: 0, reasoning_tokens: 0 }, e.judge.price);
+    const jHigh =
+      judgePromptHigh === null || judgeCompletionHigh === null
+        ? null
+        : costUsd({ calls: e.calls, prompt_tokens: judgePromptHigh, completion_tokens: judgeCompletionHigh, reasoning_tokens: 0 }, e.judge.price);
+    if (!e.judge.price) costLow = null;
+    costLow = costLow === null || jLow === null ? null : costLow + jLow;
+    costHigh = costHigh === null || jHigh === null ? null : costHigh + jHigh;
+  }
+  if (costLow !== null) out.cost_usd = { low: costLow, high: costHigh };
+  return out;
+}
