@@ -82,7 +82,13 @@ export function judgeActivities(deps: ActivityDeps) {
         top_p: judge.top_p,
       };
       const client = clientFor(judge.endpoint);
-      const records: JudgementRecord[] = gens.map((g) => ({ sample_id: g.sample_id, repeat: g.repeat, correct: null, judge_calls: 0 }));
+      const records: JudgementRecord[] = gens.map((g) => ({
+        sample_id: g.sample_id,
+        repeat: g.repeat,
+        correct: null,
+        judge_calls: 0,
+        judge_usage: { calls: 0, cached_calls: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0 },
+      }));
       let pending = records.map((_, i) => i);
       for (let attempt = 0; attempt < JUDGE_PARSE_ATTEMPTS && pending.length; attempt++) {
         const calls = pending.map((i) => {
@@ -113,7 +119,7 @@ export function judgeActivities(deps: ActivityDeps) {
             rec.judge_error = `judge call failed: ${o.error}`;
             return;
           }
-          const u = (rec.judge_usage ??= { calls: 0, cached_calls: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0 });
+          const u = rec.judge_usage!;
           u.calls++;
           if (o.cached) u.cached_calls++;
           u.prompt_tokens += o.response.prompt_tokens ?? 0;

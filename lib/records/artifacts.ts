@@ -87,7 +87,7 @@ export interface JudgementRecord {
   /**
    * The judge's token usage over every reply it gave for this unit (re-asks included; a
    * failed call counts no tokens): calls answered, of them replayed from the cache, and tokens.
-   * Absent in records written before it existed.
+   * Always written (zeros when the judge never replied); absent only in records written before it existed.
    */
   judge_usage?: { calls: number; cached_calls: number; prompt_tokens: number; completion_tokens: number; reasoning_tokens: number };
 }
