@@ -4,6 +4,7 @@
  * formula), the bootstrap's determinism, gate decisions on synthetic paired
  * runs, policy validation messages, and the export rows.
  */
+import { taskUsage } from '../../lib/engine/cost';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -275,6 +276,19 @@ describe('compare', () => {
     assert.equal(formatP(0.00001), '<0.0001');
     assert.equal(formatP(0.0005), '5.0e-4');
     assert.equal(formatP(0.25), '0.2500');
+  });
+
+  test('compare shows the tokens and cost of each run from results.json', () => {
+    const a = run('A', { gsm8k: { outcomes: firstRight(10, 5) } });
+    const b = run('B', { gsm8k: { outcomes: firstRight(10, 6) } });
+    const price = { model_id: 'm', input_per_million: 1, output_per_million: 2 };
+    a.tasks.get('gsm8k')!.results.results.tasks.gsm8k.usage = taskUsage({ usage: { calls: 10, prompt_tokens: 1000, completion_tokens: 500, reasoning_tokens: 100 }, replayed: 0, price });
+    const cmp = compareLoaded(a, b);
+    assert.equal(cmp.tasks[0].usage?.baseline?.cost_usd, 0.002);
+    assert.equal(cmp.tasks[0].usage?.candidate, undefined);
+    const text = compareText([cmp]);
+    assert.match(text, /tokens and cost \(every response the results are computed from\):\n  gsm8k: A model 10 calls, 1000 prompt \+ 500 completion tokens \(100 reasoning\); cost \$0\.0020\n  gsm8k: B no usage recorded/);
+    assert.equal(compareText([compareLoaded(b, b)]).includes('tokens and cost'), false, 'nothing when neither run recorded usage');
   });
 
   test('tasks missing on one side are listed, not compared', () => {
