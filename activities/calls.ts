@@ -35,7 +35,7 @@ import { BoundedPool } from '../lib/engine/pool';
 import { keys } from '../lib/records/keys';
 import type { EndpointSpec } from '../lib/records/types';
 import type { EndpointGate } from '../lib/engine/gate';
-import { consumerKey } from '../lib/records/limits';
+import { consumerKey, type TokenPrice } from '../lib/records/limits';
 import { coordinatorFor } from './coordination';
 import type { Client } from '@temporalio/client';
 import type { TaskLog } from './tasklog';
@@ -117,6 +117,7 @@ export function joinEndpoint(
   role: 'model' | 'judge',
   input: { run_id: string; task: { name: string }; concurrency: number; control?: RoleControl; limiter_queue?: string },
   endpoint: EndpointSpec,
+  price: TokenPrice | undefined,
   log: Pick<TaskLog, 'warn'>,
 ): { gate: EndpointGate; key: string; done: () => void } {
   const ctx = Context.current();
@@ -137,7 +138,7 @@ export function joinEndpoint(
       cap: control.parallelism,
       paused: control.paused,
       seq: control.seq,
-      price: endpoint.price ?? null,
+      price: price ? { input_per_million: price.input_per_million, output_per_million: price.output_per_million } : null,
       ...(control.budget_usd !== undefined ? { budget_usd: control.budget_usd } : {}),
     },
     { client, queue: input.limiter_queue ?? ctx.info.taskQueue, warn: (m) => log.warn(m) },

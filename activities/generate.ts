@@ -81,7 +81,7 @@ export function generateActivities(deps: ActivityDeps) {
       const units: { sample: PreparedSample; repeat: number }[] = [];
       for (const sample of samples) for (let r = 0; r < task.params.num_repeats; r++) units.push({ sample, repeat: r });
 
-      const joined = joinEndpoint('model', input, task.endpoint, log);
+      const joined = joinEndpoint('model', input, task.endpoint, task.price, log);
       const batch: CallBatchOptions = {
         store,
         client,
@@ -227,6 +227,7 @@ async function generateConversations(
       ...last,
       prompt_tokens: sum((r) => r.prompt_tokens),
       completion_tokens: sum((r) => r.completion_tokens),
+      reasoning_tokens: sum((r) => r.reasoning_tokens ?? null),
       latency_ms: sum((r) => r.latency_ms) ?? 0,
       attempts: sum((r) => r.attempts) ?? s.responses.length,
       sample_id: units[i].sample.id,

@@ -87,7 +87,13 @@ export function judgeActivities(deps: ActivityDeps) {
         top_p: judge.top_p,
       };
       const client = clientFor(judge.endpoint);
-      const records: JudgementRecord[] = gens.map((g) => ({ sample_id: g.sample_id, repeat: g.repeat, correct: null, judge_calls: 0 }));
+      const records: JudgementRecord[] = gens.map((g) => ({
+        sample_id: g.sample_id,
+        repeat: g.repeat,
+        correct: null,
+        judge_calls: 0,
+        judge_usage: { calls: 0, cached_calls: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0 },
+      }));
       let pending = records.map((_, i) => i);
       for (let attempt = 0; attempt < JUDGE_PARSE_ATTEMPTS && pending.length; attempt++) {
         const calls = pending.map((i) => {
@@ -96,7 +102,7 @@ export function judgeActivities(deps: ActivityDeps) {
           // The attempt index is part of the cache key: a re-ask is a new call, and a replay sees the same sequence.
           return { payload: buildPayload(judge.endpoint, params, spec.prompt(sample, gens[i].content)), repeat: attempt, index: gens[i].index, label: `judge sample ${gens[i].sample_id} repeat ${gens[i].repeat}` };
         });
-        const joined = joinEndpoint('judge', input, judge.endpoint, log);
+        const joined = joinEndpoint('judge', input, judge.endpoint, judge.price, log);
         const { outcomes } = await runCachedCalls(calls, {
           store,
           client,
@@ -118,6 +124,12 @@ export function judgeActivities(deps: ActivityDeps) {
             rec.judge_error = `judge call failed: ${o.error}`;
             return;
           }
+          const u = rec.judge_usage!;
+          u.calls++;
+          if (o.cached) u.cached_calls++;
+          u.prompt_tokens += o.response.prompt_tokens ?? 0;
+          u.completion_tokens += o.response.completion_tokens ?? 0;
+          u.reasoning_tokens += o.response.reasoning_tokens ?? 0;
           if (attempt > 0 && rec.first_judge_response === undefined && rec.judge_response !== undefined) rec.first_judge_response = rec.judge_response;
           rec.judge_response = o.response.content;
           const verdict = spec.parse(o.response.content);

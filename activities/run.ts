@@ -7,6 +7,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as YAML from 'yaml';
 import { execFileSync } from 'node:child_process';
 import { canonicalJson, sha256 } from '../lib/engine/hash';
+import { sumTaskUsage } from '../lib/engine/cost';
 import { keys } from '../lib/records/keys';
 import type { RunPlan, SuiteInput, TaskSummary } from '../lib/records/types';
 import { ConfigError } from '../lib/config/load';
@@ -128,6 +129,8 @@ export function runActivities(deps: ActivityDeps) {
         meta.status = args.status;
         meta.finished_at = new Date().toISOString();
         meta.task_summaries = args.summaries;
+        const usage = sumTaskUsage(args.summaries.flatMap((s) => (s.usage ? [s.usage] : [])));
+        if (usage) meta.usage = usage;
         await store.putJson(keys.metadata(args.run_id), meta);
       }
       // One readable log per run, assembled from the task event logs.

@@ -7,7 +7,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { computeMetrics } from '../lib/engine/metrics';
 import type { TaskMetrics } from '../lib/records/artifacts';
 import { keys } from '../lib/records/keys';
-import type { ResolvedTask, TaskSummary } from '../lib/records/types';
+import type { ResolvedTask, TaskSummary, TaskUsage, TokenUsage } from '../lib/records/types';
+import { addUsage, describeUsage, emptyUsage, taskUsage, usageOfResponse } from '../lib/engine/cost';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './errors';
 import { turnOf } from './generate';
@@ -67,6 +68,12 @@ export class ResponseStats {
   private withReasoning = 0;
   private promptTotal = 0;
   private completionTotal = 0;
+  private reasoningTotal = 0;
+  /** Model calls (a multi-call unit counts each call) and tokens, for usage and cost. */
+  private usage: TokenUsage = emptyUsage();
+  private replayedCalls = 0;
+  private judgeUsage: TokenUsage | null = null;
+  private judgeReplayed = 0;
   private readonly finish: Record<string, number> = {};
 
   add(g: GenerationRecord): void {
@@ -78,8 +85,30 @@ export class ResponseStats {
     if (g.reasoning !== null) this.withReasoning++;
     this.promptTotal += g.prompt_tokens ?? 0;
     this.completionTotal += g.completion_tokens ?? 0;
+    this.reasoningTotal += g.reasoning_tokens ?? 0;
+    const calls = g.turns?.length ?? 1;
+    this.usage = addUsage(this.usage, { ...usageOfResponse(g), calls });
+    if (g.cached) this.replayedCalls += calls;
     const f = g.finish_reason ?? 'unknown';
     this.finish[f] = (this.finish[f] ?? 0) + 1;
+  }
+
+  /** A judged task's judgements (records written before judge_usage existed count their calls, without tokens). */
+  addJudgement(j: JudgementRecord): void {
+    const u = j.judge_usage;
+    this.judgeUsage = addUsage(
+      this.judgeUsage ?? emptyUsage(),
+      u ? { calls: u.calls, prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, reasoning_tokens: u.reasoning_tokens } : { ...emptyUsage(), calls: j.judge_calls },
+    );
+    this.judgeReplayed += u?.cached_calls ?? 0;
+  }
+
+  /** Tokens and cost of the task (results.json `usage`). */
+  taskUsage(task: ResolvedTask): TaskUsage {
+    return taskUsage(
+      { usage: this.usage, replayed: this.replayedCalls, price: task.price ?? null },
+      task.judge ? { usage: this.judgeUsage ?? emptyUsage(), replayed: this.judgeReplayed, price: task.judge.price ?? null } : undefined,
+    );
   }
 
   result() {
@@ -96,6 +125,8 @@ export class ResponseStats {
         completion_total: this.completionTotal,
         prompt_mean: this.promptTotal / n,
         completion_mean: this.completionTotal / n,
+        /** Part of completion_total (0 when the endpoint does not report reasoning tokens). */
+        reasoning_total: this.reasoningTotal,
       },
       latency_ms: {
         count: l.length,
@@ -194,7 +225,8 @@ export function scoreActivities(deps: ActivityDeps) {
     try {
       const existing = await store.getJson<NemoResults>(resultsKey);
       if (existing) {
-        return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(existing.results.tasks[task.name].metrics) };
+        const done = existing.results.tasks[task.name];
+        return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(done.metrics), ...(done.usage ? { usage: done.usage } : {}) };
       }
       // Shard by shard: keep the score rows the metrics need, fold the responses into statistics.
       const scores: ScoreRecord[] = [];
@@ -212,7 +244,12 @@ export function scoreActivities(deps: ActivityDeps) {
           scores.push(unit);
         }
         for (const x of g) stats.add(x);
+        if (task.judge) {
+          const j = await store.getJsonl<JudgementRecord>(keys.judgementsShard(run_id, task.name, s));
+          for (const x of j ?? []) stats.addJudgement(x);
+        }
       }
+      const usage = stats.taskUsage(task);
       const bench = benchmarkFor(task.benchmark);
       const judgeErrors = scores.filter((s) => s.judge_error !== undefined).length;
       let computed: ReturnType<NonNullable<typeof bench.metrics>>;
@@ -235,7 +272,7 @@ export function scoreActivities(deps: ActivityDeps) {
       }
       const results: NemoResults = {
         results: {
-          tasks: { [task.name]: { metrics, ...(bench.kind === 'judged' ? { judge_errors: judgeErrors } : {}), ...(notRun ? { not_run: notRun } : {}) } },
+          tasks: { [task.name]: { metrics, ...(bench.kind === 'judged' ? { judge_errors: judgeErrors } : {}), ...(notRun ? { not_run: notRun } : {}), usage } },
           ...(Object.keys(subsets).length
             ? { groups: Object.fromEntries(Object.entries(subsets).map(([k, v]) => [`${task.name}/${k}`, { metrics: v }])) }
             : {}),
@@ -253,10 +290,11 @@ export function scoreActivities(deps: ActivityDeps) {
           dataset: prepared.dataset,
         },
       };
-      await store.putJson(keys.metrics(run_id, task.name), { task: task.name, ...stats.result() });
+      await store.putJson(keys.metrics(run_id, task.name), { task: task.name, ...stats.result(), usage });
       await store.putJson(resultsKey, results);
       log.info(`aggregated ${scores.length} scored units into ${resultsKey}`);
-      return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(metrics) };
+      log.info(`usage: ${describeUsage(usage)}`);
+      return { task: task.name, status: 'completed', results_key: resultsKey, headline: headlineOf(metrics), usage };
     } catch (e) {
       toActivityFailure(e);
     } finally {

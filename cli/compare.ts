@@ -9,6 +9,8 @@ import { compareRuns, type ComparisonRow, DEFAULT_RESAMPLES, DEFAULT_SEED, type 
 import { loadSettings } from '../lib/config/settings';
 import { ArtifactStore } from '../lib/engine/store';
 import { fmt, table } from './format';
+import { describeUsage } from '../lib/engine/cost';
+import type { TaskUsage } from '../lib/records/types';
 
 export function formatP(p: number): string {
   if (p < 0.0001) return '<0.0001';
@@ -28,6 +30,7 @@ export function compareText(comparisons: readonly RunComparison[]): string {
   const header = [...(many ? ['candidate'] : []), 'task', 'metric', 'score', 'n', 'A', 'B', 'diff', `${conf}% CI`, 'p', 'significant', 'flags'];
   const rows: (string | number)[][] = [];
   const notes: string[] = [];
+  const usage: string[] = [];
   for (const c of comparisons) {
     for (const t of c.tasks) {
       const kinds = t.flags.map((f) => f.kind).join(',');
@@ -40,6 +43,10 @@ export function compareText(comparisons: readonly RunComparison[]): string {
         ]);
       }
       for (const f of t.flags) notes.push(`  ${many ? `${c.candidate} ` : ''}${t.task}: ${f.kind}: ${f.message}`);
+      if (t.usage) {
+        const show = (u: TaskUsage | undefined) => (u ? describeUsage(u) : 'no usage recorded');
+        usage.push(`  ${many ? `${c.candidate} ` : ''}${t.task}: A ${show(t.usage.baseline)}`, `  ${many ? `${c.candidate} ` : ''}${t.task}: B ${show(t.usage.candidate)}`);
+      }
     }
     for (const s of c.skipped) notes.push(`  ${many ? `${c.candidate} ` : ''}${s.task}: not compared: ${s.reason}`);
   }
@@ -51,6 +58,7 @@ export function compareText(comparisons: readonly RunComparison[]): string {
     `diff = B − A in percentage points on the samples both runs scored; McNemar (one repeat, 0/1 scores) or paired bootstrap ` +
       `(${comparisons[0]?.resamples ?? DEFAULT_RESAMPLES} resamples, seed ${comparisons[0]?.seed ?? DEFAULT_SEED}) otherwise; significant at p < ${comparisons[0]?.alpha ?? 0.05}, uncorrected for multiple comparisons.`,
   ];
+  if (usage.length) lines.push('', 'tokens and cost (every response the results are computed from):', ...usage);
   if (notes.length) lines.push('', 'not like for like (apples with oranges):', ...notes);
   return lines.join('\n');
 }

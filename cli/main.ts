@@ -32,8 +32,10 @@ import { baseUrlOf } from '../lib/engine/endpoint';
 import { loadSettings, secretFromEnv } from '../lib/config/settings';
 import { ArtifactStore } from '../lib/engine/store';
 import { keys } from '../lib/records/keys';
-import type { ResolvedTask, SuiteProgress, TaskSummary } from '../lib/records/types';
-import { RESULT_HEADER, resultRows, table } from './format';
+import type { ResolvedTask, SuiteProgress, TaskSummary, TaskUsage } from '../lib/records/types';
+import type { NemoResults } from '../lib/records/artifacts';
+import { CHARS_PER_TOKEN, describeUsage, estimateTask, formatUsd, sumTaskUsage } from '../lib/engine/cost';
+import { compactCount, costCell, RESULT_HEADER, resultRows, table, usageCell, type UsageView } from './format';
 import { register as registerReport } from './report';
 import { register as registerCompare } from './compare';
 import { register as registerGate } from './gate';
@@ -59,23 +61,40 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
-async function countSamples(task: ResolvedTask): Promise<string> {
+/** What the dry run reads of a task's data: how many samples, and the characters of their prompts (null when the data is not here). */
+async function inspectTask(task: ResolvedTask): Promise<{ samples: string; promptChars: number | null; judgePromptChars: number | null }> {
   const { getBenchmark } = await import('../benchmarks/index.js');
   const b = getBenchmark(task.benchmark);
-  if (!b) return '?';
+  if (!b) return { samples: '?', promptChars: null, judgePromptChars: null };
   const settings = loadSettings();
-  let available: number | undefined;
+  let rows: Record<string, unknown>[] | undefined;
+  const options = { promptConfig: task.params.prompt_config, systemPrompt: task.params.system_prompt, benchmarkArgs: task.params.benchmark_args };
   try {
     const opts = { datasetDir: task.dataset_dir, fallbackDir: settings.datasetsDir, cacheDir: settings.cacheDir, offline: true };
-    const options = { promptConfig: task.params.prompt_config, systemPrompt: task.params.system_prompt, benchmarkArgs: task.params.benchmark_args };
     const d = b.dataset.readRows ? await loadDatasetFiles(b.dataset, opts, task.params.dataset_split ?? b.dataset.split, options) : await loadDataset(b.dataset, opts);
-    available = b.accept ? d.rows.filter((r) => b.accept!(r)).length : d.rows.length;
+    rows = b.accept ? d.rows.filter((r) => b.accept!(r)) : d.rows;
   } catch {
-    available = undefined;
+    rows = undefined;
   }
   const limit = task.params.limit_samples;
-  if (available === undefined) return limit !== undefined ? `≤${limit}` : 'all (dataset not cached yet)';
-  return String(limit !== undefined ? Math.min(limit, available) : available);
+  if (rows === undefined) return { samples: limit !== undefined ? `≤${limit}` : 'all (dataset not cached yet)', promptChars: null, judgePromptChars: null };
+  const kept = limit !== undefined ? rows.slice(0, limit) : rows;
+  // The prompts exactly as prepare builds them (activities/prepare.ts): messages plus any native tools.
+  let promptChars: number | null = 0;
+  let judgePromptChars: number | null = b.kind === 'judged' ? 0 : null;
+  try {
+    kept.forEach((raw, index) => {
+      const sample = b.toSample(raw, index);
+      const messages = b.prompt(sample, options);
+      const tools = b.tools?.(sample, options);
+      promptChars! += messages.reduce((a, m) => a + m.content.length, 0) + (tools?.length ? JSON.stringify(tools).length : 0);
+      if (b.kind === 'judged') judgePromptChars! += b.judge.prompt(sample, '').reduce((a, m) => a + m.content.length, 0);
+    });
+  } catch {
+    promptChars = null; // a malformed row: the run would fail at prepare, which says where
+    judgePromptChars = null;
+  }
+  return { samples: String(kept.length), promptChars, judgePromptChars };
 }
 
 async function dryRun(configFile: string, overrides: string[], tasks: string[]): Promise<void> {
@@ -85,17 +104,70 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
   console.log(YAML.stringify(report.redacted).trimEnd());
   console.log('\n# plan');
   const rows: (string | number)[][] = [];
+  const estimates: (string | number)[][] = [];
+  const totals = { low: 0, high: 0 as number | null, priced: true };
+  let anyMulti = false;
   for (const t of report.tasks) {
-    const samples = await countSamples(t);
+    const { samples, promptChars, judgePromptChars } = await inspectTask(t);
     const n = Number(samples);
     // Multi-call units (SciCode sub-steps, BFCL multi-turn) make at least one call each.
     const multi = (await import('../benchmarks/index.js')).getBenchmark(t.benchmark)?.conversation !== undefined;
     const calls = Number.isFinite(n) ? `${multi ? '≥' : ''}${n * t.params.num_repeats}` : '?';
     const judgeCalls = t.judge ? (Number.isFinite(n) ? `≥${n * t.params.num_repeats}` : '?') : 0;
     rows.push([t.name, samples, t.params.num_repeats, calls, judgeCalls, t.params.parallelism, t.endpoint.model_id + (t.judge ? `, judge ${t.judge.endpoint.model_id}` : '')]);
+    if (!Number.isFinite(n) || promptChars === null) {
+      estimates.push([t.name, calls, '?', '?', t.judge ? '?' : '', 'unknown: the dataset is not here to measure the prompts']);
+      totals.priced = false;
+      continue;
+    }
+    anyMulti ||= multi;
+    const e = estimateTask({
+      calls: n * t.params.num_repeats,
+      prompt_chars: promptChars,
+      repeats: t.params.num_repeats,
+      max_new_tokens: t.params.max_new_tokens,
+      multi_call: multi,
+      price: t.price ?? null,
+      ...(t.judge && judgePromptChars !== null ? { judge: { prompt_chars: judgePromptChars, max_new_tokens: t.judge.max_new_tokens, price: t.judge.price ?? null } } : {}),
+    });
+    const range = (r: { low: number; high: number | null }, f: (x: number) => string) => (r.high === null ? `≥${f(r.low)}, no upper bound (no max_new_tokens)` : `${f(r.low)}–${f(r.high)}`);
+    const pre = multi ? '≥' : '';
+    estimates.push([
+      t.name,
+      calls,
+      `${pre}~${compactCount(e.prompt_tokens)}`,
+      range(e.completion_tokens, compactCount),
+      e.judge ? `${e.judge.calls} calls, prompt ~${range(e.judge.prompt_tokens, compactCount)}, completion ${range(e.judge.completion_tokens, compactCount)}` : '',
+      e.cost_usd ? `${pre}${range(e.cost_usd, formatUsd)}` : 'no pricing configured',
+    ]);
+    if (e.cost_usd) {
+      totals.low += e.cost_usd.low;
+      totals.high = totals.high === null || e.cost_usd.high === null ? null : totals.high + e.cost_usd.high;
+    } else totals.priced = false;
   }
   for (const u of report.unsupported) rows.push([u.name, '-', '-', '-', '-', '-', `CANNOT RUN: ${u.reason}`]);
   console.log(table(['task', 'samples', 'repeats', 'model calls', 'judge calls', 'parallelism', 'model / note'], rows));
+  if (estimates.length) {
+    console.log('\n# estimate (before anything is paid)');
+    console.log(table(['task', 'model calls', 'prompt tokens (est.)', 'completion tokens', 'judge', 'cost (USD)'], estimates));
+    console.log(
+      `prompt tokens are an ESTIMATE: the prepared prompts' characters / ${CHARS_PER_TOKEN}; completion tokens range from 0 (response lengths are not known ` +
+        'before the model answers) to max_new_tokens for every call' +
+        (report.tasks.some((t) => t.judge) ? "; a judge prompt carries the model's response, so it grows with it" : '') +
+        (anyMulti ? '; ≥: multi-call units make more calls than one per unit' : '') +
+        '.',
+    );
+    if (report.tasks.some((t) => t.price || t.judge?.price) && totals.priced) {
+      console.log(
+        `estimated cost of the run: ${totals.high === null ? `at least ${formatUsd(totals.low)}, no upper bound (a task has no max_new_tokens)` : `${formatUsd(totals.low)}–${formatUsd(totals.high)}`} (execution.pricing)`,
+      );
+    } else if (!report.execution.pricing?.length) {
+      console.log('cost: no pricing configured (add execution.pricing: [{model_id, input_per_million, output_per_million}] to see one)');
+    } else {
+      console.log('cost: not every endpoint has a price in execution.pricing, so the run total is unknown');
+    }
+    if (report.execution.budget_usd !== undefined) console.log(`budget: ${formatUsd(report.execution.budget_usd)} (execution.budget_usd): the run pauses when spending reaches it`);
+  }
   for (const w of report.warnings) console.log(`warning: ${w}`);
   if (report.unsupported.length) {
     console.log(
@@ -217,6 +289,14 @@ async function printResults(runId: string): Promise<void> {
     if (cfg?.dataset) console.log(`${r.task}: data from ${cfg.dataset.origin === 'local' ? 'the local dataset directory' : 'the Hugging Face Hub'} (${cfg.dataset.location})`);
     if (cfg?.model_id === 'demo-model') console.log(`${r.task}: model 'demo-model' is evalflow's SCRIPTED DEMO MODEL, not a real LLM`);
   }
+  // Tokens and cost of every response the results are computed from (paid in this run or replayed from the cache).
+  const usages = results.flatMap((r) => {
+    const u = (r.results as NemoResults | null)?.results?.tasks?.[r.task]?.usage;
+    if (u) console.log(`${r.task}: ${describeUsage(u)}`);
+    return u ? [u] : [];
+  });
+  const total = sumTaskUsage(usages);
+  if (total && usages.length > 1) console.log(`run total: ${describeUsage(total)}`);
   const s = loadSettings();
   console.log(`\nartifacts: ${new ArtifactStore(s.storage).uri(keys.run(runId))}  (evalflow pull ${runId} --out DIR)`);
 }
@@ -271,11 +351,22 @@ program
       const p = await getProgress(runId);
       console.log(`run ${runId}: ${p.status}${p.startTime ? `, started ${p.startTime.toISOString()}` : ''}${p.closeTime ? `, closed ${p.closeTime.toISOString()}` : ''}`);
       console.log(`Temporal UI: ${uiLink(loadSettings(), runId)}`);
+      const store = new ArtifactStore(loadSettings().storage);
       if (p.progress) {
+        // Tokens and cost: a finished task's from its results.json, a running task's from the progress query when the workflow tracks them.
+        const usages = await Promise.all(
+          p.progress.tasks.map(async (t): Promise<UsageView | undefined> => {
+            if (t.usage) return t.usage;
+            if (t.phase !== 'completed') return undefined;
+            const r = await store.getJson<NemoResults>(keys.results(runId, t.task)).catch(() => null);
+            return r?.results.tasks[t.task]?.usage;
+          }),
+        );
+        const anyUsage = usages.some((u) => u !== undefined);
         console.log(
           table(
-            ['task', 'phase', 'samples', 'repeats', 'units done', 'shards done', 'eta', 'error'],
-            p.progress.tasks.map((t) => [
+            ['task', 'phase', 'samples', 'repeats', 'units done', 'shards done', 'eta', ...(anyUsage ? ['tokens', 'cost'] : []), 'error'],
+            p.progress.tasks.map((t, i) => [
               t.task,
               t.phase,
               t.samples,
@@ -283,15 +374,29 @@ program
               `${t.units_done}/${t.units_total}`,
               `${t.shards_done}/${t.shards_total}`,
               t.eta_seconds === undefined ? '' : t.eta_seconds >= 3600 ? `${(t.eta_seconds / 3600).toFixed(1)} h` : t.eta_seconds >= 60 ? `${Math.round(t.eta_seconds / 60)} min` : `${t.eta_seconds} s`,
+              ...(anyUsage ? [usageCell(usages[i]), costCell(usages[i])] : []),
               t.error ?? '',
             ]),
           ),
         );
-      } else {
-        const meta = await new ArtifactStore(loadSettings().storage).getJson<{ task_summaries?: TaskSummary[] }>(keys.metadata(runId));
-        if (meta?.task_summaries) {
-          console.log(table(['task', 'status', 'error'], meta.task_summaries.map((t) => [t.task, t.status, t.error ?? ''])));
+        const sp = p.progress;
+        if (sp.cost_usd !== undefined || sp.budget_usd !== undefined) {
+          const spent = sp.cost_usd !== undefined ? formatUsd(sp.cost_usd) : 'unknown';
+          console.log(`spent: ${spent}${sp.budget_usd !== undefined ? ` of the budget ${formatUsd(sp.budget_usd)} (execution.budget_usd)` : ''}`);
         }
+        if (sp.paused_reason) console.log(`paused: ${sp.paused_reason}`);
+      } else {
+        const meta = await store.getJson<{ task_summaries?: TaskSummary[]; usage?: TaskUsage }>(keys.metadata(runId));
+        if (meta?.task_summaries) {
+          const anyUsage = meta.task_summaries.some((t) => t.usage);
+          console.log(
+            table(
+              ['task', 'status', ...(anyUsage ? ['tokens', 'cost'] : []), 'error'],
+              meta.task_summaries.map((t) => [t.task, t.status, ...(anyUsage ? [usageCell(t.usage), costCell(t.usage)] : []), t.error ?? '']),
+            ),
+          );
+        }
+        if (meta?.usage) console.log(`run total: ${describeUsage(meta.usage)}`);
       }
       if (p.status === 'RUNNING') for (const m of await missingWorkers(runId)) console.log(`waiting: ${m}`);
     } catch (e) {
@@ -310,7 +415,7 @@ async function listRuns(limit: number, filter: { model?: string; status?: string
   if (clauses.length > 1 && !(await searchAttributesRegistered(client, loadSettings().namespace))) {
     throw new UsageError(
       `this namespace has no evalflow search attributes to filter by; register them (evalflow dev up does; on a cluster: ` +
-        `temporal operator search-attribute create --name EvalflowModel --type Keyword, and likewise for ${Object.keys(SEARCH_ATTRIBUTES).join(', ')})`,
+        `temporal operator search-attribute create --name EvalflowModel --type Keyword, and likewise for ${Object.entries(SEARCH_ATTRIBUTES).map(([n, t]) => `${n} (${t})`).join(', ')})`,
     );
   }
   for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {

@@ -10,7 +10,7 @@
  */
 import { ApplicationFailure, CancellationScope, executeChild, isCancellation, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SA, type RunStatusValue } from '../lib/records/search-attributes';
-import type { RunPlan, SuiteInput, SuiteProgress, SuiteResult, TaskSummary } from '../lib/records/types';
+import type { RunPlan, SuiteInput, SuiteProgress, SuiteResult, TaskSummary, TokenUsage } from '../lib/records/types';
 import { resultsQuery, serveSuiteControls, suiteProgressQuery } from './controls';
 import { endpointUsageSignal, type EndpointUsage } from './limiter';
 import { addTokens, consumerKey, noUsage } from '../lib/records/limits';
@@ -152,10 +152,8 @@ function suiteDisplay(input: SuiteInput, plan: RunPlan, progress: SuiteProgress,
       const paused = control.paused
         ? ` — paused (${control.reason ?? 'paused'})${control.reason?.startsWith('budget') ? `; to go on: evalflow resume ${plan.run_id} --budget <USD>` : ''}`
         : '';
-      const live = (t: SuiteProgress['tasks'][number]) => {
-        const m = t.live?.model;
-        return m ? `, limit ${m.concurrency_limit}, ${m.usage.prompt_tokens + m.usage.completion_tokens} tokens` : '';
-      };
+      const live = (t: SuiteProgress['tasks'][number]) =>
+        t.usage ? `, limit ${t.concurrency_limit ?? '-'}, ${t.usage.model.prompt_tokens + t.usage.model.completion_tokens} tokens` : '';
       setCurrentDetails(
         `run **${plan.run_id}** (${plan.config_name}, model ${model})${paused}${money}\n\n` +
           progress.tasks.map((t) => `- ${t.task}: ${t.phase}${live(t)}${t.error ? ` — ${t.error}` : ''}`).join('\n'),
@@ -228,23 +226,29 @@ function liveUsage(plan: RunPlan, progress: SuiteProgress, usage: Record<string,
   plan.tasks.forEach((t, i) => {
     const p = progress.tasks[i];
     if (!p) return;
+    const roles: Partial<Record<'model' | 'judge', { usage: TokenUsage; usd: number; limit: number; inFlight: number }>> = {};
     for (const role of ['model', 'judge'] as const) {
       const key = consumerKey(plan.run_id, t.name, role);
-      let u = noUsage();
-      let usd = 0;
-      let limit = 0;
-      let inFlight = 0;
-      let seen = false;
       for (const consumers of Object.values(usage)) {
         const c = consumers[key];
         if (!c) continue;
-        seen = true;
-        u = addTokens(u, c.usage);
-        usd += c.usd;
-        limit = Math.max(limit, c.limit);
-        inFlight += c.in_flight;
+        const r = (roles[role] ??= { usage: noUsage(), usd: 0, limit: 0, inFlight: 0 });
+        r.usage = addTokens(r.usage, c.usage);
+        r.usd += c.usd;
+        r.limit = Math.max(r.limit, c.limit);
+        r.inFlight += c.in_flight;
       }
-      if (seen) p.live = { ...p.live, [role]: { usage: u, usd, concurrency_limit: limit, in_flight: inFlight } };
+    }
+    if (!roles.model && !roles.judge) return;
+    const priced = !!t.price && (!t.judge || !!t.judge.price);
+    p.usage = {
+      model: roles.model?.usage ?? noUsage(),
+      ...(roles.judge ? { judge: roles.judge.usage } : {}),
+      ...(priced ? { cost_usd: (roles.model?.usd ?? 0) + (roles.judge?.usd ?? 0) } : {}),
+    };
+    if (roles.model) {
+      p.concurrency_limit = roles.model.limit;
+      p.in_flight = roles.model.inFlight;
     }
   });
   return spent;

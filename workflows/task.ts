@@ -27,7 +27,7 @@ import {
 } from '@temporalio/workflow';
 import { SA, type RunStatusValue } from '../lib/records/search-attributes';
 import type { PrepareResult } from '../lib/records/artifacts';
-import type { TaskControl, TaskInput, TaskProgress, TaskSummary } from '../lib/records/types';
+import type { PriceEntry, TaskControl, TaskInput, TaskProgress, TaskSummary } from '../lib/records/types';
 import { serveTaskControls } from './controls';
 import { consumerSignal } from './limiter';
 import { consumerKey, limiterWorkflowId, type ConsumerSettings } from '../lib/records/limits';
@@ -122,11 +122,12 @@ class LiveTask {
     this.control.seq++;
     if (!patched('endpoint-limiter')) return;
     const { task, run_id } = this.input;
-    const roles: Array<['model' | 'judge', { url: string; model_id: string; price?: ConsumerSettings['price'] }]> = [['model', task.endpoint]];
-    if (task.judge) roles.push(['judge', task.judge.endpoint]);
-    for (const [role, endpoint] of roles) {
+    const roles: Array<['model' | 'judge', { url: string; model_id: string }, PriceEntry | undefined]> = [['model', task.endpoint, task.price]];
+    if (task.judge) roles.push(['judge', task.judge.endpoint, task.judge.price]);
+    for (const [role, endpoint, p] of roles) {
       const c = this.roleControl(role);
-      const settings: ConsumerSettings = { run_id, cap: c.parallelism, paused: c.paused, seq: c.seq, price: endpoint.price ?? null, ...(c.budget_usd !== undefined ? { budget_usd: c.budget_usd } : {}) };
+      const price = p ? { input_per_million: p.input_per_million, output_per_million: p.output_per_million } : null;
+      const settings: ConsumerSettings = { run_id, cap: c.parallelism, paused: c.paused, seq: c.seq, price, ...(c.budget_usd !== undefined ? { budget_usd: c.budget_usd } : {}) };
       void getExternalWorkflowHandle(limiterWorkflowId(endpoint))
         .signal(consumerSignal, { key: consumerKey(run_id, task.name, role), settings })
         .catch(() => undefined); // no limiter yet: the shards scheduled from now on carry the controls

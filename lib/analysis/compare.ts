@@ -27,6 +27,7 @@ import { ArtifactStore } from '../engine/store';
 import { keys } from '../records/keys';
 import { mulberry32 } from '../engine/random';
 import { EvalflowError } from '../records/errors';
+import type { TaskUsage } from '../records/types';
 
 // ───────────────────────────── statistics (pure) ─────────────────────────────
 
@@ -476,6 +477,8 @@ export interface TaskComparison {
   overlap: SampleOverlap;
   flags: Flag[];
   rows: ComparisonRow[];
+  /** Tokens and cost of each run's task (results.json usage; absent in results written before it existed). */
+  usage?: { baseline?: TaskUsage; candidate?: TaskUsage };
 }
 
 export interface RunComparison {
@@ -515,7 +518,9 @@ export function compareTaskData(a: RunTaskData, b: RunTaskData, opts: CompareOpt
   const flags = configFlags(a, b, overlap);
   const confidence = 1 - (opts.alpha ?? 0.05);
   const rows = overlap.shared ? vectors.map((v) => testVector(a.task, v, confidence, opts)) : [];
-  return { task: a.task, overlap, flags, rows };
+  const ua = a.results.results.tasks[a.task]?.usage;
+  const ub = b.results.results.tasks[b.task]?.usage;
+  return { task: a.task, overlap, flags, rows, ...(ua || ub ? { usage: { ...(ua ? { baseline: ua } : {}), ...(ub ? { candidate: ub } : {}) } } : {}) };
 }
 
 /** Every task both runs completed; the others are listed with the reason. */

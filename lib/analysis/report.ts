@@ -18,6 +18,8 @@ import type { RunMetadata } from '../records/artifacts';
 import type { NemoResults, ScoreRecord } from '../records/artifacts';
 import type { TaskMetrics } from '../records/artifacts';
 import { type ArtifactStore } from '../engine/store';
+import { formatUsd, sumTaskUsage } from '../engine/cost';
+import type { TaskUsage, TokenUsage } from '../records/types';
 import { keys } from '../records/keys';
 import { EvalflowError } from '../records/errors';
 
@@ -91,6 +93,8 @@ export interface ReportTask {
   latencies_ms: number[];
   finish_reasons: Record<string, number>;
   counts: ReportTaskCounts;
+  /** Tokens and cost from results.json (null until the task finished, or for results written before usage existed). */
+  usage: TaskUsage | null;
 }
 
 /** One (sample, repeat) of the sample browser. */
@@ -233,6 +237,7 @@ export async function loadReportData(store: ReportSource, runId: string, opts: R
       latencies_ms: [],
       finish_reasons: {},
       counts: { units: 0, scored: 0, correct: 0, wrong: 0, no_answer: 0, judge_errors: 0, cached: 0, retries: 0, reasoning_unfinished: 0 },
+      usage: results?.results.tasks[name]?.usage ?? null,
     };
     tasks.push(task);
 
@@ -540,8 +545,47 @@ function durationText(start: string | undefined, end: string | undefined): strin
   return h ? `${h} h ${m} min` : m ? `${m} min ${s % 60} s` : `${s} s`;
 }
 
+function usageTokensText(u: TaskUsage): string {
+  const one = (what: string, t: TokenUsage) =>
+    `${what} ${int(t.calls)} calls: ${int(t.prompt_tokens)} prompt + ${int(t.completion_tokens)} completion tokens (${int(t.reasoning_tokens)} reasoning)`;
+  const replayed = u.replayed_calls.model + (u.replayed_calls.judge ?? 0);
+  return [one('model', u.model), u.judge ? one('judge', u.judge) : null, replayed ? `${int(replayed)} of these calls replayed from the cache` : null].filter(Boolean).join('; ');
+}
+
+function costText(u: TaskUsage): string {
+  if (u.cost_usd !== undefined) return formatUsd(u.cost_usd) + (u.judge_cost_usd !== undefined ? ` (model ${formatUsd(u.model_cost_usd ?? 0)}, judge ${formatUsd(u.judge_cost_usd)})` : '');
+  if (u.model_cost_usd !== undefined) return `model ${formatUsd(u.model_cost_usd)}; the judge has no price in execution.pricing`;
+  return 'not priced: execution.pricing has no entry for an endpoint used';
+}
+
+/** The run's usage: metadata.json's total, or the finished tasks' results summed while the run is unfinished. */
+function runUsageOf(d: ReportData): TaskUsage | null {
+  return d.metadata?.usage ?? sumTaskUsage(d.tasks.flatMap((t) => (t.usage ? [t.usage] : []))) ?? null;
+}
+
+function usageSection(d: ReportData): string {
+  const withUsage = d.tasks.filter((t) => t.usage);
+  if (!withUsage.length) return '';
+  const total = runUsageOf(d);
+  const cell = (v: number | undefined) => `<td class="num">${v === undefined ? '–' : esc(int(v))}</td>`;
+  const money = (v: number | undefined) => `<td class="num">${v === undefined ? '–' : esc(formatUsd(v))}</td>`;
+  const row = (name: string, u: TaskUsage, cls = '') =>
+    `<tr${cls}><td>${esc(name)}</td>${cell(u.model.calls)}${cell(u.model.prompt_tokens)}${cell(u.model.completion_tokens)}${cell(u.model.reasoning_tokens)}` +
+    `${cell(u.judge?.calls)}${cell(u.judge?.prompt_tokens)}${cell(u.judge?.completion_tokens)}${cell(u.replayed_calls.model + (u.replayed_calls.judge ?? 0))}${money(u.cost_usd ?? u.model_cost_usd)}</tr>`;
+  const rows = withUsage.map((t) => row(t.name, t.usage!));
+  if (total && withUsage.length > 1) rows.push(row('run total', total, ' class="total"'));
+  return (
+    `<section id="usage"><h2>Tokens and cost</h2>` +
+    `<table id="usage-table" class="data"><thead><tr><th>task</th><th>model calls</th><th>prompt tokens</th><th>completion tokens</th><th>of them reasoning</th>` +
+    `<th>judge calls</th><th>judge prompt tokens</th><th>judge completion tokens</th><th>replayed from cache</th><th>cost (USD)</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    `<p class="note">Counts every response the results are computed from, whether paid in this run or replayed from the response cache (that column says how many were replayed). ` +
+    `Cost = prompt tokens × input price + completion tokens (reasoning included) × output price, from execution.pricing; – when an endpoint has no price.</p></section>`
+  );
+}
+
 function headerSection(d: ReportData): string {
   const m = d.metadata;
+  const runUsage = runUsageOf(d);
   const rows: [string, string][] = [
     ['run id', d.run_id],
     ['model', d.models.join(', ') || '–'],
@@ -551,6 +595,8 @@ function headerSection(d: ReportData): string {
     ['finished', m?.finished_at ?? '–'],
     ['duration', durationText(m?.started_at, m?.finished_at)],
     ['tasks', d.tasks.map((t) => t.name).join(', ')],
+    ['tokens', runUsage ? usageTokensText(runUsage) : '–'],
+    ['cost', runUsage ? costText(runUsage) : '–'],
     ['Temporal workflow', m ? `${m.temporal.workflow_id} (namespace ${m.temporal.namespace}, task queue ${m.temporal.task_queue})` : '–'],
     ['evalflow', m ? `${m.evalflow_version}${m.git_hash ? ` (git ${m.git_hash.slice(0, 12)})` : ''}, Node ${m.node_version}` : '–'],
     ['artifacts', d.artifacts_uri ?? '–'],
@@ -691,6 +737,7 @@ export function renderReport(d: ReportData): string {
     `<title>evalflow report ${esc(d.run_id)}</title><style>${STYLE}</style></head><body><main>`,
     headerSection(d),
     overviewSection(d),
+    usageSection(d),
     d.tasks.map(taskSection).join(''),
     browserSection(d),
     `<footer>generated by evalflow at ${esc(d.generated_at)} · self-contained: no server or network needed</footer>`,

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument, parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { EndpointSpec, ExecutionSettings, GenerationParams, ResolvedTask } from '../records/types';
+import type { EndpointSpec, ExecutionSettings, GenerationParams, PriceEntry, ResolvedTask } from '../records/types';
+import { ambiguousPriceMessage, matchingPriceIndices, missingPriceMessage } from './pricing';
 import { EvalflowError } from '../records/errors';
 import {
   AdapterConfig,
@@ -458,6 +459,8 @@ function executionSettings(cfg: EvalConfig, warn: (w: string) => void): Executio
     heartbeat_timeout: e.heartbeat_timeout ?? EXECUTION_DEFAULTS.heartbeat_timeout,
     activity_attempts: e.activity_attempts ?? EXECUTION_DEFAULTS.activity_attempts,
     ...(e.judge_task_queue ? { judge_task_queue: e.judge_task_queue } : {}),
+    ...(e.budget_usd !== undefined ? { budget_usd: e.budget_usd } : {}),
+    ...(e.pricing?.length ? { pricing: e.pricing.map((p) => ({ ...p })) } : {}),
     ...(e.sandbox_task_queue ? { sandbox_task_queue: e.sandbox_task_queue } : {}),
     ...(e.sandbox_wait ? { sandbox_wait: e.sandbox_wait } : {}),
     ...(e.budget_usd !== undefined ? { budget_usd: e.budget_usd } : {}),
@@ -667,6 +670,17 @@ function skillsArgs(
   return { ...(promptConfig !== undefined ? { promptConfig } : {}), benchmarkArgs };
 }
 
+/**
+ * The execution.pricing entry of an endpoint. Two matching entries are an error; with a budget, so is
+ * none (the budget could not be enforced). The target endpoint is checked by the schema already.
+ */
+function priceOf(execution: ExecutionSettings, endpoint: EndpointSpec, what: string, where: string): PriceEntry | undefined {
+  const matching = matchingPriceIndices(execution.pricing, endpoint);
+  if (matching.length > 1) throw new ConfigError(`${ambiguousPriceMessage(matching, what, endpoint)}`, 'execution.pricing');
+  if (matching.length === 0 && execution.budget_usd !== undefined) throw new ConfigError(missingPriceMessage(what, endpoint), where);
+  return matching.length ? { ...execution.pricing![matching[0]]! } : undefined;
+}
+
 /** One task entry against the registry: the resolved task, or why it cannot run. */
 function resolveTask(cfg: EvalConfig, registry: TaskRegistry, i: number, execution: ExecutionSettings, warn: Warn): TaskOutcome {
   const task = cfg.evaluation.tasks[i]!;
@@ -751,7 +765,12 @@ function resolveTask(cfg: EvalConfig, registry: TaskRegistry, i: number, executi
   if (promptProblem !== undefined) return { unsupported: promptProblem };
 
   const resolved: ResolvedTask = { name: task.name, benchmark: task.name, endpoint, params, shard_size: execution.shard_size };
-  if (judge && judged) resolved.judge = judge;
+  const modelPrice = priceOf(execution, endpoint, 'target endpoint', 'execution.pricing');
+  if (modelPrice) resolved.price = modelPrice;
+  if (judge && judged) {
+    const judgePrice = priceOf(execution, judge.endpoint, `judge endpoint of ${task.name}`, judgePath);
+    resolved.judge = judgePrice ? { ...judge, price: judgePrice } : judge;
+  }
   if (registry.isSandboxed?.(task.name)) resolved.sandbox = true;
   const datasetDir = task.dataset_dir ?? extra.dataset_dir;
   if (datasetDir !== undefined) resolved.dataset_dir = datasetDir;

@@ -74,6 +74,7 @@
  *   use_raise_client_errors (4xx are permanent errors in evalflow).
  */
 import { z } from 'zod';
+import { ambiguousPriceMessage, matchingPriceIndices, missingPriceMessage } from './pricing';
 
 /** evalflow's execution defaults (`execution:` keys absent from the YAML). */
 export const EXECUTION_DEFAULTS = {
@@ -357,6 +358,20 @@ export const defaultsSchema = z.array(
   }),
 );
 
+/** USD per million tokens: a number ≥ 0. */
+const pricePerMillion = (key: string, tokens: string) =>
+  z
+    .number({ message: `${key} must be a number: USD per million ${tokens} tokens (e.g. 0.5)` })
+    .min(0, { message: `${key} must be ≥ 0 (USD per million ${tokens} tokens); use 0 for a free endpoint` });
+
+/** One `execution.pricing` entry (lib/config/pricing.ts says how entries match endpoints). */
+export const priceEntrySchema = z.strictObject({
+  model_id: z.string({ message: 'model_id is required: the model the price is for (as in target.api_endpoint.model_id or a judge model_id)' }).min(1, { message: 'model_id must not be empty' }),
+  url: endpointUrl.optional(),
+  input_per_million: pricePerMillion('input_per_million', 'prompt'),
+  output_per_million: pricePerMillion('output_per_million', 'completion (reasoning included)'),
+});
+
 export const executionSchema = z.strictObject({
   // the launcher's own keys
   type: z
@@ -389,12 +404,18 @@ export const executionSchema = z.strictObject({
   sandbox_task_queue: z.string().min(1).optional(),
   /** Seconds a code task waits for a sandbox worker to take its preflight before failing with that reason (default 600). */
   sandbox_wait: positiveInt('sandbox_wait (seconds)').optional(),
+  /** Spending limit in USD; the run pauses when it is reached (needs a price for every endpoint it calls). */
+  budget_usd: z
+    .number({ message: 'budget_usd must be a number of US dollars (e.g. 25)' })
+    .positive({ message: 'budget_usd must be > 0 (US dollars); remove it to run without a budget' })
+    .optional(),
+  /** Prices per endpoint, for token cost in results, status and the dry run, and for budget_usd. */
+  pricing: z.array(priceEntrySchema).optional(),
   /**
    * Limits of an endpoint (matched by model_id, and url when given), honoured
    * over every worker and every run that calls it (docs/architecture.md,
    * "Endpoint limits and live controls").
    */
-  budget_usd: z.number().positive('execution.budget_usd must be above 0 (USD)').optional(),
   endpoint_limits: z
     .array(
       z.strictObject({
@@ -410,14 +431,25 @@ export const executionSchema = z.strictObject({
     .optional(),
 });
 
-export const configSchema = z.strictObject({
-  defaults: defaultsSchema.optional(),
-  execution: executionSchema.optional(),
-  deployment: deploymentSchema.optional(),
-  env_vars: envVarsSchema.optional(),
-  target: targetSchema,
-  evaluation: evaluationSchema,
-});
+export const configSchema = z
+  .strictObject({
+    defaults: defaultsSchema.optional(),
+    execution: executionSchema.optional(),
+    deployment: deploymentSchema.optional(),
+    env_vars: envVarsSchema.optional(),
+    target: targetSchema,
+    evaluation: evaluationSchema,
+  })
+  .superRefine((cfg, ctx) => {
+    // The target endpoint's price (judge endpoints are checked when tasks are resolved, lib/config/load.ts).
+    const pricing = cfg.execution?.pricing;
+    const target = cfg.target.api_endpoint;
+    const matching = matchingPriceIndices(pricing, target);
+    if (matching.length > 1) ctx.addIssue({ code: 'custom', path: ['execution', 'pricing'], message: ambiguousPriceMessage(matching, 'target endpoint', target) });
+    if (cfg.execution?.budget_usd !== undefined && matching.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['execution', 'budget_usd'], message: missingPriceMessage('target endpoint', target) });
+    }
+  });
 
 export type ConfigSchemaOutput = z.infer<typeof configSchema>;
 export type NemoEvaluatorConfig = z.infer<typeof nemoEvaluatorConfigSchema>;

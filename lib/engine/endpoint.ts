@@ -171,9 +171,14 @@ interface RawChoice {
   text?: string;
   finish_reason?: string | null;
 }
-interface RawCompletion {
+export interface RawCompletion {
   choices?: RawChoice[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    /** OpenAI's breakdown of completion tokens; reasoning models report their thinking here. */
+    completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+  } | null;
 }
 
 /** Native tool calls in OpenAI's shape; anything else in the field is a malformed response (retried). */
@@ -192,7 +197,7 @@ function parseToolCalls(raw: unknown): ToolCall[] | undefined {
   });
 }
 
-function parseCompletion(endpoint: EndpointSpec, raw: RawCompletion): Omit<ModelResponse, 'latency_ms' | 'attempts'> {
+export function parseCompletion(endpoint: EndpointSpec, raw: RawCompletion): Omit<ModelResponse, 'latency_ms' | 'attempts'> {
   const choice = raw?.choices?.[0];
   if (!choice) throw new Error('malformed response: no choices[0]');
   const content = endpoint.type === 'chat' ? choice.message?.content ?? '' : choice.text ?? '';
@@ -208,6 +213,7 @@ function parseCompletion(endpoint: EndpointSpec, raw: RawCompletion): Omit<Model
     finish_reason: choice.finish_reason ?? null,
     prompt_tokens: raw.usage?.prompt_tokens ?? null,
     completion_tokens: raw.usage?.completion_tokens ?? null,
+    reasoning_tokens: typeof raw.usage?.completion_tokens_details?.reasoning_tokens === 'number' ? raw.usage.completion_tokens_details.reasoning_tokens : null,
   };
 }
 

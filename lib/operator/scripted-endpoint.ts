@@ -440,6 +440,7 @@ export async function startFakeEndpoint(opts: FakeEndpointOptions): Promise<Fake
       fake.kind === 'chat' ? (fake.messages ?? []).map((m) => m.content).join(' ') : (fake.prompt ?? '');
     const promptTokens = wordCount(promptText);
     let completionTokens = 0;
+    let reasoningTokens: number | undefined;
     const choices = Array.from({ length: n }, (_, index) => {
       const reply = opts.answer(fake);
       let reasoning = reply.reasoning_content;
@@ -453,6 +454,7 @@ export async function startFakeEndpoint(opts: FakeEndpointOptions): Promise<Fake
         content = firstWords(content, limit - Math.min(reasoningWords, limit));
       }
       completionTokens += wordCount(content) + (reasoning === undefined ? 0 : wordCount(reasoning));
+      if (reasoning !== undefined && fake.kind === 'chat') reasoningTokens = (reasoningTokens ?? 0) + wordCount(reasoning);
       if (fake.kind === 'completions') return { index, text: content, logprobs: null, finish_reason: finish };
       const message: Record<string, unknown> = { role: 'assistant', content };
       if (reasoning !== undefined) message.reasoning_content = reasoning;
@@ -472,6 +474,8 @@ export async function startFakeEndpoint(opts: FakeEndpointOptions): Promise<Fake
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,
         total_tokens: promptTokens + completionTokens,
+        // As OpenAI reports a reasoning model's thinking (part of completion_tokens).
+        ...(reasoningTokens !== undefined ? { completion_tokens_details: { reasoning_tokens: reasoningTokens } } : {}),
       },
     };
   };

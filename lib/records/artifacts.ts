@@ -4,7 +4,7 @@
  * metadata. Plain data shapes; every layer reads them.
  */
 import type { ChatMessage, Sample, ToolCall, ToolSpec } from './messages';
-import type { TaskSummary } from './types';
+import type { TaskSummary, TaskUsage } from './types';
 
 export interface ModelResponse {
   /** Final answer text, reasoning removed. */
@@ -14,6 +14,12 @@ export interface ModelResponse {
   finish_reason: string | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  /**
+   * Reasoning tokens the endpoint reports (`usage.completion_tokens_details.reasoning_tokens`),
+   * part of completion_tokens; null when the endpoint does not say. Records written before
+   * this field existed lack it: read them with `?? null`.
+   */
+  reasoning_tokens: number | null;
   /** Wall time of the successful attempt. */
   latency_ms: number;
   /** Attempts made (1 = no retry). */
@@ -78,6 +84,12 @@ export interface JudgementRecord {
   /** Judge calls made for this unit (re-asks after unparseable replies included). */
   judge_calls: number;
   request_hash?: string;
+  /**
+   * The judge's token usage over every reply it gave for this unit (re-asks included; a
+   * failed call counts no tokens): calls answered, of them replayed from the cache, and tokens.
+   * Always written (zeros when the judge never replied); absent only in records written before it existed.
+   */
+  judge_usage?: { calls: number; cached_calls: number; prompt_tokens: number; completion_tokens: number; reasoning_tokens: number };
 }
 
 /** One prepared input row: the sample and the exact messages to send. */
@@ -110,7 +122,7 @@ export interface ScoreRecord extends ScoredUnit {
 /** results.json in NeMo Evaluator's shape: results.tasks.<task>.metrics.<metric>.scores.<score>.{value, stats}. */
 export interface NemoResults {
   results: {
-    tasks: Record<string, { metrics: TaskMetrics; judge_errors?: number; not_run?: Record<string, string> }>;
+    tasks: Record<string, { metrics: TaskMetrics; judge_errors?: number; not_run?: Record<string, string>; usage?: TaskUsage }>;
     groups?: Record<string, { metrics: TaskMetrics }>;
   };
   config: Record<string, unknown>;
@@ -132,5 +144,7 @@ export interface RunMetadata {
   finished_at?: string;
   status: 'running' | 'completed' | 'failed' | 'cancelled';
   task_summaries?: TaskSummary[];
+  /** Tokens and cost of the run: the tasks' results.json usage summed (finished tasks only). */
+  usage?: TaskUsage;
   storage: { bucket: string; prefix: string };
 }

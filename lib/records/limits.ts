@@ -4,6 +4,9 @@
  * limits and live controls"): consumer settings, the endpoint's limits, a
  * worker's report and the limiter's grant. Pure data and arithmetic.
  */
+import type { TokenUsage } from './types';
+
+export type { TokenUsage };
 
 /** The limiter workflow of an endpoint: one per URL and model in the namespace. */
 export function limiterWorkflowId(endpoint: { url: string; model_id: string }): string {
@@ -13,14 +16,6 @@ export function limiterWorkflowId(endpoint: { url: string; model_id: string }): 
 /** A consumer of an endpoint: one role of one task of one run. */
 export function consumerKey(runId: string, task: string, role: 'model' | 'judge'): string {
   return `${runId}/${task}/${role}`;
-}
-
-/** Tokens of model answers, as `usage` reports them (reasoning tokens are part of completion tokens). */
-export interface TokenUsage {
-  calls: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  reasoning_tokens: number;
 }
 
 export function noUsage(): TokenUsage {

@@ -5,7 +5,12 @@
  * cluster, register once per namespace:
  *
  *   temporal operator search-attribute create --namespace NS \
- *     --name EvalflowRunId --type Keyword  (… one per entry of SEARCH_ATTRIBUTES)
+ *     --name EvalflowRunId --type Keyword  (… one per entry of SEARCH_ATTRIBUTES,
+ *     e.g. --name EvalflowCostUsd --type Double)
+ *
+ * The starter checks that every one of them is registered: a namespace
+ * registered before EvalflowCostUsd existed needs that one added, or runs go
+ * without search attributes.
  *
  * Workflows set them only when the starter found them registered
  * (SuiteInput.search_attributes): an unregistered attribute would fail the
@@ -21,6 +26,7 @@ export const SA = {
   status: defineSearchAttributeKey('EvalflowStatus', SearchAttributeType.KEYWORD),
   samplesDone: defineSearchAttributeKey('EvalflowSamplesDone', SearchAttributeType.INT),
   samplesTotal: defineSearchAttributeKey('EvalflowSamplesTotal', SearchAttributeType.INT),
+  /** USD spent by the run (or task) so far, from execution.pricing; set only when pricing is configured. */
   costUsd: defineSearchAttributeKey('EvalflowCostUsd', SearchAttributeType.DOUBLE),
 } as const;
 

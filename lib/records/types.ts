@@ -3,7 +3,7 @@
  * inputs/outputs). They carry keys, counts and small settings only, never
  * samples: prompts, responses and scores live in the artifact store.
  */
-import type { EndpointLimits, TokenPrice, TokenUsage } from './limits';
+import type { EndpointLimits } from './limits';
 
 /** Endpoint settings for one model (target or judge). Secrets are named, never carried. */
 export interface EndpointSpec {
@@ -16,8 +16,46 @@ export interface EndpointSpec {
   api_key_name?: string;
   /** The endpoint's limits (`execution.endpoint_limits`), honoured by every worker and run (lib/records/limits.ts). */
   limits?: EndpointLimits;
-  /** Its price (`execution.pricing`), for spending and the budget. */
-  price?: TokenPrice;
+}
+
+/**
+ * A price of one endpoint (`execution.pricing[]`): USD per million prompt and
+ * completion tokens (reasoning tokens are completion tokens). Matched to an
+ * endpoint by model_id, and by url too when the entry gives one.
+ */
+export interface PriceEntry {
+  model_id: string;
+  url?: string;
+  input_per_million: number;
+  output_per_million: number;
+}
+
+/** Token usage of a set of model (or judge) responses; lib/engine/cost.ts adds and prices it. */
+export interface TokenUsage {
+  /** Responses counted (paid in this run or replayed from the cache). */
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** Part of completion_tokens. */
+  reasoning_tokens: number;
+}
+
+/**
+ * Tokens and cost of one task (results.json `results.tasks.<task>.usage`, metrics.json `usage`),
+ * or of a run (metadata.json `usage`, summed over its tasks). Counts every response the results are
+ * computed from — paid in this run or replayed from the response cache; `replayed_calls` says how
+ * many were replayed. Costs use execution.pricing; a cost is absent when an endpoint has no price.
+ */
+export interface TaskUsage {
+  model: TokenUsage;
+  /** Judged tasks: the judge's replies (re-asks included). */
+  judge?: TokenUsage;
+  /** Of the calls counted, those whose responses came from the cache instead of the endpoint. */
+  replayed_calls: { model: number; judge?: number };
+  model_cost_usd?: number;
+  judge_cost_usd?: number;
+  /** Model + judge; present only when every endpoint the task called has a price. */
+  cost_usd?: number;
 }
 
 /** Generation settings of one task, after config defaults, task overrides and benchmark defaults. */
@@ -52,6 +90,8 @@ export interface JudgeSettings {
   max_new_tokens?: number;
   request_timeout: number;
   max_retries: number;
+  /** The execution.pricing entry matching the judge endpoint, when one does. */
+  price?: PriceEntry;
 }
 
 /** One task as the workflows run it. Small: settings only. */
@@ -70,6 +110,8 @@ export interface ResolvedTask {
   judge?: JudgeSettings;
   /** True when responses are scored by running code: scoring goes to the sandbox task queue. */
   sandbox?: boolean;
+  /** The execution.pricing entry matching the model endpoint, when one does (lib/engine/cost.ts prices usage with it). */
+  price?: PriceEntry;
 }
 
 /** evalflow's own execution settings (`execution:` in the YAML). */
@@ -90,8 +132,10 @@ export interface ExecutionSettings {
   sandbox_task_queue?: string;
   /** Seconds a code task waits for a sandbox worker (its preflight) before failing; default 600. */
   sandbox_wait?: number;
-  /** Spending (USD) at which the run pauses (`execution.budget_usd`). */
+  /** Spending limit of the run in USD (`execution.budget_usd`): the run pauses when it is reached. */
   budget_usd?: number;
+  /** Prices of the model and judge endpoints (`execution.pricing`). */
+  pricing?: PriceEntry[];
 }
 
 /**
@@ -167,20 +211,15 @@ export interface TaskProgress {
   eta_seconds?: number;
   error?: string;
   /**
-   * Live, in the suite's progress: tokens and spending of this task's paid calls as
-   * the endpoints' limiters reported them (every 5 minutes, and at once near the
-   * budget), and the concurrency limit in force (adaptive included).
+   * Live, in the suite's progress: tokens and cost of the calls this run has paid so far, as the
+   * endpoints' limiters report them (every 5 minutes, at once near the budget or when the
+   * concurrency limit moves). Replayed responses are not in it (results.json counts those too).
    */
-  live?: { model?: LiveUsage; judge?: LiveUsage };
-}
-
-/** What one role of a running task has paid and may have in flight (from the endpoint's limiter). */
-export interface LiveUsage {
-  usage: TokenUsage;
-  usd: number;
-  /** Requests it may have in flight now, over all workers (adaptive limit included). */
-  concurrency_limit: number;
-  in_flight: number;
+  usage?: { model: TokenUsage; judge?: TokenUsage; cost_usd?: number };
+  /** Requests of the task's model calls that may be in flight now, over all workers (adaptive limit included). */
+  concurrency_limit?: number;
+  /** Model requests in flight at the last report. */
+  in_flight?: number;
 }
 
 /** Headline numbers of one finished task (small, also kept in history). */
@@ -191,6 +230,8 @@ export interface TaskSummary {
   /** metric name → score name → value, e.g. {"pass@1": {"symbolic_correct": 81.2}} */
   headline?: Record<string, Record<string, number>>;
   error?: string;
+  /** Tokens and cost from results.json (completed tasks). */
+  usage?: TaskUsage;
 }
 
 export interface SuiteResult {
@@ -203,9 +244,10 @@ export interface SuiteProgress {
   run_id: string;
   phase: 'planning' | 'running' | 'completed' | 'failed';
   tasks: TaskProgress[];
-  /** Spent by the run's paid calls so far (USD, from the endpoints' limiters; priced endpoints only). */
+  /** Spent so far by the run in USD, when pricing is configured. */
   cost_usd?: number;
+  /** execution.budget_usd (or the budget a resume gave). */
   budget_usd?: number;
-  /** Why the run is paused, when it is: 'paused by a signal', or the budget reached. */
+  /** Why the run is paused, and how to go on (e.g. the budget was reached). */
   paused_reason?: string;
 }

@@ -114,6 +114,20 @@ test('a judged task: verdicts, re-asks, judge errors counted apart, transient ju
   // Accuracy over the four judged samples (c1, c3, c5 right; c2 wrong): the judge errors are not wrong answers.
   assert.equal(t.metrics['pass@1'].scores.symbolic_correct.value, 75);
   assert.equal(t.metrics['pass@1'].scores.symbolic_correct.stats.count, 4);
+  // The judge's usage: every reply it gave (c4's re-asks included, c6's failed calls not), next to the model's.
+  const answered = judgements.reduce((a, j) => a + (j.judge_usage?.calls ?? 0), 0);
+  assert.equal(by.get('c4')!.judge_usage!.calls, 3);
+  assert.deepEqual(by.get('c6')!.judge_usage, { calls: 0, cached_calls: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0 }, 'a judge that never replied: no call answered, no tokens');
+  assert.equal(answered, 7, 'c1 c2 c3 c5 once, c4 three times');
+  assert.deepEqual(t.usage!.judge, {
+    calls: answered,
+    prompt_tokens: judgements.reduce((a, j) => a + (j.judge_usage?.prompt_tokens ?? 0), 0),
+    completion_tokens: judgements.reduce((a, j) => a + (j.judge_usage?.completion_tokens ?? 0), 0),
+    reasoning_tokens: 0,
+  });
+  assert.ok(t.usage!.judge!.prompt_tokens > 0 && t.usage!.judge!.completion_tokens > 0);
+  assert.equal(t.usage!.model.calls, 6);
+  assert.equal(t.usage!.cost_usd, undefined, 'no pricing configured');
 
   // A re-run replays model and judge responses from the cache.
   model.resetStats();
@@ -125,4 +139,7 @@ test('a judged task: verdicts, re-asks, judge errors counted apart, transient ju
   // Only the judge calls that never succeeded (c6's) are asked again.
   assert.equal(judge.stats().succeeded, judge.stats().requests);
   assert.ok(judge.stats().requests <= 3, `judge requests on re-run: ${judge.stats().requests}`);
+  const u2 = (await env.store.getJson<NemoResults>(keys.results('judged-2', 'example_capitals_judged')))!.results.tasks.example_capitals_judged.usage!;
+  assert.equal(u2.replayed_calls.model, 6, 'every model call replayed');
+  assert.ok(u2.replayed_calls.judge! >= 7, `the judge replies of the first run replayed: ${u2.replayed_calls.judge}`);
 });

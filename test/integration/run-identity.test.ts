@@ -126,7 +126,15 @@ test('`evalflow rescore` re-scores a finished run as a new run of its config: 0 
   assert.equal(demo.stats().requests, paid, 'every response replayed from the cache');
   const a = await env.store.getJson<NemoResults>(keys.results('to-rescore', 'ns_mmlu_pro'));
   const b = await env.store.getJson<NemoResults>(keys.results('rescored-1', 'ns_mmlu_pro'));
-  assert.deepEqual(b?.results, a?.results, 'same scorer, same responses: same results');
+  // Same responses, so the same tokens and cost; only who paid differs: the rescore replayed every call.
+  const ua = a!.results.tasks.ns_mmlu_pro.usage!;
+  const ub = b!.results.tasks.ns_mmlu_pro.usage!;
+  assert.ok(ua.model.calls === 7 && ua.model.prompt_tokens > 0 && ua.model.completion_tokens > 0, JSON.stringify(ua));
+  assert.deepEqual(ub.model, ua.model);
+  assert.deepEqual(ub.replayed_calls, { model: ub.model.calls }, 'every call of the rescore was replayed from the cache');
+  const { usage: _ua, ...restA } = a!.results.tasks.ns_mmlu_pro;
+  const { usage: _ub, ...restB } = b!.results.tasks.ns_mmlu_pro;
+  assert.deepEqual({ ...b!.results, tasks: { ns_mmlu_pro: restB } }, { ...a!.results, tasks: { ns_mmlu_pro: restA } }, 'same scorer, same responses: same results');
   const meta = await env.store.getJson<RunMetadata>(keys.metadata('rescored-1'));
   assert.equal(meta?.config_name, (await env.store.getJson<RunMetadata>(keys.metadata('to-rescore')))?.config_name);
   assert.equal(meta?.scorer_versions?.ns_mmlu_pro, b?.config.scorer_version);

@@ -147,7 +147,17 @@ describe('durable run on real Temporal + MinIO', () => {
     assert.equal(demo.stats().requests, 0, 'no request reached the endpoint');
     const a = await env.store.getJson<NemoResults>(keys.results('full-1', 'gsm8k'));
     const b = await env.store.getJson<NemoResults>(keys.results('full-2', 'gsm8k'));
-    assert.deepEqual(b!.results, a!.results);
+    // Same responses: same metrics, tokens and cost; the re-run replayed every call (a paid none from the cache).
+    const ua = a!.results.tasks.gsm8k.usage!;
+    const ub = b!.results.tasks.gsm8k.usage!;
+    assert.deepEqual(ua.replayed_calls, { model: 0 });
+    assert.deepEqual(ub.replayed_calls, { model: 60 });
+    assert.equal(ub.model.calls, 60);
+    const { replayed_calls: _ra, ...tokensA } = ua;
+    const { replayed_calls: _rb, ...tokensB } = ub;
+    assert.deepEqual(tokensB, tokensA);
+    const without = (r: NemoResults) => ({ ...r.results, tasks: { gsm8k: { ...r.results.tasks.gsm8k, usage: undefined } } });
+    assert.deepEqual(without(b!), without(a!));
   });
 
   test('429 with Retry-After, 500, 503, hangs, malformed and truncated bodies, resets are retried and the run finishes', async () => {

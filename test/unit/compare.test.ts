@@ -4,6 +4,7 @@
  * formula), the bootstrap's determinism, gate decisions on synthetic paired
  * runs, policy validation messages, and the export rows.
  */
+import { taskUsage } from '../../lib/engine/cost';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -277,6 +278,19 @@ describe('compare', () => {
     assert.equal(formatP(0.25), '0.2500');
   });
 
+  test('compare shows the tokens and cost of each run from results.json', () => {
+    const a = run('A', { gsm8k: { outcomes: firstRight(10, 5) } });
+    const b = run('B', { gsm8k: { outcomes: firstRight(10, 6) } });
+    const price = { model_id: 'm', input_per_million: 1, output_per_million: 2 };
+    a.tasks.get('gsm8k')!.results.results.tasks.gsm8k.usage = taskUsage({ usage: { calls: 10, prompt_tokens: 1000, completion_tokens: 500, reasoning_tokens: 100 }, replayed: 0, price });
+    const cmp = compareLoaded(a, b);
+    assert.equal(cmp.tasks[0].usage?.baseline?.cost_usd, 0.002);
+    assert.equal(cmp.tasks[0].usage?.candidate, undefined);
+    const text = compareText([cmp]);
+    assert.match(text, /tokens and cost \(every response the results are computed from\):\n  gsm8k: A model 10 calls, 1000 prompt \+ 500 completion tokens \(100 reasoning\); cost \$0\.0020\n  gsm8k: B no usage recorded/);
+    assert.equal(compareText([compareLoaded(b, b)]).includes('tokens and cost'), false, 'nothing when neither run recorded usage');
+  });
+
   test('tasks missing on one side are listed, not compared', () => {
     const cmp = compareLoaded(run('A', { gsm8k: { outcomes: firstRight(5, 2) }, mmlu: { outcomes: firstRight(5, 2) } }), run('B', { gsm8k: { outcomes: firstRight(5, 3) } }));
     assert.deepEqual(cmp.tasks.map((t) => t.task), ['gsm8k']);
@@ -405,7 +419,7 @@ describe('export', () => {
     const samples = t.scores.filter((s) => s.repeat === 0).map((s, index) => ({ id: s.sample_id, expected: '42', data: {}, index, messages: [{ role: 'user' as const, content: `q${index}` }] }));
     const generations = t.scores.map((s) => ({
       sample_id: s.sample_id, index: Number(s.sample_id.slice(1)), repeat: s.repeat, request_hash: 'h', attempts: 1, cached: false,
-      content: `answer ${s.predicted}`, reasoning: s.repeat === 0 ? 'thinking' : null, reasoning_unfinished: false, finish_reason: 'length', prompt_tokens: 10, completion_tokens: 5, latency_ms: 100,
+      content: `answer ${s.predicted}`, reasoning: s.repeat === 0 ? 'thinking' : null, reasoning_unfinished: false, finish_reason: 'length', prompt_tokens: 10, completion_tokens: 5, reasoning_tokens: null, latency_ms: 100,
     }));
     const log = buildInspectLog({ run_id: 'R1', task: 'gsm8k', metadata: meta, run_config: { target: { api_endpoint: { url: 'http://h/v1/chat/completions', model_id: 'm' } } }, results: t.results, manifest: t.manifest, samples, generations, scores: t.scores });
     assert.equal(log.version, 2);

@@ -259,6 +259,48 @@ test('validation errors name the path of every problem', () => {
       expect: [/evaluation\.tasks\[1\]\.name: task 'gsm8k' is listed twice/],
     },
     {
+      name: 'negative price',
+      raw: base({ execution: { pricing: [{ model_id: 'm', input_per_million: -1, output_per_million: 0.2 }] } }),
+      expect: [/execution\.pricing\[0\]\.input_per_million: input_per_million must be ≥ 0 \(USD per million prompt tokens\)/],
+    },
+    {
+      name: 'price entry with an unknown key',
+      raw: base({ execution: { pricing: [{ model_id: 'm', input_per_million: 1, output_per_milion: 2 }] } }),
+      expect: [/execution\.pricing\[0\]\.output_per_milion: unknown key; did you mean 'output_per_million'\?/, /execution\.pricing\[0\]\.output_per_million: required but missing/],
+    },
+    {
+      name: 'price entry without model_id',
+      raw: base({ execution: { pricing: [{ input_per_million: 1, output_per_million: 2 }] } }),
+      expect: [/execution\.pricing\[0\]\.model_id: required but missing/],
+    },
+    {
+      name: 'budget of 0',
+      raw: base({ execution: { budget_usd: 0, pricing: [{ model_id: 'm', input_per_million: 1, output_per_million: 2 }] } }),
+      expect: [/execution\.budget_usd: budget_usd must be > 0 \(US dollars\); remove it to run without a budget/],
+    },
+    {
+      name: 'budget without a price for the target endpoint',
+      raw: base({ execution: { budget_usd: 25, pricing: [{ model_id: 'other', input_per_million: 1, output_per_million: 2 }] } }),
+      expect: [/execution\.budget_usd: execution\.budget_usd is set, but no execution\.pricing entry matches the target endpoint \(model_id 'm'.*its cost cannot be computed; add one, e\.g\. execution\.pricing: \[\{model_id: 'm'/],
+    },
+    {
+      name: 'budget with a price for another url only',
+      raw: base({ execution: { budget_usd: 25, pricing: [{ model_id: 'm', url: 'http://elsewhere:8000/v1/chat/completions', input_per_million: 1, output_per_million: 2 }] } }),
+      expect: [/no execution\.pricing entry matches the target endpoint/],
+    },
+    {
+      name: 'two price entries for one endpoint',
+      raw: base({
+        execution: {
+          pricing: [
+            { model_id: 'm', input_per_million: 1, output_per_million: 2 },
+            { model_id: 'm', url: 'http://127.0.0.1:8765/v1/chat/completions', input_per_million: 3, output_per_million: 4 },
+          ],
+        },
+      }),
+      expect: [/execution\.pricing: entries execution\.pricing\[0\] and execution\.pricing\[1\] all match the target endpoint \(model_id 'm'.*keep one entry per endpoint/],
+    },
+    {
       name: 'all problems at once',
       raw: base({ foo: 1, execution: { shard_size: -1 }, target: { api_endpoint: { url: '???', model_id: 'm' } } }),
       expect: [/3 problems/, /foo: unknown key/, /execution\.shard_size: shard_size must be ≥ 1/, /target\.api_endpoint\.url: placeholder/],
@@ -504,4 +546,33 @@ test('ConfigError carries the path of the first problem', () => {
 test('EvalConfig from validateConfig is what filterTasks and resolveTasks take', () => {
   const cfg: EvalConfig = validateConfig(base());
   assert.equal(resolveTasks(filterTasks(cfg, ['gsm8k']), registry).tasks.length, 1);
+});
+
+test('pricing and budget: prices reach the plan, the tasks and their judges; a judge without a price under a budget is refused', () => {
+  const judgeReg: TaskRegistry = { ...registry, isImplemented: (n) => n === 'gsm8k' || n === 'ns_hle', isJudged: (n) => n === 'ns_hle' };
+  const judge = { url: 'https://judge.example.test/v1/chat/completions', model_id: 'j' };
+  const tasks = [{ name: 'gsm8k' }, { name: 'ns_hle', nemo_evaluator_config: { config: { params: { extra: { judge } } } } }];
+  const modelPrice = { model_id: 'm', input_per_million: 0.06, output_per_million: 0.24 };
+  const judgePrice = { model_id: 'j', url: judge.url, input_per_million: 1, output_per_million: 4 };
+  const plan = resolveTasks(validateConfig(base({ execution: { budget_usd: 25, pricing: [modelPrice, judgePrice] }, evaluation: { tasks } })), judgeReg);
+  assert.equal(plan.execution.budget_usd, 25);
+  assert.deepEqual(plan.execution.pricing, [modelPrice, judgePrice]);
+  assert.deepEqual(plan.tasks[0].price, modelPrice);
+  assert.equal(plan.tasks[0].judge, undefined);
+  assert.deepEqual(plan.tasks[1].price, modelPrice);
+  assert.deepEqual(plan.tasks[1].judge?.price, judgePrice);
+
+  // Without a budget, an endpoint without a price is fine: its cost is just not shown.
+  const unpriced = resolveTasks(validateConfig(base({ execution: { pricing: [modelPrice] }, evaluation: { tasks } })), judgeReg);
+  assert.equal(unpriced.tasks[1].judge?.price, undefined);
+  assert.equal(unpriced.execution.budget_usd, undefined);
+
+  assert.throws(
+    () => resolveTasks(validateConfig(base({ execution: { budget_usd: 25, pricing: [modelPrice] }, evaluation: { tasks } })), judgeReg),
+    configErrorMatching(/budget_usd is set, but no execution\.pricing entry matches the judge endpoint of ns_hle \(model_id 'j', url https:\/\/judge\.example\.test.*cost cannot be computed; add one/),
+  );
+  assert.throws(
+    () => resolveTasks(validateConfig(base({ execution: { pricing: [modelPrice, judgePrice, { ...judgePrice, url: undefined }] }, evaluation: { tasks } })), judgeReg),
+    configErrorMatching(/entries execution\.pricing\[1\] and execution\.pricing\[2\] all match the judge endpoint of ns_hle/),
+  );
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { backoffMs, baseUrlOf, buildPayload, classifyError, retryAfterMs } from '../../lib/engine/endpoint';
+import { backoffMs, baseUrlOf, buildPayload, classifyError, parseCompletion, retryAfterMs } from '../../lib/engine/endpoint';
 import { splitReasoning } from '../../lib/engine/reasoning';
 import { canonicalJson, requestHash } from '../../lib/engine/hash';
 import type { EndpointSpec, GenerationParams } from '../../lib/records/types';
@@ -76,4 +76,17 @@ test('requestHash: key order does not matter; payload and repeat do', () => {
   assert.notEqual(a, requestHash('chat', { model: 'm', temperature: 0.1 }, 0));
   assert.notEqual(a, requestHash('completions', { model: 'm', temperature: 0 }, 0));
   assert.equal(canonicalJson({ b: 1, a: { d: 2, c: undefined } }), '{"a":{"d":2},"b":1}');
+});
+
+test('parseCompletion reads reasoning tokens from usage.completion_tokens_details, null when absent', () => {
+  const choices = [{ message: { content: 'a' }, finish_reason: 'stop' }];
+  const withDetails = parseCompletion(chat, { choices, usage: { prompt_tokens: 12, completion_tokens: 300, completion_tokens_details: { reasoning_tokens: 256 } } });
+  assert.equal(withDetails.prompt_tokens, 12);
+  assert.equal(withDetails.completion_tokens, 300);
+  assert.equal(withDetails.reasoning_tokens, 256);
+  assert.equal(parseCompletion(chat, { choices, usage: { prompt_tokens: 12, completion_tokens: 3 } }).reasoning_tokens, null);
+  assert.equal(parseCompletion(chat, { choices, usage: { prompt_tokens: 12, completion_tokens: 3, completion_tokens_details: null } }).reasoning_tokens, null);
+  assert.equal(parseCompletion(chat, { choices, usage: { completion_tokens_details: { reasoning_tokens: null } } }).reasoning_tokens, null);
+  const none = parseCompletion(chat, { choices });
+  assert.deepEqual([none.prompt_tokens, none.completion_tokens, none.reasoning_tokens], [null, null, null]);
 });

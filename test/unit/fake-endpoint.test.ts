@@ -82,8 +82,9 @@ test('chat and completions answers are OpenAI-shaped with deterministic usage', 
     assert.equal(choice.message.content, 'answer to what is two plus two');
     assert.equal((choice.message as unknown as Record<string, unknown>).reasoning_content, 'thinking hard here');
     assert.equal(choice.finish_reason, 'stop');
-    // prompt: "be brief" + "what is two plus two" = 7 words; completion: 3 reasoning + 7 content words.
-    assert.deepEqual(chat.usage, { prompt_tokens: 7, completion_tokens: 10, total_tokens: 17 });
+    // prompt: "be brief" + "what is two plus two" = 7 words; completion: 3 reasoning + 7 content words,
+    // the 3 reasoning words reported as reasoning tokens the way OpenAI reports them.
+    assert.deepEqual(chat.usage, { prompt_tokens: 7, completion_tokens: 10, total_tokens: 17, completion_tokens_details: { reasoning_tokens: 3 } });
 
     const completion = await oa.completions.create({ model: 'demo-model', prompt: 'once upon a time' });
     assert.equal(completion.object, 'text_completion');

@@ -12,6 +12,7 @@ import type { JudgementRecord } from '../../lib/records/artifacts';
 import type { PrepareResult, PreparedSample } from '../../lib/records/artifacts';
 import type { RunMetadata } from '../../lib/records/artifacts';
 import type { NemoResults, ScoreRecord } from '../../lib/records/artifacts';
+import { addUsage, emptyUsage, taskUsage, usageOfResponse } from '../../lib/engine/cost';
 import { computeMetrics } from '../../lib/engine/metrics';
 import {
   confidenceInterval,
@@ -94,6 +95,7 @@ function writeTask(store: MemoryStore, task: string, samples: { id: string; expe
         finish_reason: u.finish ?? 'stop',
         prompt_tokens: 50,
         completion_tokens: 100 + 10 * index + repeat,
+        reasoning_tokens: repeat === 0 ? 40 : null,
         latency_ms: 200 + index,
         attempts: repeat === 1 ? 2 : 1,
         cached: false,
@@ -128,9 +130,13 @@ function writeTask(store: MemoryStore, task: string, samples: { id: string; expe
   if (judgements.length) store.putJsonl(keys.judgementsShard(RUN, task, 0), judgements);
   const ok = scores.filter((s) => s.judge_error === undefined);
   const { metrics, subsets } = computeMetrics(ok, repeats);
+  // Usage as aggregateTask writes it: gsm8k priced, mmlu_pro judged with no price for the judge.
+  const model = gens.reduce((a, g) => addUsage(a, usageOfResponse(g)), emptyUsage());
+  const judged = judgements.length ? { usage: { calls: judgements.length, prompt_tokens: 30 * judgements.length, completion_tokens: 2 * judgements.length, reasoning_tokens: 0 }, replayed: 1, price: null } : undefined;
+  const usage = taskUsage({ usage: model, replayed: 0, price: { model_id: 'my-model', input_per_million: 1, output_per_million: 2 } }, judged);
   const results: NemoResults = {
     results: {
-      tasks: { [task]: { metrics } },
+      tasks: { [task]: { metrics, usage } },
       ...(Object.keys(subsets).length ? { groups: Object.fromEntries(Object.entries(subsets).map(([k, v]) => [`${task}/${k}`, { metrics: v }])) } : {}),
     },
     config: { task, benchmark: task, model_id: 'my-model', samples: samples.length, repeats },
@@ -307,4 +313,22 @@ test('escapeHtml and jsonForScript neutralise markup', () => {
   const s = jsonForScript({ t: '</script><!-- \u2028' });
   assert.ok(!s.includes('<') && !s.includes('>') && !s.includes('\u2028'));
   assert.deepEqual(JSON.parse(s), { t: '</script><!-- \u2028' });
+});
+
+test('the report shows tokens (reasoning included) and cost per task and for the run, and says what is counted', async () => {
+  const d = await synthetic();
+  const [gsm, mmlu] = d.tasks;
+  // gsm8k: 3 samples × 2 repeats, 50 prompt tokens each, completion 100 + 10·index + repeat, 40 reasoning tokens on repeat 0.
+  assert.deepEqual(gsm.usage?.model, { calls: 6, prompt_tokens: 300, completion_tokens: 663, reasoning_tokens: 120 });
+  assert.ok(Math.abs(gsm.usage!.cost_usd! - (300 * 1 + 663 * 2) / 1e6) < 1e-15);
+  assert.equal(mmlu.usage?.judge?.calls, 4);
+  assert.equal(mmlu.usage?.cost_usd, undefined, 'no price for the judge: no total');
+  const html = renderReport(d);
+  const table = /<table id="usage-table"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+  assert.match(table, /<tr><td>gsm8k<\/td><td class="num">6<\/td><td class="num">300<\/td><td class="num">663<\/td><td class="num">120<\/td><td class="num">–<\/td>/);
+  assert.match(table, /<td class="num">\$0\.0016<\/td><\/tr>/, 'gsm8k cost, small amounts kept visible');
+  assert.match(table, /<tr class="total"><td>run total<\/td><td class="num">10<\/td>/);
+  assert.match(html, /Counts every response the results are computed from, whether paid in this run or replayed from the response cache/);
+  assert.match(html, /<th>tokens<\/th><td>model 10 calls: 500 prompt \+ 1,123 completion tokens \(280 reasoning\); judge 4 calls: 120 prompt \+ 8 completion tokens \(0 reasoning\); 1 of these calls replayed from the cache<\/td>/);
+  assert.match(html, /<th>cost<\/th><td>model \$0\.0027; the judge has no price in execution\.pricing<\/td>/);
 });
