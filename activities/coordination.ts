@@ -19,8 +19,7 @@ import * as os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { EndpointGate } from '../lib/engine/gate';
-import { limiterWorkflowId, type ConsumerSettings, type EndpointLimits, type GateGrant, type GateReport } from '../lib/records/limits';
-import type { LimiterInput } from '../workflows/limiter';
+import { limiterWorkflowId, type ConsumerSettings, type EndpointLimits, type GateGrant, type GateReport, type LimiterStart } from '../lib/records/limits';
 
 const URGENT_MS = 20;
 const STARVED_MS = 500;
@@ -151,7 +150,7 @@ export class Coordinator {
   private async send(entry: GateEntry, handle: ReturnType<Client['workflow']['getHandle']>, report: GateReport, hold: boolean): Promise<GateGrant> {
     const client = this.client!;
     if (!entry.started) {
-      const input: LimiterInput = { endpoint: entry.endpoint };
+      const input: LimiterStart = { endpoint: entry.endpoint };
       await client.workflow
         .start('endpointLimiter', {
           workflowId: entry.id,

@@ -450,10 +450,11 @@ program
   .command('resume')
   .argument('<run-id>')
   .option('--wait', 'show live progress and the results at the end')
+  .option('--budget <usd>', 'a new budget in US dollars (a run paused by execution.budget_usd needs a higher one); the config stays as it was')
   .description('continue a run: a paused one resumes its model calls; a failed or cancelled one runs again under the same id, replaying finished work and cached responses (nothing is paid twice)')
-  .action(async (runId: string, o: { wait?: boolean }) => {
+  .action(async (runId: string, o: { wait?: boolean; budget?: string }) => {
     try {
-      const how = await resumeEvaluation(runId);
+      const how = await resumeEvaluation(runId, o.budget !== undefined ? { budgetUsd: Number(o.budget) } : {});
       console.log(`${how === 'unpaused' ? 'resumed the paused run' : 'restarted'} ${runId}; Temporal UI: ${uiLink(loadSettings(), runId)}`);
       if (o.wait) process.exitCode = (await watch(runId)) ? 0 : 1;
     } catch (e) {

@@ -21,8 +21,11 @@
  * - Task workflows send their controls here (`consumer` signal) when they
  *   change: pause, resume, setParallelism and a new budget reach running
  *   activities in the answer to their next report, with no query per shard.
- * - Spending per run is sent to the run's suite workflow (`endpointUsage`
- *   signal), at most once a second while it changes: totals, not deltas.
+ * - Usage per run (tokens, spending, the concurrency limit in force) is sent
+ *   to the run's suite workflow (`endpointUsage` signal; totals, not deltas):
+ *   every 5 minutes while it changes, and at once when the run is new here,
+ *   crosses a 5% step of its budget, or its limit moved by a quarter — so the
+ *   suite's history grows by a bounded amount, whatever the run's length.
  *
  * It continues as new when its history grows, and ends after an hour without
  * reports, runs or signals; the next report starts it again.
@@ -39,7 +42,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { addTokens, noUsage, type ConsumerSettings, type EndpointLimits, type GateGrant, type GateReport, type TokenUsage } from '../lib/records/limits';
+import { addTokens, noUsage, type LimiterStart, type ConsumerSettings, type EndpointLimits, type GateGrant, type GateReport, type TokenUsage } from '../lib/records/limits';
 
 /** A worker's report (its id: host, process and a random part). */
 export const acquireUpdate = defineUpdate<GateGrant, [{ holder: string; report: GateReport; hold?: boolean }]>('acquire');
@@ -75,7 +78,12 @@ interface HolderEntry {
 interface RunEntry {
   touched: number;
   consumers: Record<string, { usage: TokenUsage; usd: number }>;
+  /** Changed since last sent to the suite (sent within SEND_EVERY). */
   dirty: boolean;
+  /** To be sent now: new, near or at its budget, or a concurrency limit moved. */
+  urgent?: boolean;
+  /** What was last sent: spending, and the limit per consumer. */
+  sent?: { usd: number; limits: Record<string, number> };
 }
 
 export interface LimiterState {
@@ -84,10 +92,8 @@ export interface LimiterState {
   runs: Record<string, RunEntry>;
 }
 
-export interface LimiterInput {
-  endpoint: { url: string; model_id: string };
-  state?: LimiterState;
-}
+/** The limiter's input (lib/records/limits.ts): its endpoint, and its state when it continues as new. */
+export type LimiterInput = LimiterStart<LimiterState>;
 
 /** A worker silent this long is gone: its slots return. */
 export const HOLDER_TTL_MS = 20_000;
@@ -95,6 +101,10 @@ export const HOLDER_TTL_MS = 20_000;
 const RUN_TTL_MS = 7 * 24 * 3600_000;
 const IDLE_END = '1 hour';
 const HOLD = '10 seconds';
+/** A run's usage goes to its suite at least this often while it changes (history grows with it). */
+const SEND_EVERY = '5 minutes';
+/** Budget steps that are sent at once (fractions of the budget). */
+const BUDGET_STEP = 0.05;
 const HISTORY_BEFORE_CONTINUE = 5_000;
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
@@ -226,13 +236,19 @@ export class Limiter {
         consumerUsed.set(k, (consumerUsed.get(k) ?? 0) + occupied(c));
       }
     }
+    // What this worker has in flight is held whatever it is granted: reserve it first, then grant above it.
+    for (const c of Object.values(entry.consumers)) globalFree -= c.in_use;
     const grants: Record<string, number> = {};
     for (const [k, c] of Object.entries(entry.consumers)) {
-      const free = Math.min(globalFree, this.capOf(k) - (consumerUsed.get(k) ?? 0));
-      const g = Math.max(0, Math.min(targets.get(k) ?? 0, free));
+      const want = Math.max(0, Math.min(targets.get(k) ?? 0, this.capOf(k) - (consumerUsed.get(k) ?? 0)));
+      let g = want;
+      if (want > c.in_use) {
+        const extra = Math.max(0, Math.min(want - c.in_use, globalFree));
+        g = c.in_use + extra;
+        globalFree -= extra;
+      }
       c.grant = g;
       grants[k] = g;
-      globalFree -= occupied(c);
     }
 
     // Rates: this worker's share, in proportion to what it holds.
@@ -244,6 +260,7 @@ export class Limiter {
         if (h === holder) mine += occupied(c);
       }
     }
+    this.markUrgent(report);
     const holders = Object.keys(this.state.holders).length;
     const share = all > 0 ? mine / all : 1 / Math.max(1, holders);
     const settings: Record<string, ConsumerSettings> = {};
@@ -259,6 +276,43 @@ export class Limiter {
       ...(limits.requests_per_minute !== undefined ? { requests_per_minute: Math.max(1, Math.floor(limits.requests_per_minute * share)) } : {}),
       ...(limits.tokens_per_minute !== undefined ? { tokens_per_minute: Math.max(1, Math.floor(limits.tokens_per_minute * share)) } : {}),
     };
+  }
+
+  /**
+   * A run's usage is sent at once when the suite has none yet, when its spending here
+   * crosses a 5% step of its budget (or the budget), or when a consumer's limit moved by
+   * a quarter or more since last sent; otherwise within SEND_EVERY.
+   */
+  private markUrgent(report: GateReport): void {
+    for (const c of report.consumers) {
+      const run = this.state.runs[c.settings.run_id];
+      if (!run) continue;
+      if (!run.sent) {
+        run.urgent = true;
+        continue;
+      }
+      const budget = this.state.settings[c.key]?.budget_usd;
+      const usd = this.spent(c.settings.run_id);
+      if (budget !== undefined && budget > 0 && Math.floor(usd / (budget * BUDGET_STEP)) > Math.floor(run.sent.usd / (budget * BUDGET_STEP))) run.urgent = true;
+      const limit = this.consumerView(c.key).limit;
+      const before = run.sent.limits[c.key];
+      if (before === undefined || Math.abs(limit - before) >= Math.max(1, before / 4)) {
+        run.urgent = true;
+        run.dirty = true;
+      }
+    }
+  }
+
+  /** What to send to a run's suite now; records it as sent. */
+  send(runId: string, limiter: string, epoch: string): EndpointUsage {
+    const run = this.state.runs[runId];
+    const u = this.usageFor(runId, limiter, epoch);
+    if (run) {
+      run.dirty = false;
+      run.urgent = false;
+      run.sent = { usd: this.spent(runId), limits: Object.fromEntries(Object.entries(u.consumers).map(([k, c]) => [k, c.limit])) };
+    }
+    return u;
   }
 
   /** Per consumer: slots granted, in flight and waiting over all workers; the limit in force (adaptive included). */
@@ -323,24 +377,23 @@ export async function endpointLimiter(input: LimiterInput): Promise<void> {
   setHandler(limiterStateQuery, () => limiter.view(input.endpoint));
 
   const dirty = () => Object.values(limiter.state.runs).some((r) => r.dirty);
+  const urgent = () => Object.values(limiter.state.runs).some((r) => r.urgent);
   const historyFull = () => workflowInfo().historyLength > HISTORY_BEFORE_CONTINUE || workflowInfo().continueAsNewSuggested;
   for (;;) {
     const seen = touched;
-    // One timer per wait (an hour, cancelled when something is to be sent): history grows with use, not with time.
-    const woke = await condition(() => dirty() || historyFull(), IDLE_END);
-    if (!woke && touched === seen) {
+    // One timer per wait: history grows with what is sent, not with time.
+    const woke = await condition(() => urgent() || historyFull(), dirty() ? SEND_EVERY : IDLE_END);
+    if (!woke && !dirty() && touched === seen) {
       limiter.expire(Date.now());
-      if (!Object.keys(limiter.state.holders).length && !dirty()) return; // idle for an hour: the next report starts a new limiter
+      if (!Object.keys(limiter.state.holders).length) return; // idle for an hour: the next report starts a new limiter
     }
-    if (dirty()) {
-      await sleep(1000); // batch: at most one usage signal per run per second
-      for (const [runId, run] of Object.entries(limiter.state.runs)) {
-        if (!run.dirty) continue;
-        run.dirty = false;
-        await getExternalWorkflowHandle(runId)
-          .signal(endpointUsageSignal, limiter.usageFor(runId, info.workflowId, epoch))
-          .catch(() => undefined); // the run is not running now: it gets totals at its next change
-      }
+    if (urgent()) await sleep(1000); // batch what else changes within a second
+    // Sent: the urgent runs, or (every SEND_EVERY) all that changed.
+    for (const [runId, run] of Object.entries(limiter.state.runs)) {
+      if (!(run.urgent || (!woke && run.dirty))) continue;
+      await getExternalWorkflowHandle(runId)
+        .signal(endpointUsageSignal, limiter.send(runId, info.workflowId, epoch))
+        .catch(() => undefined); // the run is not running now: it gets totals at its next change
     }
     if (historyFull()) {
       await condition(allHandlersFinished);

@@ -39,7 +39,8 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
 
   const orch = orchestration();
   const plan = await orch.initRun(input);
-  if (plan.execution.budget_usd !== undefined) control.budget_usd = plan.execution.budget_usd;
+  const budget = input.budget_usd ?? plan.execution.budget_usd;
+  if (budget !== undefined) control.budget_usd = budget;
   const show = suiteDisplay(input, plan, progress, control);
   progress.phase = 'running';
   progress.tasks = plan.tasks.map((t) => ({

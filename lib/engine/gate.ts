@@ -34,8 +34,9 @@ export type AttemptOutcome = 'ok' | 'overload' | 'error';
  * 1/limit (one more lane per round of answers), or 1 while below the slow-start
  * threshold; every rejected request (429, 503, timeout) takes 0.5 off — so a
  * burst of rejections removes about half of the excess that caused it — and the
- * first rejection of a round also multiplies by 0.95 and sets the threshold to
- * half the limit. A "round" ends at a decrease: requests that started before
+ * first rejection of a round also multiplies by 0.95 and sets the slow-start
+ * threshold to half the limit (or of the limit at the last answer, when higher:
+ * after an outage the limit climbs back fast). A "round" ends at a decrease: requests that started before
  * it do not decrease again. The limit stays within 1 … ceiling; until the
  * first rejection it simply follows the ceiling.
  */
@@ -44,6 +45,8 @@ export class AdaptiveLimit {
   private threshold = 0;
   private round = 0;
   private pushedBack = false;
+  /** The limit at the last answered request: a push-back burst restarts slow start toward half of it. */
+  private lastGood = 0;
 
   constructor(private ceiling: number) {
     this.ceiling = Math.max(1, ceiling);
@@ -70,6 +73,7 @@ export class AdaptiveLimit {
   }
 
   success(): void {
+    this.lastGood = this.value;
     this.value += this.value < this.threshold ? 1 : 1 / Math.max(1, this.value);
     if (this.value > this.ceiling) this.value = this.ceiling;
   }
@@ -78,7 +82,7 @@ export class AdaptiveLimit {
     this.pushedBack = true;
     this.value = Math.max(1, this.value - 0.5);
     if (stamp >= this.round) {
-      this.threshold = this.value / 2;
+      this.threshold = Math.max(this.value, this.lastGood) / 2;
       this.value = Math.max(1, this.value * 0.95);
       this.round++;
     }

@@ -238,14 +238,32 @@ export async function getResults(runId: string, store = new ArtifactStore(loadSe
 }
 
 /** Start the run again under the same id: every finished shard and cached response is replayed, nothing is paid twice. */
-export async function resumeEvaluation(runId: string, opts: { client?: Client; taskQueue?: string } = {}): Promise<'unpaused' | 'restarted'> {
+export async function resumeEvaluation(
+  runId: string,
+  opts: { client?: Client; taskQueue?: string; budgetUsd?: number } = {},
+): Promise<'unpaused' | 'restarted'> {
   const settings = loadSettings();
   const c = opts.client ?? (await connectClient(settings));
+  const budget = opts.budgetUsd;
+  if (budget !== undefined && !(Number.isFinite(budget) && budget > 0)) {
+    throw new UsageError(`--budget must be a number of US dollars above 0 (got ${budget})`);
+  }
   const desc = await describeOrExplain(c, runId);
   const status = desc.status.name;
   if (status === 'RUNNING') {
-    // A running run may be paused: resume its new model calls.
-    await c.workflow.getHandle(runId).signal('resume');
+    // A running run may be paused: resume its new model calls (with a new budget first, when given).
+    const handle = c.workflow.getHandle(runId);
+    const progress = await handle.query<SuiteProgress>('progress').catch(() => undefined);
+    const spent = progress?.cost_usd ?? 0;
+    const limit = budget ?? progress?.budget_usd;
+    if (progress?.paused_reason?.startsWith('budget') && limit !== undefined && spent >= limit) {
+      throw new UsageError(
+        `run '${runId}' is paused because it reached its budget ($${spent.toFixed(4)} spent of $${progress.budget_usd}); ` +
+          `give a higher budget: evalflow resume ${runId} --budget <USD above ${spent.toFixed(2)}>`,
+      );
+    }
+    if (budget !== undefined) await handle.signal('setBudget', { budget_usd: budget });
+    await handle.signal('resume');
     return 'unpaused';
   }
   if (status === 'COMPLETED') throw new UsageError(`run '${runId}' already completed; see 'evalflow results ${runId}'`);
@@ -254,6 +272,8 @@ export async function resumeEvaluation(runId: string, opts: { client?: Client; t
   const payload = started?.input?.payloads?.[0];
   if (!payload?.data) throw new UsageError(`cannot read the original input of run '${runId}'`);
   const input = JSON.parse(Buffer.from(payload.data).toString('utf8')) as SuiteInput;
+  // A new budget travels beside the config: the run's identity (config_hash) stays the same.
+  if (budget !== undefined) input.budget_usd = budget;
   await c.workflow.start('evaluationSuite', {
     workflowId: runId,
     taskQueue: opts.taskQueue ?? started?.taskQueue?.name ?? settings.taskQueue,

@@ -85,12 +85,17 @@ export async function startDemoEndpoint(opts: {
   latencyMs?: number;
   datasetsDir?: string;
   seed?: number;
+  /** A capacity, as FakeEndpointOptions (tests of limits and back-pressure). */
+  maxConcurrency?: number;
+  overCapacity?: 'queue' | '429';
 }): Promise<FakeEndpoint> {
   const key = await buildAnswerKey(opts.datasetsDir);
   return startFakeEndpoint({
     port: opts.port ?? 0,
     models: ['demo-model'],
     latencyMs: opts.latencyMs ?? 20,
+    ...(opts.maxConcurrency ? { maxConcurrency: opts.maxConcurrency } : {}),
+    ...(opts.overCapacity ? { overCapacity: opts.overCapacity } : {}),
     seed: opts.seed ?? 1,
     answer: (req) => demoReply(key, req),
   });

@@ -86,6 +86,8 @@ export interface FakeStats {
   /** generation requests holding a concurrency slot right now */
   inFlight: number;
   maxInFlight: number;
+  /** requests answered 429 because maxConcurrency was reached (overCapacity '429') */
+  overCapacity: number;
 }
 
 export interface FakeEndpointOptions {
@@ -103,6 +105,8 @@ export interface FakeEndpointOptions {
   seed?: number;
   /** throughput cap: requests above it queue */
   maxConcurrency?: number;
+  /** What a request beyond maxConcurrency gets: a place in the queue (default) or a 429 at once, as rate-limited APIs answer. */
+  overCapacity?: 'queue' | '429';
 }
 
 export interface FakeEndpoint {
@@ -219,7 +223,7 @@ interface ActiveRule {
 function emptyStats(): FakeStats {
   const faults: Record<string, number> = {};
   for (const kind of FAULT_KINDS) faults[kind] = 0;
-  return { requests: 0, succeeded: 0, faults, servedByPayload: {}, inFlight: 0, maxInFlight: 0 };
+  return { requests: 0, succeeded: 0, faults, servedByPayload: {}, inFlight: 0, maxInFlight: 0, overCapacity: 0 };
 }
 
 export async function startFakeEndpoint(opts: FakeEndpointOptions): Promise<FakeEndpoint> {
@@ -548,6 +552,11 @@ export async function startFakeEndpoint(opts: FakeEndpointOptions): Promise<Fake
   ): Promise<void> => {
     stats.requests++;
     const text = await readBody(req);
+    if (opts.overCapacity === '429' && inFlight >= maxConcurrency) {
+      stats.overCapacity++;
+      await sendJson(res, 429, { error: { message: `at capacity (${maxConcurrency} requests in flight)`, type: 'rate_limit_exceeded' } });
+      return;
+    }
     if (!(await acquireSlot(res))) return;
     try {
       checkAuth(req);

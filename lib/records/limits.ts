@@ -98,3 +98,9 @@ export interface GateGrant {
   tokens_per_minute?: number;
 }
 
+
+/** What starts an endpoint's limiter workflow: its endpoint (and, when it continues as new, its state). */
+export interface LimiterStart<State = unknown> {
+  endpoint: { url: string; model_id: string };
+  state?: State;
+}

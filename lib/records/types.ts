@@ -162,6 +162,11 @@ export interface SuiteInput {
    * it out when starting runs on a namespace that does not.
    */
   search_attributes?: boolean;
+  /**
+   * A budget (USD) that replaces `execution.budget_usd` without changing the
+   * config (and so the run's identity): what `evalflow resume RUN --budget N` passes.
+   */
+  budget_usd?: number;
 }
 
 /** A suite input whose run id is set (what the CLI and the typed client build). */

@@ -105,9 +105,10 @@ test('continue-as-new before the history limit carries the state: no shard gener
   assert.equal(Math.min(...second), Math.max(...first) + 1);
   assert.deepEqual(m.of('prepareTask').map((c) => c.runId), [chain[0].runId]);
   assert.deepEqual(m.of('aggregateTask').map((c) => c.runId), [chain[1].runId]);
-  // parallelism 16 over a window of 8 shards: 2 requests per shard (4 over 8 gave 1 before the signal).
-  assert.deepEqual([...new Set(m.of('generateShard').filter((c) => c.runId === chain[1].runId).map((c) => c.concurrency))], [2], 'the control carried over');
-  assert.equal(m.of('generateShard').find((c) => c.shard === 0)?.concurrency, 1);
+  // The task's parallelism is not sliced per shard (the endpoint's gate bounds the task over all its shards):
+  // every shard of the second execution is given 16, shard 0 was given the configured 4.
+  assert.deepEqual([...new Set(m.of('generateShard').filter((c) => c.runId === chain[1].runId).map((c) => c.concurrency))], [16], 'the control carried over');
+  assert.equal(m.of('generateShard').find((c) => c.shard === 0)?.concurrency, 4);
   // The carried units count reaches the total: aggregation got the first execution's prepare result.
   assert.deepEqual(summary.headline, { acc: { correct: SHARDS * 10 } });
 });
@@ -201,7 +202,7 @@ test('a task started paused (the suite was paused) waits for resume before its f
   scoredOnce(m, 2);
 });
 
-test('setParallelism changes the requests per shard of the shards started after it; invalid values are ignored', async () => {
+test('setParallelism changes the parallelism the shards started after it are given; invalid values are ignored', async () => {
   const release = deferred();
   const m = mockActivities({
     shards: () => 6,
@@ -211,11 +212,11 @@ test('setParallelism changes the requests per shard of the shards started after 
     },
   });
   const summary = await withWorker(env, m.activities, async (taskQueue) => {
-    // parallelism 8 over a window of 2 shards: 4 requests per shard.
+    // parallelism 8 with a window of 2 shards: each shard is given the task's 8 (shared through the endpoint's gate, not sliced).
     const task = resolvedTask('gsm8k', { params: { ...resolvedTask('x').params, parallelism: 8 } });
     const h = await env.client.workflow.start('evaluationTask', { taskQueue, workflowId: wfId(), args: [taskInput(task, execution({ shard_parallelism: 2 }))] });
     await waitFor('shards 0 and 1 to start', () => m.of('generateShard').length === 2);
-    assert.deepEqual(await h.query<TaskControl>('control'), { paused: false, parallelism: 8, shard_concurrency: 4, judge_concurrency: 1 });
+    assert.deepEqual(await h.query<TaskControl>('control'), { paused: false, parallelism: 8, shard_concurrency: 8, judge_concurrency: 1 });
     await h.signal('setParallelism', { parallelism: 0 });
     await h.signal('setParallelism', { parallelism: 2.5 });
     // Signals apply in order: once the pause shows, the invalid values were handled.
@@ -225,15 +226,15 @@ test('setParallelism changes the requests per shard of the shards started after 
     await h.signal('setParallelism', { parallelism: 3 });
     await h.signal('resume');
     await waitFor('the new parallelism', async () => (await h.query<TaskControl>('control')).parallelism === 3);
-    assert.deepEqual(await h.query<TaskControl>('control'), { paused: false, parallelism: 3, shard_concurrency: 2, judge_concurrency: 1 });
+    assert.deepEqual(await h.query<TaskControl>('control'), { paused: false, parallelism: 3, shard_concurrency: 3, judge_concurrency: 1 });
     release.resolve();
     return (await h.result()) as TaskSummary;
   });
   assert.equal(summary.status, 'completed');
   assert.deepEqual(
     m.of('generateShard').sort((a, b) => a.shard! - b.shard!).map((c) => c.concurrency),
-    [4, 4, 2, 2, 2, 2],
-    'shards started after the signal get ceil(3 / 2) requests',
+    [8, 8, 3, 3, 3, 3],
+    'shards started after the signal are given the new parallelism',
   );
   scoredOnce(m, 6);
 });
