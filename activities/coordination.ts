@@ -37,6 +37,8 @@ interface GateEntry {
   wake: (() => void) | null;
   loop: Promise<void> | null;
   started: boolean;
+  /** Reports in a row that got no answer. */
+  failures: number;
 }
 
 /** Where the limiter lives and how a worker talks to it. */
@@ -69,7 +71,7 @@ export class Coordinator {
     let entry = this.gates.get(id);
     if (!entry) {
       const gate = new EndpointGate(limits, !this.client);
-      entry = { gate, id, endpoint, queue: ctx.queue, urgent: true, changed: true, wake: null, loop: null, started: false };
+      entry = { gate, id, endpoint, queue: ctx.queue, urgent: true, changed: true, wake: null, loop: null, started: false, failures: 0 };
       const e = entry;
       gate.onChange = () => {
         e.changed = true;
@@ -124,7 +126,9 @@ export class Coordinator {
       try {
         const grant = await this.send(entry, handle, report, hold);
         gate.grant(grant);
+        entry.failures = 0;
       } catch (e) {
+        entry.failures++;
         gate.reportFailed(report);
         if (idle && gate.idle) {
           // Done here anyway (a worker shutting down, a server gone): the limiter drops this worker after its TTL.
@@ -137,6 +141,7 @@ export class Coordinator {
             `Its workflow runs on task queue '${entry.queue}': a worker with the orchestration role must serve it.`,
         );
         entry.started = false;
+        if (entry.failures >= 1) await this.replaceIfOrphaned(entry, warn).catch(() => undefined);
         await new Promise((r) => setTimeout(r, 1000).unref());
         continue;
       }
@@ -145,6 +150,27 @@ export class Coordinator {
         return;
       }
     }
+  }
+
+  /**
+   * A limiter whose task queue no worker polls any more (its run's workers are
+   * gone) would hold every run of the endpoint: it is terminated, and the next
+   * report starts a new one on this worker's queue. Its state starts over:
+   * workers report again within seconds.
+   */
+  private async replaceIfOrphaned(entry: GateEntry, warn?: (m: string) => void): Promise<void> {
+    const client = this.client!;
+    const handle = client.workflow.getHandle(entry.id);
+    const desc = await handle.describe();
+    if (desc.status.name !== 'RUNNING' || desc.taskQueue === entry.queue) return;
+    const res = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: desc.taskQueue },
+      taskQueueType: 1, // workflow tasks
+    });
+    if ((res.pollers?.length ?? 0) > 0) return;
+    await handle.terminate(`no worker polls its task queue '${desc.taskQueue}'; restarted on '${entry.queue}'`);
+    (warn ?? console.warn)(`endpoint limiter ${entry.id} ran on task queue '${desc.taskQueue}', which no worker polls: restarted it on '${entry.queue}'`);
   }
 
   private async send(entry: GateEntry, handle: ReturnType<Client['workflow']['getHandle']>, report: GateReport, hold: boolean): Promise<GateGrant> {

@@ -363,9 +363,11 @@ program
           }),
         );
         const anyUsage = usages.some((u) => u !== undefined);
+        // The concurrency limit in force (the task's parallelism, the endpoint's limits and the adaptive limit), from the endpoint's limiter.
+        const anyLimit = p.progress.tasks.some((t) => t.concurrency_limit !== undefined && t.phase === 'generating');
         console.log(
           table(
-            ['task', 'phase', 'samples', 'repeats', 'units done', 'shards done', 'eta', ...(anyUsage ? ['tokens', 'cost'] : []), 'error'],
+            ['task', 'phase', 'samples', 'repeats', 'units done', 'shards done', 'eta', ...(anyLimit ? ['in flight/limit'] : []), ...(anyUsage ? ['tokens', 'cost'] : []), 'error'],
             p.progress.tasks.map((t, i) => [
               t.task,
               t.phase,
@@ -374,6 +376,7 @@ program
               `${t.units_done}/${t.units_total}`,
               `${t.shards_done}/${t.shards_total}`,
               t.eta_seconds === undefined ? '' : t.eta_seconds >= 3600 ? `${(t.eta_seconds / 3600).toFixed(1)} h` : t.eta_seconds >= 60 ? `${Math.round(t.eta_seconds / 60)} min` : `${t.eta_seconds} s`,
+              ...(anyLimit ? [t.concurrency_limit !== undefined && t.phase === 'generating' ? `${t.in_flight ?? 0}/${t.concurrency_limit}` : ''] : []),
               ...(anyUsage ? [usageCell(usages[i]), costCell(usages[i])] : []),
               t.error ?? '',
             ]),

@@ -215,7 +215,9 @@ export async function getProgress(runId: string, client?: Client): Promise<RunSt
         if (t.phase === 'pending') return;
         try {
           const child = await c.withDeadline(Date.now() + 3000, () => c.workflow.getHandle(`${runId}/${t.task}`).query<TaskProgress>('progress'));
-          progress!.tasks[i] = { ...child, phase: t.phase === 'failed' || t.phase === 'completed' ? t.phase : child.phase, error: t.error ?? child.error };
+          // The child's own progress, with what only the suite knows (live usage and the concurrency limit, from the limiters).
+          const live = { ...(t.usage ? { usage: t.usage } : {}), ...(t.concurrency_limit !== undefined ? { concurrency_limit: t.concurrency_limit, in_flight: t.in_flight } : {}) };
+          progress!.tasks[i] = { ...child, ...live, phase: t.phase === 'failed' || t.phase === 'completed' ? t.phase : child.phase, error: t.error ?? child.error };
         } catch {
           /* child not started yet or no worker: keep the suite's view */
         }

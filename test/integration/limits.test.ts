@@ -19,6 +19,7 @@ import type { ChildProcess } from 'node:child_process';
 import { getProgress, startEvaluation } from '../../lib/operator/client';
 import { startDemoEndpoint } from '../../lib/operator/demo-model';
 import { keys } from '../../lib/records/keys';
+import { limiterWorkflowId } from '../../lib/records/limits';
 import { datasetsDir, demoConfig, type Env, runCli, spawnWorker, startEnv, startInProcessWorker, waitFor } from '../support/harness';
 
 let env: Env;
@@ -52,7 +53,19 @@ test('adaptive concurrency: 256 lanes against an endpoint of 40 converge to it, 
       last = s;
     }, 500);
     await startEvaluation({ config: cfg, runId: 'adaptive-1', taskQueue: env.taskQueue });
+    // The limit in force, as the suite's progress (status, the UI) shows it while the task generates.
+    const shown: number[] = [];
+    let done = false;
+    const watching = (async () => {
+      while (!done) {
+        const t = (await getProgress('adaptive-1', env.client).catch(() => null))?.progress?.tasks[0];
+        if (t?.phase === 'generating' && t.concurrency_limit !== undefined) shown.push(t.concurrency_limit);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
     await finished('adaptive-1');
+    done = true;
+    await watching;
     clearInterval(sampler);
 
     const st = ep.stats();
@@ -94,6 +107,7 @@ test('adaptive concurrency: 256 lanes against an endpoint of 40 converge to it, 
     assert.ok(rej / req < 0.05, `429s after convergence: ${rej} of ${req}`);
     assert.ok(throughput >= 0.85 * capacityPerS, `throughput ${throughput.toFixed(1)}/s of a capacity of ${capacityPerS}/s`);
     assert.ok(st.maxInFlight <= capacity, `the endpoint never served more than ${capacity} (${st.maxInFlight})`);
+    assert.ok(shown.length > 0 && shown.at(-1)! <= 48 && shown.at(-1)! >= 20, `the progress shows the adapted limit near ${capacity}: ${shown.join(' ')}`);
   } finally {
     await worker.stop();
     await ep.close();
@@ -175,7 +189,10 @@ test('a budget reached mid-run pauses the run with no call after the pause; resu
     assert.match(status.stdout + status.stderr, /budget/i);
     const refused = await runCli(['resume', 'budget-1'], env.childEnv);
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /--budget/);
+    assert.match(refused.stderr, /reached its budget .*evalflow resume budget-1 --budget/);
+    const zero = await runCli(['resume', 'budget-1', '--budget', '0'], env.childEnv);
+    assert.notEqual(zero.code, 0);
+    assert.match(zero.stderr, /--budget must be a number of US dollars above 0/);
 
     const resumed = await runCli(['resume', 'budget-1', '--budget', String(total * 10)], env.childEnv);
     assert.equal(resumed.code, 0, resumed.stderr);
@@ -183,6 +200,27 @@ test('a budget reached mid-run pauses the run with no call after the pause; resu
     const st = ep.stats();
     assert.equal(st.succeeded, samples, 'every sample paid once in all');
     assert.ok(Object.values(st.servedByPayload).every((n) => n === 1), 'nothing paid twice');
+  } finally {
+    await worker.stop();
+    await ep.close();
+  }
+});
+
+test('a limiter left on a task queue no worker polls is replaced: the next run of the endpoint completes', async () => {
+  const ep = await startDemoEndpoint({ port: 0, latencyMs: 20, datasetsDir: datasetsDir() });
+  const worker = await startInProcessWorker(env.taskQueue);
+  try {
+    const endpoint = { url: `${ep.url}/chat/completions`, model_id: 'demo-model' };
+    // A limiter of this endpoint started by a run whose workers are gone.
+    const orphan = await env.client.workflow.start('endpointLimiter', { workflowId: limiterWorkflowId(endpoint), taskQueue: 'limits-nobody', args: [{ endpoint }] });
+    const cfg = demoConfig(ep.url, [{ name: 'gsm8k', params: { limit_samples: 20 } }], { parallelism: 4, temperature: 0.7 });
+    await startEvaluation({ config: cfg, runId: 'orphan-1', taskQueue: env.taskQueue });
+    await finished('orphan-1');
+    const old = await env.client.workflow.getHandle(orphan.workflowId, orphan.firstExecutionRunId).describe();
+    assert.equal(old.status.name, 'TERMINATED', 'the orphaned limiter was terminated');
+    const now = await env.client.workflow.getHandle(limiterWorkflowId(endpoint)).describe();
+    assert.equal(now.taskQueue, env.taskQueue, 'and a new one runs on a served queue');
+    assert.equal(ep.stats().succeeded, 20);
   } finally {
     await worker.stop();
     await ep.close();

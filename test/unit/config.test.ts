@@ -301,6 +301,21 @@ test('validation errors name the path of every problem', () => {
       expect: [/execution\.pricing: entries execution\.pricing\[0\] and execution\.pricing\[1\] all match the target endpoint \(model_id 'm'.*keep one entry per endpoint/],
     },
     {
+      name: 'endpoint limit of 0',
+      raw: base({ execution: { endpoint_limits: [{ model_id: 'm', max_concurrency: 0 }] } }),
+      expect: [/execution\.endpoint_limits\[0\]\.max_concurrency: endpoint_limits\[\]\.max_concurrency must be ≥ 1/],
+    },
+    {
+      name: 'endpoint limits with an unknown key',
+      raw: base({ execution: { endpoint_limits: [{ model_id: 'm', max_concurency: 8 }] } }),
+      expect: [/execution\.endpoint_limits\[0\]\.max_concurency: unknown key; did you mean 'max_concurrency'\?/],
+    },
+    {
+      name: 'endpoint limits without model_id',
+      raw: base({ execution: { endpoint_limits: [{ requests_per_minute: 600 }] } }),
+      expect: [/execution\.endpoint_limits\[0\]\.model_id: required but missing/],
+    },
+    {
       name: 'all problems at once',
       raw: base({ foo: 1, execution: { shard_size: -1 }, target: { api_endpoint: { url: '???', model_id: 'm' } } }),
       expect: [/3 problems/, /foo: unknown key/, /execution\.shard_size: shard_size must be ≥ 1/, /target\.api_endpoint\.url: placeholder/],
@@ -574,5 +589,17 @@ test('pricing and budget: prices reach the plan, the tasks and their judges; a j
   assert.throws(
     () => resolveTasks(validateConfig(base({ execution: { pricing: [modelPrice, judgePrice, { ...judgePrice, url: undefined }] }, evaluation: { tasks } })), judgeReg),
     configErrorMatching(/entries execution\.pricing\[1\] and execution\.pricing\[2\] all match the judge endpoint of ns_hle/),
+  );
+});
+
+test('resolveTasks: execution.endpoint_limits attach to the matching endpoint; two entries for one endpoint are refused', () => {
+  const url = (base() as { target: { api_endpoint: { url: string } } }).target.api_endpoint.url;
+  const [t] = resolveTasks(validateConfig(base({ execution: { endpoint_limits: [{ model_id: 'm', max_concurrency: 32, tokens_per_minute: 100000 }, { model_id: 'other', max_concurrency: 1 }] } })), registry).tasks;
+  assert.deepEqual(t.endpoint.limits, { max_concurrency: 32, tokens_per_minute: 100000 });
+  const [u] = resolveTasks(validateConfig(base({ execution: { endpoint_limits: [{ model_id: 'm', url: 'http://elsewhere/v1', max_concurrency: 2 }] } })), registry).tasks;
+  assert.equal(u.endpoint.limits, undefined, 'an entry for another url does not apply');
+  assert.throws(
+    () => resolveTasks(validateConfig(base({ execution: { endpoint_limits: [{ model_id: 'm', max_concurrency: 8 }, { model_id: 'm', url, max_concurrency: 16 }] } })), registry),
+    (e: unknown) => e instanceof ConfigError && /execution\.endpoint_limits has 2 entries for model 'm' at .*; keep one/.test(e.message),
   );
 });
