@@ -211,6 +211,18 @@ export async function runCachedCalls(
     },
   });
 
+  let pushedBack = 0;
+  let pushBackSince = 0;
+  const pushBack = (reason: string) => {
+    pushedBack++;
+    const now = Date.now();
+    if (now - pushBackSince < 10_000) return;
+    const limit = opts.gate!.gate.currentLimit;
+    opts.log.warn(`the endpoint pushed back ${pushedBack} time(s) (last: ${reason.slice(0, 120)}); retried, concurrency limit now ${limit}`);
+    pushedBack = 0;
+    pushBackSince = now;
+  };
+
   // Identical requests in flight at the same time (the same prompt in two samples of a
   // block, or the shared opening of many conversations) are paid once: later ones wait.
   const flying = new Map<string, Promise<ModelResponse>>();
@@ -239,7 +251,9 @@ export async function runCachedCalls(
           ...(opts.gate ? { acquire: () => opts.gate!.gate.acquire(opts.gate!.key, ctx.cancellationSignal) } : {}),
           onRetry: ({ attempt, delayMs, reason }) => {
             stats.retries++;
-            opts.log.warn(`${label}: retry ${attempt} in ${delayMs} ms after ${reason}`);
+            // Under a gate, 429/503 are back-pressure the concurrency adapts to: one summary line per 10 s, not one per call.
+            if (opts.gate && /^HTTP (429|503)\b/.test(reason)) pushBack(reason);
+            else opts.log.warn(`${label}: retry ${attempt} in ${delayMs} ms after ${reason}`);
           },
         });
         // Acknowledged only once checkpointed: from here on this call is never paid for again.
