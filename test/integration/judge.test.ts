@@ -7,34 +7,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startEvaluation } from '../../lib/operator/client';
 import { keys } from '../../lib/records/keys';
-import type { Benchmark } from '../../benchmarks/types';
 import type { JudgementRecord } from '../../lib/records/artifacts';
 import type { NemoResults } from '../../lib/records/artifacts';
 import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { type Env, startEnv, startInProcessWorker } from '../support/harness';
-
-/** A judged toy benchmark: the judge says whether the answer names the capital. */
-const capitals: Benchmark = {
-  kind: 'judged',
-  name: 'example_capitals_judged',
-  description: 'test-only judged benchmark',
-  dataset: { hfRepo: 'example/capitals', hfConfig: 'default', split: 'test', localFile: 'capitals/test.jsonl' },
-  defaults: {},
-  toSample: (raw) => ({ id: String(raw.id), expected: String(raw.capital), data: { country: String(raw.country) } }),
-  prompt: (s) => [{ role: 'user', content: `What is the capital of ${s.data.country}?` }],
-  judge: {
-    prompt: (s, response) => [{ role: 'user', content: `Gold: ${s.expected}\nResponse: ${response}\nReply "Judgement: yes" or "Judgement: no".` }],
-    parse: (text) => {
-      const m = /Judgement:\s*(yes|no)/i.exec(text);
-      return m ? { correct: m[1].toLowerCase() === 'yes' } : { correct: null };
-    },
-  },
-  score: (response, _s, verdict) => ({ predicted: response || null, correct: verdict?.correct === true }),
-};
+import { capitals, writeCapitals } from '../support/capitals';
 
 const ROWS = [
   { id: 'c1', country: 'France', capital: 'Paris', model: 'Paris', judge: 'Judgement: yes' },
@@ -73,8 +53,7 @@ after(async () => {
 
 test('a judged task: verdicts, re-asks, judge errors counted apart, transient judge failures retried, judge calls cached', async () => {
   const dir = path.join(env.stack.dir, 'data');
-  fs.mkdirSync(path.join(dir, 'capitals'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'capitals', 'test.jsonl'), ROWS.map((r) => JSON.stringify({ id: r.id, country: r.country, capital: r.capital })).join('\n'));
+  writeCapitals(dir, ROWS);
   judge.setFaults([
     { kind: '500', count: 1, match: 'Gold: Nairobi' },
     { kind: '500', rate: 1, match: 'Gold: Accra' },

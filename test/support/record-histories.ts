@@ -1,10 +1,13 @@
 /**
  * Records the workflow histories that test/workflows/replay.test.ts replays:
  * small real runs of each workflow shape on a private stack (Temporal dev
- * server + MinIO), the demo endpoint and an in-process worker. Each
- * execution of the suite workflow and of its task child workflows (every
- * continue-as-new run, both executions of a cancelled-then-resumed run) is
- * written to test/histories/<shape>/ as JSON naming its workflow id and type,
+ * server + MinIO), the demo endpoint (or a scripted one) and an in-process
+ * worker. Each execution of the suite workflow and of its task child
+ * workflows (every continue-as-new run, both executions of a
+ * cancelled-then-resumed run) is written to test/histories/<shape>/ as JSON
+ * naming its workflow id and type, and so is the endpoint limiter workflow of
+ * the budget run (shape `limiter`, recorded together with `budget`; it is
+ * still running when saved, which replay handles),
  * with the history as the protobuf encoding (base64) the server sent, so the
  * replay test decodes exactly the recorded events. (The SDK's historyToJSON /
  * historyFromJSON fail in this install: @temporalio/common carries its own
@@ -17,10 +20,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { temporal } from '@temporalio/proto';
-import { cancelEvaluation, pauseEvaluation, resumeEvaluation, setParallelism, startEvaluation } from '../../lib/operator/client';
+import { cancelEvaluation, getProgress, pauseEvaluation, resumeEvaluation, setParallelism, startEvaluation } from '../../lib/operator/client';
 import { startDemoEndpoint } from '../../lib/operator/demo-model';
-import type { FakeEndpoint } from '../../lib/operator/scripted-endpoint';
+import { limiterWorkflowId } from '../../lib/records/limits';
+import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
+import { capitals, writeCapitals } from './capitals';
 import { datasetsDir, demoConfig, type Env, REPO, startEnv, startInProcessWorker, waitFor } from './harness';
 
 export const HISTORIES_DIR = path.join(REPO, 'test', 'histories');
@@ -61,11 +67,18 @@ interface Ctx {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface Execution {
+  workflowId: string;
+  runId: string;
+  type: string;
+  start: number;
+}
+
 /** Every execution of `runId` and its task workflows, once all are closed. */
-async function saveRun(ctx: Ctx, shape: string, runId: string): Promise<ManifestEntry[]> {
+async function runExecutions(ctx: Ctx, runId: string): Promise<Execution[]> {
   const { client } = ctx.env;
   await client.workflow.getHandle(runId).result();
-  let execs: { workflowId: string; runId: string; type: string; start: number }[] = [];
+  let execs: Execution[] = [];
   await waitFor(`all executions of ${runId} closed and listed`, async () => {
     execs = [];
     let open = 0;
@@ -76,6 +89,22 @@ async function saveRun(ctx: Ctx, shape: string, runId: string): Promise<Manifest
     }
     return open === 0 && execs.length > 0;
   });
+  return execs;
+}
+
+/** Every execution of the workflow `workflowId`, running or not (a limiter outlives the runs it serves: it is not waited for). */
+async function workflowExecutions(ctx: Ctx, workflowId: string): Promise<Execution[]> {
+  const execs: Execution[] = [];
+  for await (const wf of ctx.env.client.workflow.list()) {
+    if (wf.workflowId === workflowId) execs.push({ workflowId: wf.workflowId, runId: wf.runId, type: wf.type, start: wf.startTime.getTime() });
+  }
+  if (!execs.length) throw new Error(`no execution of workflow ${workflowId} to record`);
+  return execs;
+}
+
+/** Writes the histories of `execs` to test/histories/<shape>/ (replacing what was there). */
+async function saveExecutions(ctx: Ctx, shape: string, execs: Execution[]): Promise<ManifestEntry[]> {
+  const { client } = ctx.env;
   execs.sort((a, b) => a.workflowId.localeCompare(b.workflowId) || a.start - b.start);
   const dir = path.join(HISTORIES_DIR, shape);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -104,8 +133,32 @@ async function callsReach(ctx: Ctx, n: number): Promise<void> {
   await waitFor(`${n} model calls`, () => ctx.demo.stats().succeeded - base >= n);
 }
 
+/** What a shape recorded: its run, and any other shape's workflows recorded by the same run (shape → workflow ids). */
+interface Recorded {
+  runId: string;
+  also?: Record<string, string[]>;
+  /** Stops what the shape started for itself (endpoints), after its histories are saved. */
+  cleanup?: () => Promise<void>;
+}
+
+/** Shapes recorded by another shape's run. */
+const RECORDED_BY: Record<string, string> = { limiter: 'budget' };
+
+const CAPITALS = [
+  { id: 'c1', country: 'France', capital: 'Paris', model: 'Paris', judge: 'Judgement: yes' },
+  { id: 'c2', country: 'Japan', capital: 'Tokyo', model: 'Kyoto', judge: 'Judgement: no' },
+  { id: 'c3', country: 'Peru', capital: 'Lima', model: 'Lima', judge: 'Judgement: yes' },
+  { id: 'c4', country: 'Chile', capital: 'Santiago', model: 'Santiago', judge: 'Judgement: yes' },
+];
+
+interface HumanEvalProblem {
+  task_id: string;
+  prompt: string;
+  canonical_solution: string;
+}
+
 // Each shape has its own temperature: the response cache would otherwise answer its calls from an earlier shape's.
-const SHAPES: Record<string, (ctx: Ctx) => Promise<string>> = {
+const SHAPES: Record<string, (ctx: Ctx) => Promise<string | Recorded>> = {
   async suite(ctx) {
     const cfg = demoConfig(ctx.demo.url, [{ name: 'gsm8k', params: { limit_samples: 6 } }], { parallelism: 2, temperature: 0.1 }, { shard_size: 3 });
     await startEvaluation({ config: cfg, runId: 'replay-suite', taskQueue: ctx.env.taskQueue });
@@ -144,20 +197,112 @@ const SHAPES: Record<string, (ctx: Ctx) => Promise<string>> = {
     await setParallelism('replay-parallelism', 4, { client: ctx.env.client });
     return 'replay-parallelism';
   },
+  async judged(ctx) {
+    // The test-only judged benchmark (registered on the recording worker), graded by a second endpoint.
+    const dir = path.join(ctx.env.stack.dir, 'data');
+    writeCapitals(dir, CAPITALS);
+    const model = await startFakeEndpoint({ port: 0, models: ['m'], answer: (req) => ({ content: CAPITALS.find((r) => req.messages?.at(-1)?.content.includes(r.country))?.model ?? '' }) });
+    const judge = await startFakeEndpoint({
+      port: 0,
+      models: ['judge-model'],
+      answer: (req) => ({ content: CAPITALS.find((r) => req.messages?.at(-1)?.content.includes(`Gold: ${r.capital}`))?.judge ?? '' }),
+    });
+    const config = {
+      target: { api_endpoint: { url: `${model.url}/chat/completions`, model_id: 'm' } },
+      evaluation: {
+        nemo_evaluator_config: { config: { params: { parallelism: 2, max_retries: 2 } } },
+        tasks: [
+          {
+            name: capitals.name,
+            dataset_dir: dir,
+            nemo_evaluator_config: { config: { params: { extra: { judge: { url: `${judge.url}/chat/completions`, model_id: 'judge-model', max_retries: 1 } } } } },
+          },
+        ],
+      },
+      execution: { heartbeat_timeout: 5, shard_size: 2 },
+    };
+    await startEvaluation({ config, runId: 'replay-judged', taskQueue: ctx.env.taskQueue });
+    return { runId: 'replay-judged', cleanup: async () => void (await Promise.all([model.close(), judge.close()])) };
+  },
+  async sandboxed(ctx) {
+    // The first three real HumanEval problems: two right answers and a wrong one, scored in the bubblewrap sandbox.
+    const problems = zlib
+      .gunzipSync(fs.readFileSync(path.join(datasetsDir(), 'humaneval', 'HumanEval.jsonl.gz')))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(0, 3)
+      .map((l) => JSON.parse(l) as HumanEvalProblem);
+    const ep = await startFakeEndpoint({
+      port: 0,
+      models: ['code-model'],
+      answer: (req) => {
+        const i = problems.findIndex((p) => p.prompt.trim() === (req.messages?.at(-1)?.content ?? ''));
+        if (i < 0) return { content: 'not a prompt of this recording' };
+        const p = problems[i]!;
+        const body = i === 2 ? '    return None\n' : p.canonical_solution;
+        return { content: `\`\`\`python\n${p.prompt}${body}\`\`\`\n` };
+      },
+    });
+    await startEvaluation({
+      runId: 'replay-sandboxed',
+      taskQueue: ctx.env.taskQueue,
+      config: {
+        target: { api_endpoint: { url: `${ep.url}/chat/completions`, model_id: 'code-model' } },
+        evaluation: {
+          tasks: [{ name: 'humaneval', dataset_dir: datasetsDir(), nemo_evaluator_config: { config: { params: { limit_samples: 3, parallelism: 2, extra: { n_samples: 1 } } } } }],
+        },
+        execution: { heartbeat_timeout: 5 },
+      },
+    });
+    return { runId: 'replay-sandboxed', cleanup: () => ep.close() };
+  },
+  async budget(ctx) {
+    // An endpoint of its own, so its limiter workflow (shape 'limiter') serves this run only.
+    // At 1 USD a token a call costs about as many dollars as it has words: the budget is reached after a few calls.
+    const ep = await startDemoEndpoint({ port: 0, latencyMs: 300, datasetsDir: datasetsDir() });
+    const cfg = demoConfig(ep.url, [{ name: 'gsm8k', params: { limit_samples: 24 } }], { parallelism: 2, temperature: 0.6 }, {
+      pricing: [{ model_id: 'demo-model', input_per_million: 1_000_000, output_per_million: 1_000_000 }],
+      budget_usd: 300,
+      shard_size: 6,
+      shard_parallelism: 2,
+    });
+    await startEvaluation({ config: cfg, runId: 'replay-budget', taskQueue: ctx.env.taskQueue });
+    await waitFor('the budget pauses the run', async () => (await getProgress('replay-budget', ctx.env.client)).progress?.paused_reason?.startsWith('budget') ?? false);
+    const atPause = ep.stats().requests;
+    // Held acquires: the workers' reports wait at the limiter while the run is paused.
+    await sleep(12_000);
+    if (ep.stats().requests !== atPause) throw new Error(`calls after the budget pause (${atPause} → ${ep.stats().requests})`);
+    const how = await resumeEvaluation('replay-budget', { client: ctx.env.client, budgetUsd: 1e9 });
+    if (how !== 'unpaused') throw new Error(`expected the paused run to be unpaused, got ${how}`);
+    return { runId: 'replay-budget', also: { limiter: [limiterWorkflowId({ url: `${ep.url}/chat/completions`, model_id: 'demo-model' })] }, cleanup: () => ep.close() };
+  },
 };
 
 export async function main(argv: string[]): Promise<void> {
-  const wanted = argv.length ? argv : Object.keys(SHAPES);
-  for (const w of wanted) if (!SHAPES[w]) throw new Error(`unknown shape '${w}'; known: ${Object.keys(SHAPES).join(', ')}`);
+  const known = [...Object.keys(SHAPES), ...Object.keys(RECORDED_BY)];
+  for (const w of argv) if (!known.includes(w)) throw new Error(`unknown shape '${w}'; known: ${known.join(', ')}`);
+  const wanted = argv.length ? [...new Set(argv.map((w) => RECORDED_BY[w] ?? w))] : Object.keys(SHAPES);
   const env = await startEnv('replay');
   const demo = await startDemoEndpoint({ port: 0, latencyMs: 100, datasetsDir: datasetsDir() });
-  const worker = await startInProcessWorker(env.taskQueue);
+  const worker = await startInProcessWorker(env.taskQueue, [capitals]);
   try {
     for (const shape of wanted) {
       const t0 = Date.now();
-      const runId = await SHAPES[shape]({ env, demo });
-      const m = await saveRun({ env, demo }, shape, runId);
-      console.log(`${shape}: ${m.length} executions (${m.map((e) => `${e.workflowId} ${e.events}`).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const ctx = { env, demo };
+      const got = await SHAPES[shape](ctx);
+      const rec: Recorded = typeof got === 'string' ? { runId: got } : got;
+      try {
+        const saved: Array<[string, ManifestEntry[]]> = [[shape, await saveExecutions(ctx, shape, await runExecutions(ctx, rec.runId))]];
+        for (const [other, ids] of Object.entries(rec.also ?? {})) {
+          const execs: Execution[] = [];
+          for (const id of ids) execs.push(...(await workflowExecutions(ctx, id)));
+          saved.push([other, await saveExecutions(ctx, other, execs)]);
+        }
+        for (const [s, m] of saved) console.log(`${s}: ${m.length} executions (${m.map((e) => `${e.workflowId} ${e.events}`).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      } finally {
+        await rec.cleanup?.();
+      }
     }
   } finally {
     await worker.stop();

@@ -1,7 +1,9 @@
 /**
  * Replay: every workflow history recorded from real runs
  * (test/histories/<shape>/, recorded by scripts/record-histories.js) is
- * replayed against the CURRENT workflow code with the SDK's replayer. A change
+ * replayed against the CURRENT workflow code with the SDK's replayer (the
+ * endpoint limiter's history is saved while it still runs: a partial history
+ * replays up to its last workflow task). A change
  * to workflows/ that would not replay — a run started on the previous version
  * would get stuck after an upgrade — fails here, naming the history. A second
  * test proves the check can fail: a deliberately altered workflow that issues
@@ -15,8 +17,45 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOp
 import { HISTORIES_DIR, loadHistories } from '../support/record-histories';
 import { workflowCode } from './support';
 
-/** The shapes scripts/record-histories.js records; each must be present. */
-const SHAPES = ['cancel-resume', 'continue-as-new', 'pause-resume', 'set-parallelism', 'suite'];
+/**
+ * The shapes scripts/record-histories.js records; each must be present. The first five were recorded
+ * before the endpoint limiter and the budget (they prove runs of that version replay on this one).
+ */
+const SHAPES = ['budget', 'cancel-resume', 'continue-as-new', 'judged', 'limiter', 'pause-resume', 'sandboxed', 'set-parallelism', 'suite'];
+
+type Histories = ReturnType<typeof loadHistories>;
+type HistoryEvent = NonNullable<Histories[number]['history']['events']>[number];
+
+function events(histories: Histories, shape: string): HistoryEvent[] {
+  return histories.filter((h) => h.file.startsWith(`${shape}/`)).flatMap((h) => h.history.events ?? []);
+}
+
+/** Activity types scheduled in a shape's histories, with the task queues they were scheduled on. */
+function activities(histories: Histories, shape: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const e of events(histories, shape)) {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (!a?.activityType?.name) continue;
+    if (!out.has(a.activityType.name)) out.set(a.activityType.name, new Set());
+    out.get(a.activityType.name)!.add(a.taskQueue?.name ?? '');
+  }
+  return out;
+}
+
+const decode = (p: { data?: Uint8Array | null } | null | undefined): unknown => (p?.data ? JSON.parse(Buffer.from(p.data).toString('utf8')) : undefined);
+
+/** The ids of the patches recorded in a shape's histories: the SDK's MarkerRecorded 'core_patch', details 'patch-data' {id, deprecated}. */
+function patches(histories: Histories, shape: string): string[] {
+  const ids = new Set<string>();
+  for (const e of events(histories, shape)) {
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName !== 'core_patch') continue;
+    const data = decode(m.details?.['patch-data']?.payloads?.[0]) as { id?: string } | undefined;
+    assert.ok(typeof data?.id === 'string', `a core_patch marker in ${shape} names its patch id (patch-data: ${JSON.stringify(data)})`);
+    ids.add(data.id);
+  }
+  return [...ids].sort();
+}
 
 before(() => {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
@@ -51,6 +90,38 @@ test('every recorded workflow history replays on the current workflow code', asy
     'the first cancel-resume execution ended cancelled',
   );
 
+  // judged: the judge role ran on its own queue beside generation and scoring.
+  const judged = activities(histories, 'judged');
+  assert.ok(judged.get('judgeShard')?.size === 1 && [...judged.get('judgeShard')!][0]!.endsWith('-judge'), `judged schedules judgeShard on the judge queue: ${[...(judged.get('judgeShard') ?? [])]}`);
+  assert.ok(judged.has('generateShard') && judged.has('scoreShard'), 'judged also generates and scores');
+  // sandboxed: the preflight and the scoring ran on the sandbox queue.
+  const sandboxed = activities(histories, 'sandboxed');
+  for (const a of ['sandboxPreflight', 'sandboxScoreShard']) {
+    assert.ok([...(sandboxed.get(a) ?? [])].some((q) => q.endsWith('-sandbox')), `sandboxed schedules ${a} on the sandbox queue: ${[...(sandboxed.get(a) ?? [])]}`);
+  }
+  // budget: the limiter reported spending, the suite paused its task, setBudget + resume went on, the run completed.
+  const budgetSignals = signals('budget/');
+  for (const sig of ['endpointUsage', 'setBudget', 'resume']) assert.ok(budgetSignals.includes(sig), `budget holds a ${sig} signal (${[...new Set(budgetSignals)]})`);
+  assert.ok(events(histories, 'budget').some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'pause'), 'the suite paused its task on reaching the budget');
+  assert.ok(histories.filter((h) => h.file.startsWith('budget/')).every((h) => h.history.events?.at(-1)?.workflowExecutionCompletedEventAttributes), 'the budget run completed after the resume');
+  // limiter: acquire updates (some held while the run was paused), consumer signals from the task, endpointUsage sent to the run.
+  const limiter = histories.filter((h) => h.file.startsWith('limiter/'));
+  assert.ok(limiter.length >= 1 && limiter.every((h) => h.workflowId.startsWith('evalflow-limiter:')), `limiter histories: ${limiter.map((h) => h.workflowId)}`);
+  const limiterEvents = events(histories, 'limiter');
+  for (const h of limiter) assert.equal(h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name, 'endpointLimiter', `${h.file} is an endpointLimiter`);
+  const acquires = limiterEvents.flatMap((e) => {
+    const u = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+    return u?.name === 'acquire' ? [decode(u.args?.payloads?.[0]) as { hold?: boolean }] : [];
+  });
+  assert.ok(acquires.length >= 2, `the limiter accepted acquire updates (${acquires.length})`);
+  assert.ok(acquires.some((a) => a.hold === true), 'and held some while the run was paused');
+  assert.ok(limiterEvents.filter((e) => e.workflowExecutionUpdateCompletedEventAttributes).length >= acquires.length - 1, 'acquire updates were answered');
+  assert.ok(limiterEvents.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'consumer'), 'the task sent consumer signals');
+  assert.ok(limiterEvents.some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'endpointUsage'), 'the limiter sent endpointUsage');
+  // The task's limiter signals are behind patched('endpoint-limiter'): recorded in runs of this version, absent from the older ones.
+  assert.deepEqual(patches(histories, 'budget'), ['endpoint-limiter'], 'a pause/resume on this version records the endpoint-limiter patch');
+  for (const old of ['pause-resume', 'cancel-resume', 'set-parallelism']) assert.deepEqual(patches(histories, old), [], `${old} was recorded before the patch`);
+
   const failures = await replayAll({ ...(await workflowCode()), replayName: 'evalflow-replay' }, histories);
   assert.deepEqual(
     failures,
@@ -68,20 +139,22 @@ after(() => {
 
 test('the replay check fails when the workflow code changes its commands', async () => {
   // A stand-in for an unguarded change: the suite and task workflows start with a timer
-  // the recorded runs never had. (Written beside the compiled tests so @temporalio/workflow resolves.)
+  // the recorded runs never had; the limiter (a history saved while it ran) starts without one. (Written beside the compiled tests so @temporalio/workflow resolves.)
   altered = fs.mkdtempSync(path.join(__dirname, '.altered-'));
   const entry = path.join(altered, 'index.js');
   fs.writeFileSync(
     entry,
     [
-      "const { sleep } = require('@temporalio/workflow');",
+      "const { condition, sleep } = require('@temporalio/workflow');",
       "exports.evaluationSuite = async () => { await sleep('1 day'); };",
       "exports.evaluationTask = async () => { await sleep('1 day'); };",
+      // The limiter's first command is a timer too: the altered one waits without one.
+      "exports.endpointLimiter = async () => { await condition(() => false); };",
     ].join('\n'),
   );
   const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: new DefaultLogger('ERROR') });
-  const histories = loadHistories().filter((h) => h.file.startsWith('suite/'));
-  assert.ok(histories.length >= 2, 'the suite shape is recorded');
+  const histories = loadHistories().filter((h) => h.file.startsWith('suite/') || h.file.startsWith('limiter/'));
+  assert.ok(histories.length >= 3, 'the suite and limiter shapes are recorded');
   const failures = await replayAll({ workflowBundle: { code }, replayName: 'evalflow-replay-altered' }, histories);
   assert.deepEqual(failures.map((f) => f.file), histories.map((h) => h.file), 'every history fails to replay on the altered code');
   for (const f of failures) assert.match(f.error, /DeterminismViolation|[Nn]ondetermini/, `${f.file}: ${f.error}`);
