@@ -248,7 +248,8 @@ export async function runCachedCalls(
           timeoutMs: opts.timeoutMs,
           maxRetries: opts.maxRetries,
           signal: ctx.cancellationSignal,
-          ...(opts.gate ? { acquire: () => opts.gate!.gate.acquire(opts.gate!.key, ctx.cancellationSignal) } : {}),
+          // A call still waiting for its slot when the batch stops (a failure, a cancellation) never starts.
+          ...(opts.gate ? { acquire: () => opts.gate!.gate.acquire(opts.gate!.key, stop.signal) } : {}),
           onRetry: ({ attempt, delayMs, reason }) => {
             stats.retries++;
             // Under a gate, 429/503 are back-pressure the concurrency adapts to: one summary line per 10 s, not one per call.
@@ -271,7 +272,11 @@ export async function runCachedCalls(
       stats.called++;
       outcomes[i] = { response, request_hash: hash, cached: false };
     } catch (e) {
-      if (!opts.tolerateTransient || e instanceof PermanentEndpointError || stop.signal.aborted) throw e;
+      if (!opts.tolerateTransient || e instanceof PermanentEndpointError || stop.signal.aborted) {
+        // The first failure stops the batch: calls waiting at the gate give up their turn (calls in flight finish).
+        if (!stop.signal.aborted) stop.abort(e);
+        throw e;
+      }
       const msg = e instanceof Error ? e.message : String(e);
       opts.log.warn(`${label}: gave up: ${msg}`);
       outcomes[i] = { error: msg, request_hash: hash, cached: false };

@@ -25,7 +25,7 @@ const URGENT_MS = 20;
 const STARVED_MS = 500;
 const CHANGED_MS = 2000;
 const RENEW_MS = 5000;
-const UPDATE_TIMEOUT_MS = 15_000;
+const UPDATE_TIMEOUT_MS = 10_000;
 
 interface GateEntry {
   gate: EndpointGate;
@@ -153,24 +153,29 @@ export class Coordinator {
   }
 
   /**
-   * A limiter whose task queue no worker polls any more (its run's workers are
-   * gone) would hold every run of the endpoint: it is terminated, and the next
-   * report starts a new one on this worker's queue. Its state starts over:
-   * workers report again within seconds.
+   * A limiter whose task queue no worker serves any more (its run's workers are
+   * gone) would hold every run of the endpoint. It shows as a workflow task
+   * scheduled and not started, seen twice 4 s apart (a served workflow task
+   * starts within milliseconds; the queue's poller list lags by minutes, so it
+   * is not asked). Such a limiter is terminated, and the next report starts a
+   * new one on this worker's queue. Its state starts over: workers report
+   * again within seconds.
    */
   private async replaceIfOrphaned(entry: GateEntry, warn?: (m: string) => void): Promise<void> {
     const client = this.client!;
     const handle = client.workflow.getHandle(entry.id);
-    const desc = await handle.describe();
-    if (desc.status.name !== 'RUNNING' || desc.taskQueue === entry.queue) return;
-    const res = await client.workflowService.describeTaskQueue({
-      namespace: client.options.namespace,
-      taskQueue: { name: desc.taskQueue },
-      taskQueueType: 1, // workflow tasks
-    });
-    if ((res.pollers?.length ?? 0) > 0) return;
-    await handle.terminate(`no worker polls its task queue '${desc.taskQueue}'; restarted on '${entry.queue}'`);
-    (warn ?? console.warn)(`endpoint limiter ${entry.id} ran on task queue '${desc.taskQueue}', which no worker polls: restarted it on '${entry.queue}'`);
+    const stuck = async () => {
+      const d = await handle.describe();
+      const state = String(d.raw.pendingWorkflowTask?.state ?? '');
+      return { running: d.status.name === 'RUNNING', queue: d.taskQueue, waiting: state === 'PENDING_WORKFLOW_TASK_STATE_SCHEDULED' || state === '1' };
+    };
+    const first = await stuck();
+    if (!first.running || !first.waiting) return;
+    await new Promise((r) => setTimeout(r, 4000).unref());
+    const second = await stuck();
+    if (!second.running || !second.waiting) return;
+    await handle.terminate(`no worker serves its task queue '${second.queue}'; restarted on '${entry.queue}'`);
+    (warn ?? console.warn)(`endpoint limiter ${entry.id} ran on task queue '${second.queue}', which no worker serves: restarted it on '${entry.queue}'`);
   }
 
   private async send(entry: GateEntry, handle: ReturnType<Client['workflow']['getHandle']>, report: GateReport, hold: boolean): Promise<GateGrant> {

@@ -317,7 +317,9 @@ export class EndpointGate {
           if (n > 0) this.tokens.push({ at: this.now(), n });
           this.onChange();
         }
-        this.pump();
+        // On the next turn: a caller that stops its batch on this outcome (a 401) takes its
+        // waiting requests out first, so none of them starts after the failure.
+        setImmediate(() => this.pump());
       },
     };
   }

@@ -19,7 +19,7 @@ import { keys } from '../../lib/records/keys';
 import type { NemoResults } from '../../lib/records/artifacts';
 import type { IdentifiedSuiteInput } from '../../lib/records/types';
 import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
-import { datasetsDir, REPO, type Env, startEnv } from '../support/harness';
+import { datasetsDir, REPO, type Env, startEnv, waitFor } from '../support/harness';
 
 const run = promisify(execFile);
 let env: Env;
@@ -153,8 +153,9 @@ test('the sandbox role on a worker of its own (sandboxPlugin, custom queue) scor
         },
       ],
     });
-    // Let the kills hit the first attempts, then stop killing so the retries can finish.
-    await new Promise((r) => setTimeout(r, 6000));
+    // Let the kills hit the first attempts (whenever the first programs run), then stop killing so the retries can finish.
+    await waitFor('a sandbox killed while running', () => kills >= 1, 120_000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1500));
     clearInterval(killer);
     await handle.result();
     assert.ok(kills >= 1, 'a sandbox was killed while running');

@@ -11,7 +11,9 @@ import type { ConsumerSettings, GateReport } from '../../lib/records/limits';
 import { mulberry32 } from '../../lib/engine/random';
 
 const settings = (over: Partial<ConsumerSettings> = {}): ConsumerSettings => ({ run_id: 'r', cap: 8, paused: false, seq: 0, ...over });
-const tick = () => new Promise((r) => setImmediate(r));
+const tick = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+};
 
 /**
  * An endpoint of `capacity` in discrete time: each step every request in flight
