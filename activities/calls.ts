@@ -198,6 +198,7 @@ export async function runCachedCalls(
   // Stops the pool on cancellation or on a failed checkpoint write (whose responses
   // go back in the queue: closing the writer is the flush that writes them).
   const stop = new AbortController();
+  setMaxListeners(10_000, stop.signal); // every call waiting at the gate listens on it
   const onCancel = () => stop.abort(ctx.cancellationSignal.reason);
   if (ctx.cancellationSignal.aborted) onCancel();
   else ctx.cancellationSignal.addEventListener('abort', onCancel);

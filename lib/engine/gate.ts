@@ -315,11 +315,14 @@ export class EndpointGate {
           c.usd += usdOf(usage, c.settings.price);
           const n = usage.prompt_tokens + usage.completion_tokens;
           if (n > 0) this.tokens.push({ at: this.now(), n });
-          this.onChange();
         }
         // On the next turn: a caller that stops its batch on this outcome (a 401) takes its
-        // waiting requests out first, so none of them starts after the failure.
-        setImmediate(() => this.pump());
+        // waiting requests out first, so none of them starts after the failure. The coordinator
+        // hears of the change after the slot was given again (it judges starvation then).
+        setImmediate(() => {
+          this.pump();
+          if (usage) this.onChange();
+        });
       },
     };
   }
