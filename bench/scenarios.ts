@@ -20,8 +20,9 @@
  *   answers 429 beyond that; evalflow with `parallelism` lanes, once without
  *   and once with `execution.endpoint_limits: [{model_id, max_concurrency:
  *   capacity}]`. Prints throughput as a share of the endpoint's capacity
- *   (capacity / mean latency), the share of requests answered 429 and the
- *   most requests the endpoint saw at once; also a plain loop with
+ *   (capacity / mean latency) over the whole run and over the time the
+ *   endpoint was being called (first request to last answer), the share of
+ *   requests answered 429 and the most requests the endpoint saw at once; also a plain loop with
  *   `capacity` lanes (what a client that knows the cap reaches here).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -95,8 +96,21 @@ interface Ctx {
   children: ChildProcess[];
 }
 
-/** One evalflow run of `ns_mmlu_pro` on a fresh bucket with one worker; wall seconds, worker CPU and peak memory. */
-async function evalflowRun(ctx: Ctx, name: string, url: string, dataDir: string, parallelism: number, execution?: Record<string, unknown>): Promise<{ wall: number; cpu: number; peak: number }> {
+interface RunFigures {
+  wall: number;
+  cpu: number;
+  peak: number;
+  /** seconds from the start to the endpoint's first request, and to its last answer (sampled every 200 ms) */
+  firstRequest: number;
+  lastAnswer: number;
+}
+
+/**
+ * One evalflow run of `ns_mmlu_pro` on a fresh bucket with one worker; wall
+ * seconds, worker CPU, peak memory, and when the endpoint (`base`, its stats
+ * reset before) saw the first request and answered the last.
+ */
+async function evalflowRun(ctx: Ctx, name: string, url: string, base: string, dataDir: string, parallelism: number, execution?: Record<string, unknown>): Promise<RunFigures> {
   const bucket = `bench-${name}-${Date.now()}`;
   const wenv = { ...ctx.env, EVALFLOW_S3_BUCKET: bucket };
   process.env.EVALFLOW_S3_BUCKET = bucket;
@@ -104,6 +118,22 @@ async function evalflowRun(ctx: Ctx, name: string, url: string, dataDir: string,
   ctx.children.push(worker);
   const cpu0 = cpuSeconds(worker.pid!);
   const t0 = performance.now();
+  let firstRequest = NaN;
+  let lastAnswer = NaN;
+  let answered = -1;
+  let watching = true;
+  const watch = (async () => {
+    while (watching) {
+      const s = await endpointStats(base).catch(() => undefined);
+      const at = (performance.now() - t0) / 1000;
+      if (s && s.requests > 0 && Number.isNaN(firstRequest)) firstRequest = at;
+      if (s && s.succeeded !== answered) {
+        answered = s.succeeded;
+        lastAnswer = at;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
   const started = await startEvaluation({
     runId: bucket,
     taskQueue: 'bench',
@@ -119,10 +149,12 @@ async function evalflowRun(ctx: Ctx, name: string, url: string, dataDir: string,
   });
   await ctx.client.workflow.getHandle(started.runId).result();
   const wall = (performance.now() - t0) / 1000;
+  watching = false;
+  await watch;
   const cpu = cpuSeconds(worker.pid!) - cpu0;
   const peak = peakRssMiB(worker.pid!);
   worker.kill('SIGTERM');
-  return { wall, cpu, peak };
+  return { wall, cpu, peak, firstRequest, lastAnswer };
 }
 
 function f1(x: number): string {
@@ -152,9 +184,13 @@ async function tail(ctx: Ctx): Promise<void> {
   console.log(`plain FIFO loop: ${f1(plain.wall)} s (${(samples / plain.wall).toFixed(1)}/s)`);
   const plainStats = await endpointStats(ep.base);
   await resetEndpointStats(ep.base);
-  const ev = await evalflowRun(ctx, 'tail', ep.url, dataDir, parallelism);
+  const ev = await evalflowRun(ctx, 'tail', ep.url, ep.base, dataDir, parallelism);
   const evStats = await endpointStats(ep.base);
   console.log(`evalflow: ${f1(ev.wall)} s (${(samples / ev.wall).toFixed(1)}/s), worker CPU ${f1(ev.cpu)} s, peak ${ev.peak.toFixed(0)} MiB`);
+  console.log(
+    `evalflow's time: ${f1(ev.firstRequest)} s to the first request, ${f1(ev.lastAnswer - ev.firstRequest)} s of requests (first request to last answer), ` +
+      `${f1(ev.wall - ev.lastAnswer)} s after the last answer (sampled every 0.2 s)`,
+  );
   console.log(`requests answered: plain ${plainStats.succeeded}, evalflow ${evStats.succeeded}; most in flight: plain ${plainStats.maxInFlight}, evalflow ${evStats.maxInFlight}`);
   console.log(`evalflow / plain (throughput): ${(plain.wall / ev.wall).toFixed(3)}`);
   console.log(`\n| samples | parallelism | latency | plain FIFO s | evalflow s | evalflow / plain |`);
@@ -180,23 +216,25 @@ async function capped(ctx: Ctx): Promise<void> {
   const ep = await startLoadEndpoint(ctx.tmp, 'capped', ['--latency-ms', String(latency), '--sigma', String(sigma), '--seed', String(seed), '--per-request', '--max-concurrency', String(capacity), '--over-capacity', '429']);
   ctx.children.push(ep.proc);
   const rows: string[] = [];
-  const row = (what: string, wall: number, s: EndpointStats) => {
+  const row = (what: string, wall: number, s: EndpointStats, span?: number) => {
     const over = s.overCapacity ?? s.faults['429'] ?? 0;
-    const line = `| ${what} | ${f1(wall)} | ${(samples / wall).toFixed(1)} | ${(samples / wall / rate).toFixed(2)} | ${s.requests} | ${((100 * over) / Math.max(1, s.requests)).toFixed(1)} % | ${s.maxInFlight} | ${s.succeeded} |`;
+    const line =
+      `| ${what} | ${f1(wall)} | ${(samples / wall).toFixed(1)} | ${(samples / wall / rate).toFixed(2)} | ${span === undefined ? f1(wall) : f1(span)} | ${(samples / (span ?? wall) / rate).toFixed(2)} | ` +
+      `${s.requests} | ${((100 * over) / Math.max(1, s.requests)).toFixed(1)} % | ${s.maxInFlight} | ${s.succeeded} |`;
     rows.push(line);
     console.log(line);
   };
-  console.log(`| client | wall s | /s | of capacity | requests | 429s | most in flight | answered |`);
+  console.log(`| client | wall s | /s | of capacity | requests s | of capacity while requesting | requests | 429s | most in flight | answered |`);
   const plain = await plainLoop(ep.url, samples, capacity, prompt);
   row(`plain loop, ${capacity} lanes`, plain.wall, await endpointStats(ep.base));
   await resetEndpointStats(ep.base);
-  const a = await evalflowRun(ctx, 'capped', ep.url, dataDir, parallelism);
-  row(`evalflow, parallelism ${parallelism}`, a.wall, await endpointStats(ep.base));
+  const a = await evalflowRun(ctx, 'capped', ep.url, ep.base, dataDir, parallelism);
+  row(`evalflow, parallelism ${parallelism}`, a.wall, await endpointStats(ep.base), a.lastAnswer - a.firstRequest);
   await resetEndpointStats(ep.base);
-  const b = await evalflowRun(ctx, 'capped-limits', ep.url, dataDir, parallelism, { endpoint_limits: [{ model_id: 'load-model', max_concurrency: capacity }] });
-  row(`evalflow, parallelism ${parallelism}, endpoint_limits max_concurrency ${capacity}`, b.wall, await endpointStats(ep.base));
-  console.log(`\n| client | wall s | /s | of capacity | requests | 429s | most in flight | answered |`);
-  console.log(`|---|---|---|---|---|---|---|---|`);
+  const b = await evalflowRun(ctx, 'capped-limits', ep.url, ep.base, dataDir, parallelism, { endpoint_limits: [{ model_id: 'load-model', max_concurrency: capacity }] });
+  row(`evalflow, parallelism ${parallelism}, endpoint_limits max_concurrency ${capacity}`, b.wall, await endpointStats(ep.base), b.lastAnswer - b.firstRequest);
+  console.log(`\n| client | wall s | /s | of capacity | requests s | of capacity while requesting | requests | 429s | most in flight | answered |`);
+  console.log(`|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of rows) console.log(r);
   ep.proc.kill('SIGTERM');
 }
