@@ -106,8 +106,8 @@ export function temporalMetricsUrl(pid: number): string {
   return `http://127.0.0.1:${argv[i + 1]}/metrics`;
 }
 
-/** Sums of a Prometheus counter per value of one label, over the series that match `where`. */
-export async function scrapeCounter(url: string, metric: string, by: string, where: Record<string, string> = {}): Promise<Map<string, number>> {
+/** Sums of a Prometheus counter per value of the labels `by` (joined with '/'), over the series that match `where`. */
+export async function scrapeCounter(url: string, metric: string, by: string[], where: Record<string, string> = {}): Promise<Map<string, number>> {
   const text = await (await fetch(url)).text();
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
@@ -116,7 +116,7 @@ export async function scrapeCounter(url: string, metric: string, by: string, whe
     const labels = new Map<string, string>();
     for (const m of line.slice(metric.length + 1, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels.set(m[1], m[2]);
     if (Object.entries(where).some(([k, v]) => labels.get(k) !== v)) continue;
-    const key = labels.get(by) ?? '';
+    const key = by.map((b) => labels.get(b) ?? '').join('/');
     out.set(key, (out.get(key) ?? 0) + Number(line.slice(close + 1).trim().split(' ')[0]));
   }
   return out;
