@@ -231,7 +231,6 @@ async function capped(ctx: Ctx): Promise<void> {
   const a = await evalflowRun(ctx, 'capped', ep.url, ep.base, dataDir, parallelism);
   row(`evalflow, parallelism ${parallelism}`, a.wall, await endpointStats(ep.base), a.lastAnswer - a.firstRequest);
   await resetEndpointStats(ep.base);
-  await limiterStates(ctx, 'before the run with endpoint_limits');
   const b = await evalflowRun(ctx, 'capped-limits', ep.url, ep.base, dataDir, parallelism, { endpoint_limits: [{ model_id: 'load-model', max_concurrency: capacity }] });
   row(`evalflow, parallelism ${parallelism}, endpoint_limits max_concurrency ${capacity}`, b.wall, await endpointStats(ep.base), b.lastAnswer - b.firstRequest);
   for (const [what, r] of [['without endpoint_limits', a], ['with endpoint_limits', b]] as const) {
@@ -241,14 +240,6 @@ async function capped(ctx: Ctx): Promise<void> {
   console.log(`|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of rows) console.log(r);
   ep.proc.kill('SIGTERM');
-}
-
-/** Prints what the endpoint limiter workflows (workflows/limiter.ts; absent before it existed) hold now. */
-async function limiterStates(ctx: Ctx, when: string): Promise<void> {
-  for await (const wf of ctx.client.workflow.list({ query: `WorkflowId STARTS_WITH 'evalflow-limiter' AND ExecutionStatus = 'Running'` })) {
-    const state = await ctx.client.workflow.getHandle(wf.workflowId).query('state').catch((e: unknown) => String(e));
-    console.log(`# limiter ${wf.workflowId} ${when}: ${JSON.stringify(state)}`);
-  }
 }
 
 export async function runScenario(name: string): Promise<void> {
