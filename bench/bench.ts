@@ -6,6 +6,7 @@
  *
  *   npm run bench -- [--samples 1000,10000] [--parallelism 64,256] [--latency 50,500] [--workers 1,2,4]
  *                    [--worker-activities N] [--shard-size N]
+ *   npm run bench -- --scenario tail|capped [options]   (bench/scenarios.ts)
  *
  * Per scenario: throughput of both, evalflow / plain-loop ratio, the ideal
  * time samples × latency / concurrency, worker CPU seconds and peak memory per
@@ -16,76 +17,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import OpenAI from 'openai';
 import { Client, Connection } from '@temporalio/client';
 import { startStack, type Stack } from '../test/support/stack';
 import { getFreePort } from '../lib/operator/infra/dev';
+import { CLI, REPO, cpuSeconds, listArg, numArg, peakRssMiB, plainLoop, strArg, waitForLine } from './common';
+import { runScenario } from './scenarios';
 import { startEvaluation } from '../lib/operator/client';
 import { ArtifactStore } from '../lib/engine/store';
 import { loadSettings } from '../lib/config/settings';
-
-const REPO = path.resolve(__dirname, '..', '..');
-const CLI = path.join(REPO, 'bin', 'evalflow.js');
-
-function numArg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : Number(process.argv[i + 1]);
-}
-
-function listArg(name: string, fallback: number[]): number[] {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  return process.argv[i + 1].split(',').map(Number);
-}
-
-function waitForLine(p: ChildProcess, file: string, text: string, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(text)) return resolve();
-      if (p.exitCode !== null) return reject(new Error(`process exited: ${fs.readFileSync(file, 'utf8')}`));
-      if (Date.now() > until) return reject(new Error(`timed out waiting for '${text}' in ${file}`));
-      setTimeout(tick, 100);
-    };
-    tick();
-  });
-}
-
-/** CPU seconds (user + system) of a process from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100; // USER_HZ is 100 on Linux
-}
-
-/** Peak resident memory (MiB) of a process from /proc. */
-function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** The plain SDK loop: wall seconds and the CPU seconds this process spent on it. */
-async function plainLoop(url: string, samples: number, concurrency: number): Promise<{ wall: number; cpu: number }> {
-  const client = new OpenAI({ baseURL: url, apiKey: 'x', maxRetries: 0 });
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < samples) {
-        const i = next++;
-        await client.chat.completions.create({
-          model: 'load-model',
-          messages: [{ role: 'user', content: `Solve the following math problem. What is ${i} plus one?` }],
-          max_tokens: 64,
-        });
-      }
-    }),
-  );
-  const cpu = process.cpuUsage(cpu0);
-  return { wall: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
-}
 
 interface Row {
   samples: number;
@@ -106,6 +45,8 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  const scenario = strArg('scenario');
+  if (scenario !== undefined) return runScenario(scenario);
   const samplesList = listArg('samples', [1000, 10000]);
   const parList = listArg('parallelism', [64, 256]);
   const latList = listArg('latency', [50]);
@@ -150,7 +91,7 @@ async function main(): Promise<void> {
         }
         for (const parallelism of parList) {
           for (const workers of workersList) {
-            const { wall: plain, cpu: plainCpu } = await plainLoop(url, samples, parallelism);
+            const { wall: plain, cpu: plainCpu } = await plainLoop(url, samples, parallelism, (i) => `Solve the following math problem. What is ${i} plus one?`);
             const bucket = `bench-${samples}-${parallelism}-${latency}-${workers}-${Date.now()}`;
             const wenv = { ...env, EVALFLOW_S3_BUCKET: bucket };
             process.env.EVALFLOW_S3_BUCKET = bucket;
