@@ -25,7 +25,8 @@ const URGENT_MS = 20;
 const STARVED_MS = 500;
 const CHANGED_MS = 2000;
 const RENEW_MS = 5000;
-const UPDATE_TIMEOUT_MS = 10_000;
+/** Above the limiter's hold (10 s): an answer is not given up on while the limiter may still send it. */
+const UPDATE_TIMEOUT_MS = 20_000;
 
 interface GateEntry {
   gate: EndpointGate;
@@ -125,7 +126,7 @@ export class Coordinator {
       last = Date.now();
       try {
         const grant = await this.send(entry, handle, report, hold);
-        gate.grant(grant);
+        gate.grant(grant, report);
         entry.failures = 0;
       } catch (e) {
         entry.failures++;

@@ -90,6 +90,8 @@ export interface LimiterState {
   settings: Record<string, ConsumerSettings>;
   holders: Record<string, HolderEntry>;
   runs: Record<string, RunEntry>;
+  /** Per worker, per consumer: the cumulative usage last counted (reports are cumulative, counted once). */
+  counted?: Record<string, { seen: number; consumers: Record<string, { usage: TokenUsage; usd: number }> }>;
 }
 
 /** The limiter's input (lib/records/limits.ts): its endpoint, and its state when it continues as new. */
@@ -99,6 +101,7 @@ export type LimiterInput = LimiterStart<LimiterState>;
 export const HOLDER_TTL_MS = 20_000;
 /** A run's totals are kept this long after its last report. */
 const RUN_TTL_MS = 7 * 24 * 3600_000;
+const COUNTED_TTL_MS = 24 * 3600_000;
 const IDLE_END = '1 hour';
 const HOLD = '10 seconds';
 /** A run's usage goes to its suite at least this often while it changes (history grows with it). */
@@ -158,6 +161,8 @@ export class Limiter {
   expire(now: number): void {
     for (const [id, h] of Object.entries(this.state.holders)) if (now - h.seen > HOLDER_TTL_MS) delete this.state.holders[id];
     for (const [id, r] of Object.entries(this.state.runs)) if (!r.dirty && now - r.touched > RUN_TTL_MS) delete this.state.runs[id];
+    // What a worker reported is remembered a day after it went silent (a late report is still counted once).
+    for (const [id, c] of Object.entries(this.state.counted ?? {})) if (now - c.seen > COUNTED_TTL_MS) delete this.state.counted![id];
     const used = new Set<string>();
     for (const h of Object.values(this.state.holders)) for (const k of Object.keys(h.consumers)) used.add(k);
     for (const [k, s] of Object.entries(this.state.settings)) if (!used.has(k) && !this.state.runs[s.run_id]) delete this.state.settings[k];
@@ -207,12 +212,26 @@ export class Limiter {
   /** One worker's report: record it, grant what is free of its fair target. */
   report(holder: string, report: GateReport, now: number): GateGrant {
     this.expire(now);
+    const counted = ((this.state.counted ??= {})[holder] ??= { seen: now, consumers: {} });
+    counted.seen = now;
     for (const c of report.consumers) {
       this.setConsumer(c.key, c.settings);
-      if (c.usage.calls > 0 || c.usd > 0) {
+      // Reports carry totals since the worker started: count what is new since the last one counted.
+      const before = counted.consumers[c.key] ?? { usage: noUsage(), usd: 0 };
+      const delta = {
+        usage: {
+          calls: Math.max(0, c.usage.calls - before.usage.calls),
+          prompt_tokens: Math.max(0, c.usage.prompt_tokens - before.usage.prompt_tokens),
+          completion_tokens: Math.max(0, c.usage.completion_tokens - before.usage.completion_tokens),
+          reasoning_tokens: Math.max(0, c.usage.reasoning_tokens - before.usage.reasoning_tokens),
+        },
+        usd: Math.max(0, c.usd - before.usd),
+      };
+      counted.consumers[c.key] = { usage: c.usage, usd: c.usd };
+      if (delta.usage.calls > 0 || delta.usd > 0) {
         const run = (this.state.runs[c.settings.run_id] ??= { touched: now, consumers: {}, dirty: false });
         const cur = run.consumers[c.key] ?? { usage: noUsage(), usd: 0 };
-        run.consumers[c.key] = { usage: addTokens(cur.usage, c.usage), usd: cur.usd + c.usd };
+        run.consumers[c.key] = { usage: addTokens(cur.usage, delta.usage), usd: cur.usd + delta.usd };
         run.touched = now;
         run.dirty = true;
       }

@@ -102,10 +102,11 @@ interface Consumer {
   grant: number;
   inUse: number;
   waiting: number;
+  /** Paid through this process since it started (cumulative: a report repeated after a lost answer counts once). */
   usage: TokenUsage;
   usd: number;
-  /** Reported, not yet answered. */
-  pendingUsd: number;
+  /** `usd` as of the last report the limiter answered (the rest it has not counted yet). */
+  ackedUsd: number;
 }
 
 interface Waiter {
@@ -122,6 +123,8 @@ export class EndpointGate {
   private queue: Waiter[] = [];
   private readonly consumers = new Map<string, Consumer>();
   private readonly runUsd = new Map<string, number>();
+  /** Cumulative usage per consumer key, kept when a consumer is dropped and comes back (reports stay cumulative). */
+  private readonly totals = new Map<string, { usage: TokenUsage; usd: number; ackedUsd: number }>();
   private starts: number[] = [];
   private tokens: Array<{ at: number; n: number }> = [];
   private rpm?: number;
@@ -182,7 +185,8 @@ export class EndpointGate {
     if (limits) this.applyLimits({ ...this.limits, ...limits });
     let c = this.consumers.get(key);
     if (!c) {
-      c = { key, settings, users: 0, grant: this.local ? settings.cap : 0, inUse: 0, waiting: 0, usage: { calls: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0 }, usd: 0, pendingUsd: 0 };
+      const before = this.totals.get(key);
+      c = { key, settings, users: 0, grant: this.local ? settings.cap : 0, inUse: 0, waiting: 0, usage: before?.usage ?? noUsage(), usd: before?.usd ?? 0, ackedUsd: before?.ackedUsd ?? 0 };
       this.consumers.set(key, c);
     } else if (settings.seq > c.settings.seq) {
       c.settings = settings;
@@ -208,7 +212,7 @@ export class EndpointGate {
   /** Spent by the run as far as this process knows: the limiter's figure and what it has not acknowledged yet. */
   spentByRun(runId: string): number {
     let usd = this.runUsd.get(runId) ?? 0;
-    for (const c of this.consumers.values()) if (c.settings.run_id === runId) usd += c.usd + c.pendingUsd;
+    for (const c of this.consumers.values()) if (c.settings.run_id === runId) usd += c.usd - c.ackedUsd;
     return usd;
   }
 
@@ -360,41 +364,38 @@ export class EndpointGate {
     return true;
   }
 
-  /** The report for the limiter; spending since the last report moves to "pending" until `grant` or `reportFailed`. */
+  /**
+   * The report for the limiter. Usage is cumulative per consumer since this
+   * process started, so a report whose answer was lost (a timeout after the
+   * limiter counted it) is not counted twice when the next one goes out.
+   */
   report(): GateReport {
     const consumers: ConsumerReport[] = [];
     for (const c of this.consumers.values()) {
       consumers.push({ key: c.key, settings: c.settings, in_use: c.inUse, waiting: c.waiting, active: c.users > 0 || c.inUse > 0, usage: c.usage, usd: c.usd });
-      c.pendingUsd += c.usd;
-      c.usd = 0;
-      c.usage = noUsage();
     }
     const overloads = this.overloads;
     this.overloads = 0;
     return { adaptive_limit: this.limits.adaptive === false ? 0 : this.adaptive.limit, overloads, limits: this.limits, consumers };
   }
 
-  /** The report did not reach the limiter: its figures go into the next one. */
+  /** The report did not reach the limiter (or its answer was lost): the next one carries the same totals. */
   reportFailed(r: GateReport): void {
     this.overloads += r.overloads;
-    for (const rc of r.consumers) {
-      const c = this.consumers.get(rc.key);
-      if (!c) continue;
-      c.usage = addTokens(c.usage, rc.usage);
-      c.usd += rc.usd;
-      c.pendingUsd = Math.max(0, c.pendingUsd - rc.usd);
-    }
   }
 
-  /** Apply the limiter's answer to a report. */
-  grant(g: GateGrant): void {
+  /** Apply the limiter's answer to `report` (the report it answers). */
+  grant(g: GateGrant, report?: GateReport): void {
     for (const [runId, usd] of Object.entries(g.run_usd)) this.runUsd.set(runId, usd);
+    const reported = new Map((report?.consumers ?? []).map((rc) => [rc.key, rc.usd]));
     for (const c of [...this.consumers.values()]) {
-      c.pendingUsd = 0;
+      const acked = reported.get(c.key);
+      if (acked !== undefined) c.ackedUsd = acked;
+      this.totals.set(c.key, { usage: c.usage, usd: c.usd, ackedUsd: c.ackedUsd });
       const s = g.settings[c.key];
       if (s && s.seq > c.settings.seq) c.settings = s;
       c.grant = g.grants[c.key] ?? 0;
-      if (c.users === 0 && c.inUse === 0 && c.waiting === 0 && c.usd === 0) this.consumers.delete(c.key);
+      if (c.users === 0 && c.inUse === 0 && c.waiting === 0 && c.usd === c.ackedUsd) this.consumers.delete(c.key);
     }
     this.rpm = g.requests_per_minute;
     this.tpm = g.tokens_per_minute;

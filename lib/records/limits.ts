@@ -72,7 +72,7 @@ export interface ConsumerReport {
   waiting: number;
   /** Still used by an activity of this process (false: the last report of a consumer that is done here). */
   active: boolean;
-  /** Paid since the last report. */
+  /** Paid through this worker process since it started: cumulative (the limiter takes the difference). */
   usage: TokenUsage;
   usd: number;
 }

@@ -183,6 +183,8 @@ test('a budget reached mid-run pauses the run with no call after the pause; resu
     assert.equal(after3s, atPause, 'no call after the pause');
     assert.ok(atPause < samples, `paused before the end (${atPause} of ${samples})`);
     assert.ok((p.cost_usd ?? 0) >= budget, `spent at least the budget when paused (${p.cost_usd} vs ${budget})`);
+    // Beyond the budget: only the calls that were in flight when it was reached (parallelism 4), each counted once.
+    assert.ok((p.cost_usd ?? 0) <= budget + (5 * total) / samples, `spent ${p.cost_usd} of a budget of ${budget}: at most the calls in flight over it`);
 
     // status says why and how to go on; a resume without a higher budget is refused.
     const status = await runCli(['status', 'budget-1'], env.childEnv);

@@ -232,3 +232,31 @@ test('limiter: a silent worker is dropped after the TTL with its slots; a run ou
   assert.equal(c.grants['s/t/model'], 0, 'spent 3 of a budget of 2');
   assert.equal(c.run_usd.s, 3);
 });
+
+test('usage reports are cumulative: a report repeated after a lost answer is counted once', () => {
+  const l = new Limiter({ settings: {}, holders: {}, runs: {} });
+  const r1 = report([{ key: 'r/t/model', cap: 4, in_use: 1, waiting: 0, usd: 2 }]);
+  l.report('A', r1, 0);
+  // The answer was lost; the worker sends its totals again, then more.
+  const again = l.report('A', r1, 100);
+  assert.equal(again.run_usd.r, 2, 'the same totals again add nothing');
+  const r2 = report([{ key: 'r/t/model', cap: 4, in_use: 0, waiting: 0, usd: 5 }]);
+  assert.equal(l.report('A', r2, 200).run_usd.r, 5);
+  // Another worker's totals add to the run's.
+  assert.equal(l.report('B', report([{ key: 'r/t/model', cap: 4, in_use: 0, waiting: 0, usd: 1 }]), 300).run_usd.r, 6);
+});
+
+test('gate: spending the limiter has not acknowledged counts until a grant answers the report that carried it', async () => {
+  const gate = new EndpointGate({}, true);
+  const price = { input_per_million: 1_000_000, output_per_million: 0 };
+  gate.use('r/t/model', settings({ cap: 2, price }));
+  (await gate.acquire('r/t/model')).release('ok', { prompt_tokens: 3, completion_tokens: 0, reasoning_tokens: 0 });
+  const rep = gate.report();
+  gate.reportFailed(rep);
+  assert.equal(gate.spentByRun('r'), 3);
+  gate.grant({ grants: { 'r/t/model': 2 }, settings: {}, run_usd: { r: 3 } }, rep);
+  assert.equal(gate.spentByRun('r'), 3, 'acknowledged: counted once (the limiter figure)');
+  (await gate.acquire('r/t/model')).release('ok', { prompt_tokens: 2, completion_tokens: 0, reasoning_tokens: 0 });
+  assert.equal(gate.spentByRun('r'), 5);
+  assert.equal(gate.report().consumers[0].usd, 5, 'reports carry totals');
+});
