@@ -17,10 +17,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { startStack, type Stack } from '../test/support/stack';
+import { Client } from '@temporalio/client';
 import { getFreePort } from '../lib/operator/infra/dev';
-import { CLI, REPO, cpuSeconds, listArg, numArg, peakRssMiB, plainLoop, strArg, waitForLine } from './common';
+import { CLI, REPO, cpuSeconds, listArg, numArg, peakRssMiB, plainLoop, strArg, waitForLine, benchStack } from './common';
 import { runScenario } from './scenarios';
 import { startEvaluation } from '../lib/operator/client';
 import { ArtifactStore } from '../lib/engine/store';
@@ -56,18 +55,7 @@ async function main(): Promise<void> {
   const shardSize = numArg('shard-size');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evalflow-bench-'));
   console.log(`# evalflow benchmark — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-  const stack: Stack = await startStack();
-  const env = {
-    ...process.env,
-    EVALFLOW_TEMPORAL_ADDRESS: stack.temporalAddress,
-    EVALFLOW_S3_ENDPOINT: stack.s3Endpoint,
-    EVALFLOW_S3_ACCESS_KEY: stack.accessKey,
-    EVALFLOW_S3_SECRET_KEY: stack.secretKey,
-    EVALFLOW_TASK_QUEUE: 'bench',
-    HF_HUB_OFFLINE: '1',
-  };
-  Object.assign(process.env, env);
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const { stack, env, connection } = await benchStack('bench');
   const client = new Client({ connection });
   const rows: Row[] = [];
   const children: ChildProcess[] = [];

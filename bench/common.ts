@@ -3,6 +3,8 @@
  * arguments, child processes, /proc accounting, the load endpoint's stats and
  * the Temporal dev server's Prometheus counters.
  */
+import { Client, Connection } from '@temporalio/client';
+import { startStack, type Stack } from '../test/support/stack';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -146,4 +148,25 @@ export async function plainLoop(url: string, samples: number, concurrency: numbe
   );
   const cpu = process.cpuUsage(cpu0);
   return { wall: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+/**
+ * A private stack (Temporal dev server + MinIO) for a benchmark, with this
+ * process's EVALFLOW_* settings pointed at it; `env` is what worker processes get.
+ */
+export async function benchStack(queue: string, bucket?: string): Promise<{ stack: Stack; env: NodeJS.ProcessEnv; connection: Connection; client: Client }> {
+  const stack = await startStack();
+  const env = {
+    ...process.env,
+    EVALFLOW_TEMPORAL_ADDRESS: stack.temporalAddress,
+    EVALFLOW_S3_ENDPOINT: stack.s3Endpoint,
+    EVALFLOW_S3_ACCESS_KEY: stack.accessKey,
+    EVALFLOW_S3_SECRET_KEY: stack.secretKey,
+    ...(bucket ? { EVALFLOW_S3_BUCKET: bucket } : {}),
+    EVALFLOW_TASK_QUEUE: queue,
+    HF_HUB_OFFLINE: '1',
+  };
+  Object.assign(process.env, env);
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  return { stack, env, connection, client: new Client({ connection }) };
 }

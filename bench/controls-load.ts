@@ -17,11 +17,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
-import { startStack } from '../test/support/stack';
 import { startEvaluation } from '../lib/operator/client';
-import { numArg, scrapeCounter, startLoadEndpoint, startWorker, temporalMetricsUrl } from './common';
+import { numArg, scrapeCounter, startLoadEndpoint, startWorker, temporalMetricsUrl, benchStack } from './common';
 import { mmluProData } from './scenarios';
 
 const METRIC = 'service_requests';
@@ -53,19 +52,7 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evalflow-controls-'));
   console.log(`# controls load — ${os.cpus().length} cores, node ${process.version}`);
   console.log(`# ${samples} ns_mmlu_pro samples, shard_size ${shardSize}, shard_parallelism ${shards}, parallelism ${parallelism}, endpoint latency ${latency} ms; window ${windowS} s`);
-  const stack = await startStack();
-  const env = {
-    ...process.env,
-    EVALFLOW_TEMPORAL_ADDRESS: stack.temporalAddress,
-    EVALFLOW_S3_ENDPOINT: stack.s3Endpoint,
-    EVALFLOW_S3_ACCESS_KEY: stack.accessKey,
-    EVALFLOW_S3_SECRET_KEY: stack.secretKey,
-    EVALFLOW_S3_BUCKET: 'controls',
-    EVALFLOW_TASK_QUEUE: 'controls',
-    HF_HUB_OFFLINE: '1',
-  };
-  Object.assign(process.env, env);
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const { stack, env, connection } = await benchStack('controls', 'controls');
   const client = new Client({ connection });
   const children: ChildProcess[] = [];
   const metrics = temporalMetricsUrl(stack.pids().temporal!);

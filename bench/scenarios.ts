@@ -29,11 +29,10 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { startStack } from '../test/support/stack';
+import { Client } from '@temporalio/client';
 import { startEvaluation } from '../lib/operator/client';
 import { mmluProUserPrompt } from '../benchmarks/mmlu_pro';
-import { cpuSeconds, endpointStats, numArg, peakRssMiB, plainLoop, resetEndpointStats, startLoadEndpoint, startWorker, type EndpointStats } from './common';
+import { cpuSeconds, endpointStats, numArg, peakRssMiB, plainLoop, resetEndpointStats, startLoadEndpoint, startWorker, type EndpointStats, benchStack } from './common';
 import { requestLatency } from './draws';
 
 interface Item {
@@ -247,18 +246,7 @@ export async function runScenario(name: string): Promise<void> {
   if (!run) throw new Error(`--scenario ${name}: unknown scenario; use tail (heavy-tailed latency, plain loop vs evalflow) or capped (an endpoint that answers 429 beyond its capacity)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'evalflow-bench-'));
   console.log(`# evalflow benchmark — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-  const stack = await startStack();
-  const env = {
-    ...process.env,
-    EVALFLOW_TEMPORAL_ADDRESS: stack.temporalAddress,
-    EVALFLOW_S3_ENDPOINT: stack.s3Endpoint,
-    EVALFLOW_S3_ACCESS_KEY: stack.accessKey,
-    EVALFLOW_S3_SECRET_KEY: stack.secretKey,
-    EVALFLOW_TASK_QUEUE: 'bench',
-    HF_HUB_OFFLINE: '1',
-  };
-  Object.assign(process.env, env);
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const { stack, env, connection } = await benchStack('bench');
   const ctx: Ctx = { tmp, env, client: new Client({ connection }), children: [] };
   try {
     await run(ctx);

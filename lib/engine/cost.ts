@@ -8,23 +8,15 @@
  * (as OpenAI-compatible endpoints report them) and are not priced again.
  */
 import { matchingPriceIndices } from '../config/pricing';
+import { addTokens, noUsage } from '../records/limits';
 import type { ModelResponse } from '../records/artifacts';
 import type { PriceEntry, TaskUsage, TokenUsage } from '../records/types';
 
 export type { PriceEntry, TaskUsage, TokenUsage } from '../records/types';
 
-export function emptyUsage(): TokenUsage {
-  return { calls: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0 };
-}
-
-export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
-    calls: a.calls + b.calls,
-    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
-    completion_tokens: a.completion_tokens + b.completion_tokens,
-    reasoning_tokens: a.reasoning_tokens + b.reasoning_tokens,
-  };
-}
+/** The same arithmetic the limiters use (lib/records/limits.ts). */
+export const emptyUsage = noUsage;
+export const addUsage = addTokens;
 
 /**
  * One response's usage: one call; tokens the endpoint did not report count 0
