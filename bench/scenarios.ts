@@ -183,7 +183,9 @@ async function tail(ctx: Ctx): Promise<void> {
   console.log(`plain FIFO loop: ${f1(plain.wall)} s (${(samples / plain.wall).toFixed(1)}/s)`);
   const plainStats = await endpointStats(ep.base);
   await resetEndpointStats(ep.base);
-  const ev = await evalflowRun(ctx, 'tail', ep.url, ep.base, dataDir, parallelism);
+  const window = numArg('shard-parallelism');
+  const ev = await evalflowRun(ctx, 'tail', ep.url, ep.base, dataDir, parallelism, window ? { shard_parallelism: window } : undefined);
+  if (window) console.log(`# evalflow with execution.shard_parallelism ${window}`);
   const evStats = await endpointStats(ep.base);
   console.log(`evalflow: ${f1(ev.wall)} s (${(samples / ev.wall).toFixed(1)}/s), worker CPU ${f1(ev.cpu)} s, peak ${ev.peak.toFixed(0)} MiB`);
   console.log(

@@ -79,7 +79,12 @@ import { ambiguousPriceMessage, matchingPriceIndices, missingPriceMessage } from
 /** evalflow's execution defaults (`execution:` keys absent from the YAML). */
 export const EXECUTION_DEFAULTS = {
   task_parallelism: 2,
-  shard_parallelism: 4,
+  /**
+   * Shards of a task in flight. The task's parallelism bounds their requests together (the
+   * endpoint's gate), so more shards cost no concurrency; they keep the gate's queue from
+   * running dry while finished shards wait for their slowest reply (docs/performance.md).
+   */
+  shard_parallelism: 8,
   shard_size: 512,
   heartbeat_timeout: 60,
   activity_attempts: 5,

@@ -388,7 +388,7 @@ test('resolveTasks: task params win over global, benchmark defaults fill only un
   assert.equal(m.params.num_repeats, 1);
   assert.equal(m.params.max_new_tokens, 4096);
   assert.equal(g.shard_size, 512);
-  assert.deepEqual(plan.execution, { task_parallelism: 2, shard_parallelism: 4, shard_size: 512, heartbeat_timeout: 60, activity_attempts: 5 });
+  assert.deepEqual(plan.execution, { task_parallelism: 2, shard_parallelism: 8, shard_size: 512, heartbeat_timeout: 60, activity_attempts: 5 });
 });
 
 test('resolveTasks: defaults without any params', () => {
