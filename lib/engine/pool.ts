@@ -6,8 +6,9 @@
  * What the two hand-written copies it replaces relied on, kept here:
  *
  * - Items start in order. The limit is read before each start, so it may
- *   change while the pool runs (the task's `set-parallelism`: calls follow the
- *   workflow's `control` query each second): a larger limit starts more items
+ *   change while the pool runs (a caller's live limit; model calls pass all
+ *   their items and wait at the endpoint's gate instead, lib/engine/gate.ts,
+ *   which carries the task's live controls): a larger limit starts more items
  *   at once, a smaller one starts none until enough have finished — items
  *   running are never cut short. A limit below 1 counts as 1. While `paused`
  *   nothing new starts.

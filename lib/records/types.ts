@@ -177,7 +177,7 @@ export interface TaskControl {
   paused: boolean;
   /** Total concurrent requests of the task. */
   parallelism: number;
-  /** Concurrent requests per shard in flight (parallelism shared by the shard window). */
+  /** What a shard is given: the task's parallelism (kept for clients; it bounds all shards together at the endpoint's gate). */
   shard_concurrency: number;
   judge_concurrency: number;
 }
