@@ -469,17 +469,16 @@ function executionSettings(cfg: EvalConfig, warn: (w: string) => void): Executio
 
 type LimitEntry = NonNullable<NonNullable<EvalConfig['execution']>['endpoint_limits']>[number];
 
-/** The entry of a list (endpoint_limits, pricing) for an endpoint: same model_id, and url when the entry gives one. */
-export function entryFor<T extends { model_id: string; url?: string }>(list: readonly T[] | undefined, endpoint: EndpointSpec, key: string): T | undefined {
-  const trim = (u: string) => u.replace(/\/+$/, '');
-  const hits = (list ?? []).filter((e) => e.model_id === endpoint.model_id && (e.url === undefined || trim(e.url) === trim(endpoint.url)));
+/** The `execution.endpoint_limits` entry for an endpoint (matched as pricing is, lib/config/pricing.ts); two are an error. */
+function limitsEntryFor(list: readonly LimitEntry[], endpoint: EndpointSpec): LimitEntry | undefined {
+  const hits = matchingPriceIndices(list, endpoint);
   if (hits.length > 1) {
     throw new ConfigError(
-      `execution.${key} has ${hits.length} entries for model '${endpoint.model_id}' at ${endpoint.url}; keep one (give 'url' to tell endpoints of the same model apart)`,
-      `execution.${key}`,
+      `execution.endpoint_limits has ${hits.length} entries for model '${endpoint.model_id}' at ${endpoint.url}; keep one (give 'url' to tell endpoints of the same model apart)`,
+      'execution.endpoint_limits',
     );
   }
-  return hits[0];
+  return hits.length ? list[hits[0]] : undefined;
 }
 
 /** Attach execution.endpoint_limits to the target and judge endpoints of every task. */
@@ -487,7 +486,7 @@ function attachLimits(cfg: EvalConfig, tasks: ResolvedTask[]): void {
   const list = cfg.execution?.endpoint_limits;
   if (!list?.length) return;
   const limitsOf = (ep: EndpointSpec) => {
-    const e: LimitEntry | undefined = entryFor(list, ep, 'endpoint_limits');
+    const e = limitsEntryFor(list, ep);
     if (!e) return;
     ep.limits = {
       ...(e.max_concurrency !== undefined ? { max_concurrency: e.max_concurrency } : {}),

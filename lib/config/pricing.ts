@@ -11,8 +11,11 @@ function sameUrl(a: string, b: string): boolean {
   return a.trim().replace(/\/+$/, '').toLowerCase() === b.trim().replace(/\/+$/, '').toLowerCase();
 }
 
-/** Indices of the entries that match the endpoint, in config order. */
-export function matchingPriceIndices(pricing: readonly PriceEntry[] | undefined, endpoint: { url: string; model_id: string }): number[] {
+/**
+ * Indices of the entries that match the endpoint, in config order — for
+ * `execution.pricing` and `execution.endpoint_limits` alike (the same rule).
+ */
+export function matchingPriceIndices(pricing: readonly Pick<PriceEntry, 'model_id' | 'url'>[] | undefined, endpoint: { url: string; model_id: string }): number[] {
   const out: number[] = [];
   (pricing ?? []).forEach((p, i) => {
     if (p.model_id === endpoint.model_id && (p.url === undefined || sameUrl(p.url, endpoint.url))) out.push(i);
