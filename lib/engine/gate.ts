@@ -221,15 +221,6 @@ export class EndpointGate {
     return budget !== undefined && this.spentByRun(c.settings.run_id) >= budget;
   }
 
-  /** Why a consumer's requests wait now (for log lines and status), or null. */
-  blockedReason(key: string): string | null {
-    const c = this.consumers.get(key);
-    if (!c) return null;
-    if (c.settings.paused) return 'paused';
-    if (this.overBudget(c)) return 'budget';
-    return null;
-  }
-
   /** Wait for a slot of `key` (registered with `use`). Rejects with the signal's reason on abort. */
   acquire(key: string, signal?: AbortSignal): Promise<Slot> {
     const consumer = this.consumers.get(key);
@@ -397,19 +388,11 @@ export class EndpointGate {
       c.grant = g.grants[c.key] ?? 0;
       if (c.users === 0 && c.inUse === 0 && c.waiting === 0 && c.usd === c.ackedUsd) this.consumers.delete(c.key);
     }
-    this.rpm = g.requests_per_minute;
-    this.tpm = g.tokens_per_minute;
+    if (!this.local) {
+      this.rpm = g.requests_per_minute;
+      this.tpm = g.tokens_per_minute;
+    }
     this.recomputeCeiling();
     this.pump();
-  }
-
-  /** Controls changed locally (tests, or a worker without a limiter). */
-  updateSettings(key: string, settings: ConsumerSettings): void {
-    const c = this.consumers.get(key);
-    if (c && settings.seq > c.settings.seq) {
-      c.settings = settings;
-      this.recomputeCeiling();
-      this.pump();
-    }
   }
 }

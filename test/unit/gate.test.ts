@@ -90,13 +90,12 @@ test('gate: first come first served across consumers, within each grant and the 
   await tick();
   assert.deepEqual(got.slice(3), ['r/a/model'], 'the oldest waiter goes first');
   // Pause b: its waiter stays; a's next request may go.
-  gate.updateSettings('r/b/model', settings({ cap: 2, paused: true, seq: 1 }));
+  gate.grant({ grants: {}, settings: { 'r/b/model': settings({ cap: 2, paused: true, seq: 1 }) }, run_usd: {} });
   slots[1].release('ok');
   await tick();
   assert.equal(got.length, 4, 'the paused consumer does not start');
-  assert.equal(gate.blockedReason('r/b/model'), 'paused');
   assert.equal(gate.holding, true, 'everything waiting is paused: the limiter may hold the report');
-  gate.updateSettings('r/b/model', settings({ cap: 2, seq: 2 }));
+  gate.grant({ grants: {}, settings: { 'r/b/model': settings({ cap: 2, seq: 2 }) }, run_usd: {} });
   await tick();
   assert.equal(got.length, 5);
   doneA();
@@ -116,8 +115,8 @@ test('gate: a run that has spent its budget starts nothing more; the spend inclu
   const pending = gate.acquire('r/t/model').then(() => (started = true));
   await tick();
   assert.equal(started, false, 'over budget: nothing starts');
-  assert.equal(gate.blockedReason('r/t/model'), 'budget');
-  gate.updateSettings('r/t/model', settings({ cap: 4, budget_usd: 50, price, seq: 1 }));
+  assert.equal(gate.holding, true, 'everything waiting is out of budget: the limiter may hold the report');
+  gate.grant({ grants: {}, settings: { 'r/t/model': settings({ cap: 4, budget_usd: 50, price, seq: 1 }) }, run_usd: { r: 21 } }, report);
   await pending;
   assert.equal(started, true, 'a higher budget lets it go on');
 });
