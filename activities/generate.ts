@@ -17,6 +17,7 @@ import type { ArtifactStore } from '../lib/engine/store';
 import { type CallBatchOptions, type CallBatchStats, type CacheState, joinEndpoint, type RoleControl, runCachedCalls } from './calls';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './errors';
+import { liveEndpoint } from '../lib/engine/deploy';
 import { benchmarkFor, promptOptions } from './prepare';
 import { type PreparedSample } from '../lib/records/artifacts';
 import { TaskLog } from './tasklog';
@@ -48,6 +49,24 @@ export interface GenerateResult {
   retries: number;
 }
 
+/**
+ * The endpoint to call: for a model the run deployed, the address its deploy
+ * worker reported (lib/engine/deploy.ts), waiting, heartbeating, while the
+ * deployment (re)starts; other endpoints as they are.
+ */
+export async function deployedAddress<E extends ResolvedTask['endpoint']>(store: ActivityDeps['store'], runId: string, endpoint: E): Promise<E> {
+  if (!endpoint.deployed) return endpoint;
+  const ctx = Context.current();
+  try {
+    return await liveEndpoint(store, runId, endpoint, { beat: () => ctx.heartbeat(), signal: ctx.cancellationSignal, timeoutMs: DEPLOYED_WAIT_MS });
+  } catch (e) {
+    toActivityFailure(e);
+  }
+}
+
+/** How long a call activity waits for its run's deployment to serve before failing (and being retried). */
+const DEPLOYED_WAIT_MS = 30 * 60_000;
+
 export function clientFor(endpoint: ResolvedTask['endpoint']) {
   try {
     return makeClient(endpoint);
@@ -77,7 +96,9 @@ export function generateActivities(deps: ActivityDeps) {
       if (!samples) {
         throw ApplicationFailure.nonRetryable(`samples of shard ${shard} are missing in the store (${keys.samplesShard(run_id, task.name, shard)})`, 'InvalidInput');
       }
-      const client = clientFor(task.endpoint);
+      // A deployed model: the address its deploy worker reports now (waits while it restarts).
+      const endpoint = await deployedAddress(store, run_id, task.endpoint);
+      const client = clientFor(endpoint);
       const units: { sample: PreparedSample; repeat: number }[] = [];
       for (const sample of samples) for (let r = 0; r < task.params.num_repeats; r++) units.push({ sample, repeat: r });
 
@@ -85,7 +106,7 @@ export function generateActivities(deps: ActivityDeps) {
       const batch: CallBatchOptions = {
         store,
         client,
-        endpoint: task.endpoint,
+        endpoint,
         timeoutMs: task.params.request_timeout * 1000,
         maxRetries: task.params.max_retries,
         concurrency: input.concurrency,

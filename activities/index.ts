@@ -9,6 +9,7 @@ import { prepareActivities } from './prepare';
 import { runActivities } from './run';
 import { scoreActivities } from './score';
 import { sandboxActivities } from './sandbox';
+import { deployActivities } from './deploy';
 import { createSandbox, type Sandbox } from '../lib/engine/sandbox/bwrap';
 
 /** Run bookkeeping and data preparation: goes with the orchestration role. */
@@ -37,6 +38,12 @@ export function sandboxingActivities(deps: ActivityDeps = defaultDeps(), sandbox
   return sandboxActivities(deps, sandbox ?? createSandbox({ slots: s.slots, memoryMb: s.memoryMb, data: s.data }));
 }
 
+/** Model servers of runs with a `deployment:` (the deploy role, on the hosts with the accelerators; its own task queue). */
+export function deployingActivities(deps: ActivityDeps = defaultDeps()) {
+  return deployActivities(deps);
+}
+
+export type DeployingActivities = ReturnType<typeof deployingActivities>;
 export type SandboxingActivities = ReturnType<typeof sandboxingActivities>;
 export type JudgingActivities = ReturnType<typeof judgingActivities>;
 export type OrchestrationActivities = ReturnType<typeof orchestrationActivities>;

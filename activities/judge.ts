@@ -18,7 +18,7 @@ import type { GenerationParams, ResolvedTask } from '../lib/records/types';
 import { joinEndpoint, type RoleControl, runCachedCalls } from './calls';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './errors';
-import { clientFor } from './generate';
+import { clientFor, deployedAddress } from './generate';
 import { type GenerationRecord } from '../lib/records/artifacts';
 import { benchmarkFor } from './prepare';
 import { type PreparedSample } from '../lib/records/artifacts';
@@ -86,7 +86,8 @@ export function judgeActivities(deps: ActivityDeps) {
         temperature: judge.temperature,
         top_p: judge.top_p,
       };
-      const client = clientFor(judge.endpoint);
+      const endpoint = await deployedAddress(store, run_id, judge.endpoint);
+      const client = clientFor(endpoint);
       const records: JudgementRecord[] = gens.map((g) => ({
         sample_id: g.sample_id,
         repeat: g.repeat,
@@ -106,7 +107,7 @@ export function judgeActivities(deps: ActivityDeps) {
         const { outcomes } = await runCachedCalls(calls, {
           store,
           client,
-          endpoint: judge.endpoint,
+          endpoint,
           timeoutMs: judge.request_timeout * 1000,
           maxRetries: judge.max_retries,
           concurrency: input.concurrency,

@@ -119,7 +119,7 @@ export function runActivities(deps: ActivityDeps) {
     } catch (e) {
       toActivityFailure(e);
     }
-    return { run_id: plan.run_id, config_name: plan.config_name, tasks: plan.tasks, execution: plan.execution };
+    return { run_id: plan.run_id, config_name: plan.config_name, tasks: plan.tasks, execution: plan.execution, ...(plan.deployment ? { deployment: plan.deployment } : {}) };
   }
 
   async function finalizeRun(args: { run_id: string; status: 'completed' | 'failed' | 'cancelled'; summaries: TaskSummary[] }): Promise<void> {

@@ -29,10 +29,11 @@ import {
 import { loadDataset, loadDatasetFiles } from '../lib/engine/datasets';
 import { benchmarkModuleSpecs, registerBenchmarkModules } from '../lib/plan/custom-benchmarks';
 import { baseUrlOf } from '../lib/engine/endpoint';
-import { loadSettings, secretFromEnv } from '../lib/config/settings';
+import { loadSettings, secretFromEnv, serverEnv } from '../lib/config/settings';
+import { commandFor } from '../lib/engine/deploy';
 import { ArtifactStore } from '../lib/engine/store';
 import { keys } from '../lib/records/keys';
-import type { ResolvedTask, SuiteProgress, TaskSummary, TaskUsage } from '../lib/records/types';
+import type { DeploymentSpec, ResolvedTask, SuiteProgress, TaskSummary, TaskUsage } from '../lib/records/types';
 import type { NemoResults } from '../lib/records/artifacts';
 import { CHARS_PER_TOKEN, describeUsage, estimateTask, formatUsd, sumTaskUsage } from '../lib/engine/cost';
 import { compactCount, costCell, RESULT_HEADER, resultRows, table, usageCell, type UsageView } from './format';
@@ -168,6 +169,7 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
     }
     if (report.execution.budget_usd !== undefined) console.log(`budget: ${formatUsd(report.execution.budget_usd)} (execution.budget_usd): the run pauses when spending reaches it`);
   }
+  if (report.deployment) printDeployment(report.deployment);
   for (const w of report.warnings) console.log(`warning: ${w}`);
   if (report.unsupported.length) {
     console.log(
@@ -176,6 +178,27 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
     );
   }
   console.log('\n(dry run: nothing started)');
+}
+
+/** What the dry run says of a `deployment:`: what a deploy worker will start, where, and how it is checked. */
+function printDeployment(spec: DeploymentSpec): void {
+  const s = loadSettings();
+  const queue = spec.task_queue ?? `${s.taskQueue}-deploy`;
+  const here = commandFor(spec, { runId: '<run>', attempt: 1, advertisedHost: s.deployHost, envPath: serverEnv({}).PATH });
+  const how =
+    here.mode === 'binary'
+      ? spec.type === 'llama_cpp'
+        ? "evalflow's own server (evalflow serve-gguf) on CPU, no container"
+        : `the ${here.argv[0] === '/bin/sh' ? 'command' : `'${here.argv[0]}' binary`} directly on the deploy host (${spec.image ? 'no docker or apptainer found here' : 'no image set'})`
+      : `in a container: ${here.mode} runs ${spec.image}`;
+  console.log(`\n# deployment (${spec.type})`);
+  console.log(`started by: a deploy worker polling task queue '${queue}' ('evalflow worker --deploy-only' on the host with the accelerators, or --deploy on an all-in-one worker)`);
+  console.log(`runs: ${how}`);
+  console.log(`command: ${here.display}`);
+  if (Object.keys(here.env).length) console.log(`environment: ${Object.keys(here.env).sort().join(', ')} (values from the deployment's env_vars)`);
+  console.log(`health: GET http://<deploy host>:${spec.port}/v1/models until it lists '${spec.served_model_name}' (at most ${spec.ready_timeout} s); as a worker here would advertise it: http://${s.deployHost}:${spec.port}/v1/models`);
+  console.log(`tasks call: the address the deploy worker reports (EVALFLOW_DEPLOY_HOST of its host, port ${spec.port}); the server is stopped when the run ends`);
+  console.log('(the command shown is what a deploy worker on THIS host would run: docker/apptainer are looked up on each deploy host)');
 }
 
 /** Checks that catch the common mistakes before anything is started. */
@@ -189,6 +212,8 @@ async function preflight(tasks: ResolvedTask[]): Promise<void> {
           `(workers read it too), or pass --no-preflight when only the workers have it`,
       );
     }
+    // A deployed model is not there yet: its deploy worker starts it and checks it (docs/architecture.md, "Deployments").
+    if (t.endpoint.deployed) continue;
     const base = baseUrlOf(t.endpoint);
     if (seen.has(base)) continue;
     seen.add(base);
@@ -600,7 +625,9 @@ program
   .option('--benchmark-module <path|package>', 'register custom benchmarks from a module (repeatable; also EVALFLOW_BENCHMARK_MODULES)', collect, [])
   .option('--no-sandbox', "leave out the sandbox role (this host must not run model-written code; run it elsewhere on '<queue>-sandbox')")
   .option('--workflow-bundle <file>', "run the workflows of this prebuilt bundle instead of this build's (docs/operations.md)")
-  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string }) => {
+  .option('--deploy', "also serve the deploy role: start the model servers of runs with a deployment: ('<queue>-deploy'; advertised as EVALFLOW_DEPLOY_HOST)")
+  .option('--deploy-only', 'serve only the deploy role (a GPU host that runs model servers and nothing else)')
+  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string; deploy?: boolean; deployOnly?: boolean }) => {
     try {
       const custom = registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
@@ -618,13 +645,17 @@ program
         taskQueue: o.taskQueue,
         workflowBundle,
         noSandbox: !o.sandbox,
+        ...(o.deployOnly ? { deploy: 'only' as const } : o.deploy ? { deploy: 'also' as const } : {}),
         maxConcurrentActivities: Number(o.maxActivities),
         signal: ac.signal,
         onReady: () =>
-          console.log(
+          o.deployOnly
+            ? console.log(`evalflow worker: deploy role on task queue '${q}-deploy' on ${s.temporalAddress}, model servers advertised at ${s.deployHost} (Ctrl-C stops)`)
+            : console.log(
             `evalflow worker: task queues '${q}', '${q}-judge'${o.sandbox ? ` and '${q}-sandbox'` : ''} on ${s.temporalAddress}, ` +
               `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''}; ` +
-              `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"} (Ctrl-C stops)`,
+              `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"}` +
+              `${o.deploy ? `; deploy role on '${q}-deploy' (servers advertised at ${s.deployHost})` : ''} (Ctrl-C stops)`,
           ),
       });
     } catch (e) {

@@ -4,7 +4,7 @@
  */
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { loadSettings } from '../lib/config/settings';
-import { evalflowPlugins, judgePlugin, sandboxPlugin, type EvalflowPluginOptions } from './plugins';
+import { deployPlugin, evalflowPlugins, judgePlugin, sandboxPlugin, type EvalflowPluginOptions } from './plugins';
 
 export interface RunWorkerOptions extends EvalflowPluginOptions {
   taskQueue?: string;
@@ -14,6 +14,13 @@ export interface RunWorkerOptions extends EvalflowPluginOptions {
   sandboxTaskQueue?: string;
   /** Leave out the sandbox role (a worker on a host that must not run model-written code). */
   noSandbox?: boolean;
+  /**
+   * The deploy role (model servers of runs with a `deployment:`, on "<taskQueue>-deploy"):
+   * 'also' adds it to the other roles, 'only' runs it alone (a GPU host); absent: left out.
+   */
+  deploy?: 'also' | 'only';
+  /** Queue of the deploy role; default "<taskQueue>-deploy". */
+  deployTaskQueue?: string;
   address?: string;
   namespace?: string;
   /** Max concurrent activity executions on this worker (shards in flight). */
@@ -67,6 +74,32 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   try {
     const taskQueue = opts.taskQueue ?? settings.taskQueue;
     const namespace = opts.namespace ?? settings.namespace;
+    // The deploy role: model servers run as long as their runs, one activity each.
+    const deploy = opts.deploy
+      ? await Worker.create({
+          connection,
+          namespace,
+          taskQueue: opts.deployTaskQueue ?? `${taskQueue}-deploy`,
+          maxConcurrentActivityTaskExecutions: 8,
+          plugins: [deployPlugin(opts)],
+        })
+      : null;
+    const others = opts.deploy === 'only' ? [] : await otherRoles();
+    const workers = [...others, ...(deploy ? [deploy] : [])];
+    const stop = () => {
+      for (const w of workers) w.shutdown();
+    };
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    const running = Promise.all(workers.map((w) => w.run()));
+    opts.onReady?.();
+    await running;
+  } finally {
+    await connection.close();
+  }
+
+  async function otherRoles(): Promise<Worker[]> {
+    const taskQueue = opts.taskQueue ?? settings.taskQueue;
+    const namespace = opts.namespace ?? settings.namespace;
     const main = await Worker.create({
       connection,
       namespace,
@@ -92,15 +125,6 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
           maxConcurrentActivityTaskExecutions: 2,
           plugins: [sandboxPlugin(opts)],
         });
-    const workers = [main, judge, ...(sandbox ? [sandbox] : [])];
-    const stop = () => {
-      for (const w of workers) w.shutdown();
-    };
-    opts.signal?.addEventListener('abort', stop, { once: true });
-    const running = Promise.all(workers.map((w) => w.run()));
-    opts.onReady?.();
-    await running;
-  } finally {
-    await connection.close();
+    return [main, judge, ...(sandbox ? [sandbox] : [])];
   }
 }

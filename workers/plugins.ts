@@ -21,6 +21,7 @@ import type { Benchmark } from '../benchmarks/types';
 import {
   type ActivityDeps,
   defaultDeps,
+  deployingActivities,
   generationActivities,
   judgingActivities,
   orchestrationActivities,
@@ -130,6 +131,24 @@ export function sandboxPlugin(opts: EvalflowPluginOptions & { sandbox?: SandboxS
   const env = deps.settings.sandbox;
   const sandbox = createSandbox({ slots: env.slots, memoryMb: env.memoryMb, data: env.data, ...opts.sandbox });
   return new SimplePlugin({ name: 'evalflow.sandbox', activities: sandboxingActivities(deps, sandbox) });
+}
+
+/**
+ * The deploy role: starts the model servers of runs with a `deployment:`
+ * (docs/architecture.md, "Deployments") on the deploy task queue
+ * (`deployment.task_queue`, default "<queue>-deploy"), on hosts that can run
+ * them (GPUs, the server binary or a container runtime). Heartbeats reach the
+ * server at least every second, so a dead deploy host is noticed soon.
+ */
+export function deployPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
+  return new DeployRolePlugin({ name: 'evalflow.deploy', activities: deployingActivities(opts.deps ?? defaultDeps()) });
+}
+
+class DeployRolePlugin extends SimplePlugin {
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    const configured = super.configureWorker(options);
+    return { ...configured, maxHeartbeatThrottleInterval: configured.maxHeartbeatThrottleInterval ?? '1 second' };
+  }
 }
 
 /** All roles of the main task queue, for the all-in-one worker (the judge role polls its own queue). */

@@ -5,7 +5,7 @@
  * the public interface (CLI, typed client, `temporal workflow signal/query`).
  */
 import { defineQuery, defineSignal, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
-import type { SuiteProgress, TaskControl, TaskProgress, TaskSummary } from '../lib/records/types';
+import type { DeploymentAddress, SuiteProgress, TaskControl, TaskProgress, TaskSummary } from '../lib/records/types';
 
 /** Both workflows answer the `progress` query. */
 export const suiteProgressQuery = defineQuery<SuiteProgress>('progress');
@@ -26,6 +26,9 @@ export const resumeSignal = defineSignal('resume');
 export const setParallelismSignal = defineSignal<[{ parallelism: number; task?: string }]>('setParallelism');
 /** A new budget for the run (USD), e.g. before resuming a run the budget paused (`evalflow resume RUN --budget N`). */
 export const setBudgetSignal = defineSignal<[{ budget_usd: number }]>('setBudget');
+
+/** From the deployModel activity (activities/deploy.ts): the run's model server serves at this address (again, after a restart). */
+export const deploymentReadySignal = defineSignal<[DeploymentAddress]>('deploymentReady');
 
 /** What a task workflow does on each query and signal. */
 export interface TaskHandlers {

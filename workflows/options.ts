@@ -5,8 +5,8 @@
  * docs/architecture.md).
  */
 import { ActivityCancellationType, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { GenerationActivities, JudgingActivities, OrchestrationActivities, SandboxingActivities, ScoringActivities } from '../activities/index';
-import type { ExecutionSettings } from '../lib/records/types';
+import type { DeployingActivities, GenerationActivities, JudgingActivities, OrchestrationActivities, SandboxingActivities, ScoringActivities } from '../activities/index';
+import type { DeploymentSpec, ExecutionSettings } from '../lib/records/types';
 import { NON_RETRYABLE_TYPES } from '../lib/records/errors';
 
 /** Error types (the thrown error's name) an activity fails with at once, without a retry: the one list (lib/records/errors.ts). */
@@ -94,5 +94,28 @@ export function scoring() {
   return proxyActivities<ScoringActivities>({
     startToCloseTimeout: '1 hour',
     retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
+/**
+ * The run's model server (`deployment:`): one activity that lasts as long as
+ * the run, on the deploy queue (`deployment.task_queue`, default
+ * "<queue>-deploy"). A short heartbeat timeout (at most 30 s) notices a dead
+ * deploy host soon, and Temporal starts the server again on another deploy
+ * worker; a cancelled suite waits until the server is stopped.
+ */
+export function deploying(execution: ExecutionSettings, deployment: DeploymentSpec) {
+  return proxyActivities<DeployingActivities>({
+    taskQueue: deployment.task_queue ?? `${workflowInfo().taskQueue}-deploy`,
+    startToCloseTimeout: '30 days',
+    heartbeatTimeout: `${Math.min(execution.heartbeat_timeout, 30)} seconds`,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: Math.max(execution.activity_attempts, 10),
+      nonRetryableErrorTypes: [...NON_RETRYABLE, 'DeploymentFailed'],
+    },
   });
 }

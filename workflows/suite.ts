@@ -2,20 +2,22 @@
  * evaluationSuite: one run, workflow id = run id —
  *
  *   initRun        validate, check run identity, write metadata (an activity)
+ *   deployModel    with a `deployment:`: the model server, an activity on the deploy queue that
+ *                  lasts until the tasks are done (behind patched('deployment'))
  *   tasks          one child evaluationTask per task (id <run>/<task>), task_parallelism at once;
  *                  a failed task is recorded and the others go on
  *   finalizeRun    timings, summaries, the run log — also when the run is cancelled
  *
  * Live controls sent to the suite reach its running tasks (controls.ts).
  */
-import { ApplicationFailure, CancellationScope, executeChild, isCancellation, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SA, type RunStatusValue } from '../lib/records/search-attributes';
-import type { RunPlan, SuiteInput, SuiteProgress, SuiteResult, TaskSummary, TokenUsage } from '../lib/records/types';
-import { resultsQuery, serveSuiteControls, suiteProgressQuery } from './controls';
+import type { DeploymentAddress, RunPlan, SuiteInput, SuiteProgress, SuiteResult, TaskSummary, TokenUsage } from '../lib/records/types';
+import { deploymentReadySignal, resultsQuery, serveSuiteControls, suiteProgressQuery } from './controls';
 import { endpointUsageSignal, type EndpointUsage } from './limiter';
 import { addTokens, consumerKey, noUsage } from '../lib/records/limits';
 import { rootMessage } from './failures';
-import { orchestration } from './options';
+import { deploying, orchestration } from './options';
 import { evaluationTask } from './task';
 
 /** The suite's controls: given to tasks as they start, forwarded to those running. */
@@ -99,9 +101,31 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
     ...(control.paused ? { paused_reason: control.reason ?? 'paused' } : {}),
   }));
 
+  // The run's model server, when the config has a `deployment:` (docs/architecture.md, "Deployments").
+  let deployment: Deployment | undefined;
+  setHandler(deploymentReadySignal, (address) => {
+    if (!deployment || (deployment.address && address.attempt < deployment.address.attempt)) return;
+    deployment.address = address;
+    progress.deployment = { type: plan.deployment!.type, state: 'ready', base_url: address.base_url, attempt: address.attempt };
+    show.details();
+  });
+
   try {
-    await runTasks(input, plan, progress, summaries, control, running, show.details);
+    if (plan.deployment && patched('deployment')) {
+      deployment = startDeployment(plan);
+      progress.deployment = { type: plan.deployment.type, state: 'starting' };
+      show.details();
+      // The tasks start once the server answers; a deployment that cannot start fails the run.
+      await Promise.race([condition(() => deployment!.address !== undefined), deployment.ended]);
+    }
+    const tasks = runTasks(input, plan, progress, summaries, control, running, show.details);
+    if (deployment) {
+      tasks.catch(() => undefined);
+      await Promise.race([tasks, deployment.ended]);
+    } else await tasks;
+    if (deployment) await stopDeployment(deployment, progress);
   } catch (e) {
+    if (deployment) await CancellationScope.nonCancellable(() => stopDeployment(deployment!, progress));
     if (isCancellation(e)) {
       await CancellationScope.nonCancellable(async () => {
         show.status('Cancelled');
@@ -127,6 +151,42 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
     );
   }
   return { run_id: plan.run_id, status: 'completed', tasks: summaries };
+}
+
+/** The deployModel activity of a run, in a scope of its own so that it can be stopped when the tasks are done. */
+interface Deployment {
+  scope: CancellationScope;
+  done: Promise<void>;
+  /** Rejects when the deployment ends before it is stopped (it could not start, or failed for good). */
+  ended: Promise<never>;
+  address?: DeploymentAddress;
+}
+
+function startDeployment(plan: RunPlan): Deployment {
+  const spec = plan.deployment!;
+  const scope = new CancellationScope();
+  const done = scope.run(() => deploying(plan.execution, spec).deployModel({ run_id: plan.run_id, deployment: spec }));
+  const ended = done.then(
+    () => {
+      throw ApplicationFailure.nonRetryable(`the ${spec.type} deployment ended while the run needed it`, 'DeploymentFailed');
+    },
+    (e) => {
+      if (isCancellation(e)) throw e;
+      throw ApplicationFailure.nonRetryable(
+        `the ${spec.type} deployment failed: ${rootMessage(e)} — fix the deployment: section (or the deploy worker host) and run 'evalflow resume ${plan.run_id}'`,
+        'DeploymentFailed',
+      );
+    },
+  );
+  ended.catch(() => undefined);
+  return { scope, done, ended };
+}
+
+/** Cancel the deployModel activity and wait until its server is stopped. */
+async function stopDeployment(d: Deployment, progress: SuiteProgress): Promise<void> {
+  d.scope.cancel();
+  await d.done.catch(() => undefined);
+  if (progress.deployment) progress.deployment.state = 'stopped';
 }
 
 /** How the run shows itself: search attributes (when the run sets them) and the workflow's current details. */
@@ -155,8 +215,11 @@ function suiteDisplay(input: SuiteInput, plan: RunPlan, progress: SuiteProgress,
         : '';
       const live = (t: SuiteProgress['tasks'][number]) =>
         t.usage ? `, limit ${t.concurrency_limit ?? '-'}, ${t.usage.model.prompt_tokens + t.usage.model.completion_tokens} tokens` : '';
+      const dep = progress.deployment
+        ? `\n\ndeployment: ${progress.deployment.type} ${progress.deployment.state}${progress.deployment.base_url ? ` at ${progress.deployment.base_url} (attempt ${progress.deployment.attempt})` : ''}`
+        : '';
       setCurrentDetails(
-        `run **${plan.run_id}** (${plan.config_name}, model ${model})${paused}${money}\n\n` +
+        `run **${plan.run_id}** (${plan.config_name}, model ${model})${paused}${money}${dep}\n\n` +
           progress.tasks.map((t) => `- ${t.task}: ${t.phase}${live(t)}${t.error ? ` — ${t.error}` : ''}`).join('\n'),
       );
     },

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument, parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
-import type { EndpointSpec, ExecutionSettings, GenerationParams, PriceEntry, ResolvedTask } from '../records/types';
+import type { DeploymentSpec, EndpointSpec, ExecutionSettings, GenerationParams, PriceEntry, ResolvedTask } from '../records/types';
+import { DEFAULT_DEPLOY_PORT, resolveDeployment, servedModelName } from './deployment';
 import { ambiguousPriceMessage, matchingPriceIndices, missingPriceMessage } from './pricing';
 import { EvalflowError } from '../records/errors';
 import {
@@ -317,14 +318,17 @@ function isUnder(p: readonly PropertyKey[], prefix: readonly PropertyKey[]): boo
  * with its dotted path: unknown keys, wrong types, `???` placeholders,
  * missing required values, out-of-range values.
  */
-export function validateConfig(raw: unknown): EvalConfig {
-  if (!isPlainObject(raw)) throw new ConfigError(`the config must be a mapping with target: and evaluation:, got ${describe(raw)}`);
+export function validateConfig(input: unknown): EvalConfig {
+  if (!isPlainObject(input)) throw new ConfigError(`the config must be a mapping with target: and evaluation:, got ${describe(input)}`);
+  const deployed = withDeployment(input);
+  const raw = deployed.raw;
   const placeholders: Segment[][] = [];
   findPlaceholders(raw, [], placeholders);
   const problems: { path: PropertyKey[]; text: string }[] = placeholders.map((p) => ({
     path: p,
     text: `${formatPath(p)}: placeholder ??? was never set; set it with -o ${overrideKey(raw, p)}=value`,
   }));
+  problems.push(...deployed.problems);
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (parsed.success && !problems.length) return parsed.data;
   if (!parsed.success) {
@@ -338,6 +342,56 @@ export function validateConfig(raw: unknown): EvalConfig {
     `invalid config (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n  - ${lines.join('\n  - ')}`,
     formatPath(problems[0]?.path ?? []),
   );
+}
+
+/** The deployment's type: `deployment.type`, else a Hydra defaults entry `deployment: <type>`, else none. */
+function deploymentType(raw: Json): string {
+  const dep = raw.deployment;
+  if (isPlainObject(dep) && typeof dep.type === 'string') return dep.type;
+  for (const entry of Array.isArray(raw.defaults) ? raw.defaults : []) {
+    if (isPlainObject(entry) && typeof entry.deployment === 'string') return entry.deployment;
+  }
+  return 'none';
+}
+
+/**
+ * A config with a deployment, as the launcher reads it: the deployment's type
+ * may come from `defaults`, and the target endpoint is the deployment's
+ * (url http://127.0.0.1:<port>/v1/chat/completions, model_id its
+ * served_model_name) unless the config sets them. The url's host is nominal:
+ * tasks call the address the deploy worker reports (docs/architecture.md, "Deployments").
+ */
+function withDeployment(raw: Json): { raw: Json; problems: { path: PropertyKey[]; text: string }[] } {
+  const type = deploymentType(raw);
+  const problems: { path: PropertyKey[]; text: string }[] = [];
+  if (type === 'none') return { raw, problems };
+  const dep: Json = isPlainObject(raw.deployment) ? { ...raw.deployment } : {};
+  if (dep.type !== undefined && dep.type !== type) return { raw, problems };
+  dep.type = type;
+  const target: Json = isPlainObject(raw.target) ? { ...raw.target } : {};
+  const api: Json = isPlainObject(target.api_endpoint) ? { ...target.api_endpoint } : {};
+  const unset = (v: unknown) => v === undefined || v === null || v === '???';
+  const port = typeof dep.port === 'number' ? dep.port : DEFAULT_DEPLOY_PORT;
+  if (unset(api.url)) api.url = `http://127.0.0.1:${port}/v1/chat/completions`;
+  const served = servedModelName(dep);
+  if (unset(api.model_id)) {
+    if (served) api.model_id = served;
+    else problems.push({ path: ['deployment', 'served_model_name'], text: 'deployment.served_model_name: the name the server answers to is not set; set it (or target.api_endpoint.model_id)' });
+  } else if (served && typeof api.model_id === 'string' && api.model_id !== served) {
+    problems.push({
+      path: ['deployment', 'served_model_name'],
+      text: `deployment.served_model_name '${served}' and target.api_endpoint.model_id '${api.model_id}' differ: the tasks would ask the server for a model it does not serve; keep one of them`,
+    });
+  }
+  target.api_endpoint = api;
+  return { raw: { ...raw, deployment: dep, target }, problems };
+}
+
+/** The run's deployment, resolved (undefined for none). */
+export function deploymentOf(cfg: EvalConfig): DeploymentSpec | undefined {
+  const dep = cfg.deployment as Record<string, unknown> | undefined;
+  if (!dep || (dep.type ?? 'none') === 'none') return undefined;
+  return resolveDeployment(dep, cfg.target.api_endpoint.model_id);
 }
 
 /** Keep only the named tasks, in config order. An unknown name lists the available ones. */
@@ -360,6 +414,8 @@ export function filterTasks(cfg: EvalConfig, names: string[]): EvalConfig {
 export interface ResolvedPlan {
   tasks: ResolvedTask[];
   execution: ExecutionSettings;
+  /** The model server the run starts (`deployment:`), when it has one. */
+  deployment?: DeploymentSpec;
   warnings: string[];
   unsupported: { name: string; reason: string }[];
 }
@@ -745,6 +801,7 @@ function resolveTask(cfg: EvalConfig, registry: TaskRegistry, i: number, executi
     model_id: ep.model_id,
     type: endpointType(ep.url, declared, 'target.api_endpoint.url'),
   };
+  if (deploymentOf(cfg)) endpoint.deployed = true;
   const keyName = ep.api_key_name ?? ep.api_key ?? undefined;
   if (keyName) endpoint.api_key_name = keyName;
 
@@ -811,7 +868,8 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
     );
   }
   attachLimits(cfg, tasks);
-  return { tasks, execution, warnings, unsupported };
+  const deployment = deploymentOf(cfg);
+  return { tasks, execution, warnings, unsupported, ...(deployment ? { deployment } : {}) };
 }
 
 /** Settings of an LLM judge (`params.extra.judge`), resolved like the target endpoint. */

@@ -45,8 +45,8 @@
  *
  * Keys evalflow understands but does not run — decided per key (never silently ignored):
  *   ConfigError (running anyway would give results that are not what the config asks for):
- *   - deployment.type other than `none`, or a `defaults` entry `deployment: <not none>`:
- *     evalflow evaluates an existing endpoint.
+ *   - deployment.type trtllm / vllm_ray or one evalflow does not know (the types it runs:
+ *     lib/config/deployment.ts).
  *   - execution.type other than `local` (slurm, lepton): tasks run on Temporal workers.
  *   - target.api_endpoint.type `embedding`: not a generation endpoint.
  *   - adapter use_nvcf / use_megatron true: other wire protocols.
@@ -75,6 +75,7 @@
  */
 import { z } from 'zod';
 import { ambiguousPriceMessage, matchingPriceIndices, missingPriceMessage } from './pricing';
+import { DEPLOYMENT_TYPES, deploymentSchema } from './deployment';
 
 /** evalflow's execution defaults (`execution:` keys absent from the YAML). */
 export const EXECUTION_DEFAULTS = {
@@ -334,31 +335,16 @@ export const targetSchema = z.strictObject({
     }),
 });
 
-const DEPLOYMENT_NOT_SUPPORTED =
-  'not supported: evalflow evaluates an existing endpoint; set deployment.type: none and target.api_endpoint.url';
-
-/** Only `type: none` runs; any other deployment is an error whatever its other keys. */
-export const deploymentSchema = z
-  .object({ type: z.string().optional() })
-  .catchall(z.unknown())
-  .superRefine((d, ctx) => {
-    const type = d.type ?? 'none';
-    if (type !== 'none') {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `'${type}' is ${DEPLOYMENT_NOT_SUPPORTED}` });
-      return;
-    }
-    for (const key of Object.keys(d)) {
-      if (key !== 'type') ctx.addIssue({ code: 'custom', path: [key], message: 'unknown key for deployment type none (it takes only `type`)' });
-    }
-  });
+/** The `deployment:` section (lib/config/deployment.ts). */
+export { deploymentSchema } from './deployment';
 
 /** Hydra defaults list: `- execution: local`, `- deployment: none`, `- _self_`, … */
 export const defaultsSchema = z.array(
   z.union([z.string(), z.record(z.string(), z.string().nullable())]).superRefine((entry, ctx) => {
     if (typeof entry === 'string') return;
     const deployment = entry['deployment'];
-    if (deployment !== undefined && deployment !== null && deployment !== 'none') {
-      ctx.addIssue({ code: 'custom', path: ['deployment'], message: `'${deployment}' is ${DEPLOYMENT_NOT_SUPPORTED}` });
+    if (deployment !== undefined && deployment !== null && !(DEPLOYMENT_TYPES as readonly string[]).includes(deployment)) {
+      ctx.addIssue({ code: 'custom', path: ['deployment'], message: `unknown deployment type '${deployment}'; use one of: ${DEPLOYMENT_TYPES.join(', ')}` });
     }
   }),
 );

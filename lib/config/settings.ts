@@ -45,6 +45,13 @@ export interface Settings {
   mlflow: { trackingUri?: string; token?: string };
   /** Print stack traces of unexpected errors (EVALFLOW_DEBUG). */
   debug: boolean;
+  /** Deploy role: the host name or address other workers reach this host's model servers at (EVALFLOW_DEPLOY_HOST, default 127.0.0.1). */
+  deployHost: string;
+}
+
+/** The environment of a model server a deploy worker starts: this process's, plus the deployment's variables. */
+export function serverEnv(extra: Record<string, string>): Record<string, string | undefined> {
+  return { ...process.env, ...extra };
 }
 
 /**
@@ -115,5 +122,6 @@ export function loadSettings(): Settings {
     benchmarkModules: (process.env.EVALFLOW_BENCHMARK_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     mlflow: { trackingUri: process.env.MLFLOW_TRACKING_URI || undefined, token: process.env.MLFLOW_TRACKING_TOKEN || undefined },
     debug: Boolean(process.env.EVALFLOW_DEBUG),
+    deployHost: env('EVALFLOW_DEPLOY_HOST', '127.0.0.1'),
   };
 }

@@ -174,7 +174,10 @@ export async function missingWorkers(runId: string, client?: Client, settings: S
   const desc = await describeOrExplain(c, runId);
   if (desc.status.name !== 'RUNNING') return [];
   const queue = desc.taskQueue;
-  const memo = (desc.memo ?? {}) as { config?: { execution?: { judge_task_queue?: string; sandbox_task_queue?: string }; evaluation?: { tasks?: { name?: string }[] } }; tasks?: string };
+  const memo = (desc.memo ?? {}) as {
+    config?: { execution?: { judge_task_queue?: string; sandbox_task_queue?: string }; deployment?: { type?: string; task_queue?: string }; evaluation?: { tasks?: { name?: string }[] } };
+    tasks?: string;
+  };
   const taskNames = memo.config?.evaluation?.tasks?.map((t) => String(t.name)) ?? (typeof memo.tasks === 'string' ? memo.tasks.split(',') : []);
   const benchmarks = taskNames.map((n) => getBenchmark(n)).filter((b) => b !== undefined);
   const problems: string[] = [];
@@ -191,6 +194,11 @@ export async function missingWorkers(runId: string, client?: Client, settings: S
   const extra: [string, string, boolean][] = [
     [memo.config?.execution?.judge_task_queue ?? `${queue}-judge`, 'the judge role (judgePlugin; evalflow worker serves it)', benchmarks.some((b) => b.kind === 'judged')],
     [memo.config?.execution?.sandbox_task_queue ?? `${queue}-sandbox`, 'the sandbox role (sandboxPlugin; evalflow worker without --no-sandbox)', benchmarks.some((b) => b.kind === 'executed')],
+    [
+      memo.config?.deployment?.task_queue ?? `${queue}-deploy`,
+      `the deploy role on a host that can run the ${memo.config?.deployment?.type ?? ''} server ('evalflow worker --deploy-only', or --deploy on an all-in-one worker)`,
+      !!memo.config?.deployment?.type && memo.config.deployment.type !== 'none',
+    ],
   ];
   for (const [q, role, needed] of extra) {
     if (needed && (await queuePollers(c, settings.namespace, q, 'activity')) === 0) problems.push(`no worker polls '${q}': start ${role}`);

@@ -6,7 +6,7 @@
  */
 import { ConfigError, filterTasks, redactConfig, resolveTasks, validateConfig } from '../config/load';
 import { getBenchmark, KNOWN_UNSUPPORTED_TASKS, listBenchmarks } from '../../benchmarks/index';
-import type { ExecutionSettings, IdentifiedSuiteInput, ResolvedTask, RunPlan } from '../records/types';
+import type { DeploymentSpec, ExecutionSettings, IdentifiedSuiteInput, ResolvedTask, RunPlan } from '../records/types';
 
 export interface PlanReport {
   tasks: ResolvedTask[];
@@ -14,6 +14,7 @@ export interface PlanReport {
   warnings: string[];
   unsupported: { name: string; reason: string }[];
   redacted: unknown;
+  deployment?: DeploymentSpec;
 }
 
 export const registryView = {
@@ -62,6 +63,7 @@ export function planRun(input: IdentifiedSuiteInput): RunPlan & { redacted: unkn
     config_name: input.config_name ?? 'config',
     tasks: report.tasks,
     execution: report.execution,
+    ...(report.deployment ? { deployment: report.deployment } : {}),
     redacted: report.redacted,
     warnings: report.warnings,
   };

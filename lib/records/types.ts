@@ -16,6 +16,56 @@ export interface EndpointSpec {
   api_key_name?: string;
   /** The endpoint's limits (`execution.endpoint_limits`), honoured by every worker and run (lib/records/limits.ts). */
   limits?: EndpointLimits;
+  /**
+   * Served by the run's deployment (`deployment:`): `url` is nominal; activities
+   * call the address the deployment reported (runs/<run>/deployment.json).
+   */
+  deployed?: boolean;
+}
+
+export type DeploymentType = 'vllm' | 'sglang' | 'nim' | 'generic' | 'llama_cpp';
+
+/** The run's `deployment:` section, resolved (lib/config/deployment.ts): what a deploy worker starts. */
+export interface DeploymentSpec {
+  type: DeploymentType;
+  served_model_name: string;
+  port: number;
+  /** Seconds to wait for GET /v1/models to answer. */
+  ready_timeout: number;
+  container: 'auto' | 'docker' | 'apptainer' | 'none';
+  /** Variables set for the server (values from the config: no secrets there, workers' own variables pass through). */
+  env: Record<string, string>;
+  image?: string;
+  command?: string;
+  checkpoint_path?: string;
+  hf_model_handle?: string;
+  tensor_parallel_size?: number;
+  pipeline_parallel_size?: number;
+  data_parallel_size?: number;
+  gpu_memory_utilization?: number;
+  extra_args?: string;
+  file?: string;
+  parallel?: number;
+  context_size?: number;
+  /** Deploy worker queue; default "<queue>-deploy". */
+  task_queue?: string;
+}
+
+/** Where a deployment serves, as its deploy worker reported it (runs/<run>/deployment.json; the suite's deploymentReady signal). */
+export interface DeploymentAddress {
+  /** Base URL, e.g. http://10.0.0.5:8000/v1 */
+  base_url: string;
+  host: string;
+  port: number;
+  /** The deployModel activity's attempt that serves it (a restart elsewhere has a higher one). */
+  attempt: number;
+  /** starting: a (re)start is under way, the old address is gone; ready: serving; stopped: the run ended. */
+  state: 'starting' | 'ready' | 'stopped';
+  pid?: number;
+  mode?: string;
+  command?: string;
+  worker?: string;
+  at: string;
 }
 
 /**
@@ -188,6 +238,8 @@ export interface RunPlan {
   config_name: string;
   tasks: ResolvedTask[];
   execution: ExecutionSettings;
+  /** The model server the run starts before its tasks (`deployment:`), when it has one. */
+  deployment?: DeploymentSpec;
 }
 
 export interface TaskInput {
@@ -255,4 +307,6 @@ export interface SuiteProgress {
   budget_usd?: number;
   /** Why the run is paused, and how to go on (e.g. the budget was reached). */
   paused_reason?: string;
+  /** The run's model server (`deployment:`): starting, or where it serves. */
+  deployment?: { type: string; state: 'starting' | 'ready' | 'stopped'; base_url?: string; attempt?: number };
 }

@@ -239,14 +239,14 @@ test('validation errors name the path of every problem', () => {
       expect: [/target\.api_endpoint\.api_key: api_key must name an environment variable/],
     },
     {
-      name: 'deployment other than none',
-      raw: base({ deployment: { type: 'vllm', image: 'vllm/vllm-openai' } }),
-      expect: [/deployment\.type: 'vllm' is not supported: evalflow evaluates an existing endpoint; set deployment\.type: none and target\.api_endpoint\.url/],
+      name: 'deployment of an unknown type',
+      raw: base({ deployment: { type: 'tgi', image: 'ghcr.io/huggingface/text-generation-inference' } }),
+      expect: [/deployment\.type: unknown deployment type 'tgi'; use one of: none, vllm, sglang, nim, generic, llama_cpp/],
     },
     {
-      name: 'defaults naming a deployment',
-      raw: base({ defaults: [{ execution: 'local' }, { deployment: 'vllm' }, '_self_'] }),
-      expect: [/defaults\[1\]\.deployment: 'vllm' is not supported/],
+      name: 'defaults naming an unknown deployment',
+      raw: base({ defaults: [{ execution: 'local' }, { deployment: 'tgi' }, '_self_'] }),
+      expect: [/defaults\[1\]\.deployment: unknown deployment type 'tgi'/],
     },
     {
       name: 'execution type slurm',

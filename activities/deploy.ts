@@ -1,0 +1,114 @@
+/**
+ * deployModel: the run's model server as one long-running activity on the
+ * deploy task queue (docs/architecture.md, "Deployments"). It starts the
+ * server (lib/engine/deploy.ts), waits until GET /v1/models answers, writes
+ * the address to runs/<run>/deployment.json and signals it to the suite
+ * (`deploymentReady`), then heartbeats while the server runs. Cancelled (the
+ * suite ended), it stops the server. Its worker killed, the heartbeat stops,
+ * Temporal starts the activity again — on any deploy worker — and the new
+ * attempt reports its new address the same way.
+ */
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import * as os from 'node:os';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './errors';
+import { keys } from '../lib/records/keys';
+import { serverEnv } from '../lib/config/settings';
+import { DeploymentError, readAddress, startServer, waitReady } from '../lib/engine/deploy';
+import type { DeploymentAddress, DeploymentSpec } from '../lib/records/types';
+
+export interface DeployInput {
+  run_id: string;
+  deployment: DeploymentSpec;
+}
+
+/** The suite's signal that its deployment serves (or serves somewhere new). */
+export const DEPLOYMENT_READY_SIGNAL = 'deploymentReady';
+
+export function deployActivities(deps: ActivityDeps) {
+  const { store, settings } = deps;
+
+  async function deployModel(input: DeployInput): Promise<void> {
+    const ctx = Context.current();
+    const { run_id, deployment: spec } = input;
+    const attempt = ctx.info.attempt;
+    const host = settings.deployHost;
+    const beat = () => ctx.heartbeat({ attempt });
+    const record = async (addr: Omit<DeploymentAddress, 'at' | 'attempt'>) => {
+      // A later attempt's record is never overwritten by an older one still stopping.
+      const current = await readAddress(store, run_id).catch(() => null);
+      if (current && current.attempt > attempt) return;
+      await store.putJson(keys.deployment(run_id), { ...addr, attempt, at: new Date().toISOString() } satisfies DeploymentAddress);
+    };
+    const baseUrl = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${spec.port}/v1`;
+    let server: Awaited<ReturnType<typeof startServer>> | undefined;
+    try {
+      // Shards retried meanwhile wait for the new address instead of calling the old one.
+      await record({ base_url: baseUrl, host, port: spec.port, state: 'starting' });
+      server = await startServer(spec, {
+        runId: run_id,
+        attempt,
+        advertisedHost: host,
+        envPath: serverEnv({}).PATH,
+        beat,
+      });
+      ctx.log.info(`deployment of ${run_id}: started ${server.command.mode} (attempt ${attempt}): ${server.command.display}`);
+      const local = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${spec.port}/v1`;
+      await waitReady(server, spec, local, { beat, signal: ctx.cancellationSignal });
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+      const ready: Omit<DeploymentAddress, 'at' | 'attempt'> = {
+        base_url: baseUrl,
+        host,
+        port: spec.port,
+        state: 'ready',
+        pid: server.pid,
+        mode: server.command.mode,
+        command: server.command.display,
+        worker: os.hostname(),
+      };
+      await record(ready);
+      try {
+        await ctx.client.workflow.getHandle(run_id).signal(DEPLOYMENT_READY_SIGNAL, { ...ready, attempt, at: new Date().toISOString() });
+      } catch (e) {
+        // The suite reads deployment.json as well; a lost signal only delays its start.
+        ctx.log.warn(`deployment of ${run_id}: could not signal the suite: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      // Serve: heartbeat until cancelled or the server exits.
+      const every = Math.max(200, Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+      let exitCode: number | null | undefined;
+      void server.exited.then((c) => (exitCode = c));
+      while (!ctx.cancellationSignal.aborted && exitCode === undefined) {
+        beat();
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, every);
+          const done = () => {
+            clearTimeout(t);
+            resolve();
+          };
+          ctx.cancellationSignal.addEventListener('abort', done, { once: true });
+          void server!.exited.then(done);
+        });
+      }
+      if (exitCode !== undefined && !ctx.cancellationSignal.aborted) {
+        // A crash while serving: another attempt (maybe on another host) starts it again.
+        throw new DeploymentError(`the ${spec.type} server exited (code ${exitCode}) while serving; its last lines:\n${server.lastLines()}`, true);
+      }
+      throw ctx.cancellationSignal.reason;
+    } catch (e) {
+      if (server) await server.stop();
+      if (ctx.cancellationSignal.aborted) {
+        // Only the suite's cancel ends the deployment; a worker shutting down or a timed-out attempt is started again.
+        const ended = ctx.cancellationDetails?.cancelRequested === true;
+        if (ended) await record({ base_url: baseUrl, host, port: spec.port, state: 'stopped' }).catch(() => undefined);
+        ctx.log.info(`deployment of ${run_id}: stopped (attempt ${attempt})`);
+        throw ctx.cancellationSignal.reason ?? e;
+      }
+      if (e instanceof DeploymentError && !e.retryable) throw ApplicationFailure.nonRetryable(e.message, 'DeploymentFailed');
+      toActivityFailure(e);
+    }
+  }
+
+  return { deployModel };
+}
+
+export type DeployActivities = ReturnType<typeof deployActivities>;
