@@ -24,7 +24,8 @@
  *            configured by NIM_SERVED_MODEL_NAME and NIM_SERVER_PORT
  *   generic  `command`, a template run by /bin/sh with {port}, {host}, {model},
  *            {served_model_name}, {checkpoint_path}, {tensor_parallel_size}, … filled in
- *   llama_cpp  evalflow serve-gguf FILE --port P --host H [--parallel N] [--context-size N]
+ *   llama_cpp  evalflow serve-gguf FILE --host H --port P --model-name NAME [--parallel N]
+ *            [--context-size N] [--threads N]
  *
  * <model> is hf_model_handle when set, else the checkpoint: its path when the
  * binary runs on the host, /checkpoint (bind-mounted) in a container.
@@ -69,6 +70,8 @@ const deploymentObject = z.strictObject({
   parallel: positiveInt('parallel').optional(),
   /** llama_cpp: context size in tokens. */
   context_size: positiveInt('context_size').optional(),
+  /** llama_cpp: CPU threads. */
+  threads: positiveInt('threads').optional(),
   /** Seconds to wait for GET /v1/models to answer (default 900; llama_cpp 180). */
   ready_timeout: positiveInt('ready_timeout (seconds)').optional(),
   /** Where a container runs: auto (docker, else apptainer, when `image` is set), docker, apptainer, or none (the binary on PATH). */
@@ -85,7 +88,7 @@ const TYPE_KEYS: Record<Exclude<DeploymentType, 'none'>, readonly string[]> = {
   sglang: ['image', 'command', 'checkpoint_path', 'hf_model_handle', 'served_model_name', 'tensor_parallel_size', 'pipeline_parallel_size', 'data_parallel_size', 'extra_args', 'container'],
   nim: ['image', 'command', 'served_model_name', 'container'],
   generic: ['image', 'command', 'checkpoint_path', 'hf_model_handle', 'served_model_name', 'tensor_parallel_size', 'pipeline_parallel_size', 'data_parallel_size', 'extra_args', 'container'],
-  llama_cpp: ['file', 'served_model_name', 'parallel', 'context_size', 'extra_args'],
+  llama_cpp: ['file', 'served_model_name', 'parallel', 'context_size', 'threads', 'extra_args'],
 };
 const COMMON_KEYS = ['type', 'port', 'env_vars', 'env', 'endpoints', 'ready_timeout', 'task_queue'];
 
@@ -193,6 +196,7 @@ export function resolveDeployment(raw: Record<string, unknown>, modelId: string)
   if (r.file) spec.file = r.file;
   if (r.parallel !== undefined) spec.parallel = r.parallel;
   if (r.context_size !== undefined) spec.context_size = r.context_size;
+  if (r.threads !== undefined) spec.threads = r.threads;
   if (r.task_queue) spec.task_queue = r.task_queue;
   return spec;
 }
@@ -338,9 +342,10 @@ export function launchCommand(spec: DeploymentSpec, ctx: LaunchContext): LaunchC
         ...ctx.evalflowCli, 'serve-gguf', spec.file ?? '',
         '--host', host,
         '--port', String(spec.port),
-        '--model-id', spec.served_model_name,
+        '--model-name', spec.served_model_name,
         ...(spec.parallel !== undefined ? ['--parallel', String(spec.parallel)] : []),
         ...(spec.context_size !== undefined ? ['--context-size', String(spec.context_size)] : []),
+        ...(spec.threads !== undefined ? ['--threads', String(spec.threads)] : []),
         ...extra,
       ];
       break;

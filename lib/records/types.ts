@@ -47,6 +47,7 @@ export interface DeploymentSpec {
   file?: string;
   parallel?: number;
   context_size?: number;
+  threads?: number;
   /** Deploy worker queue; default "<queue>-deploy". */
   task_queue?: string;
 }

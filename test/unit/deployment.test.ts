@@ -38,7 +38,7 @@ test('a deployment fills in the target endpoint as the launcher does (url on its
   const viaDefaults = buildPlan({ defaults: [{ execution: 'local' }, { deployment: 'sglang' }, '_self_'], deployment: { hf_model_handle: 'Qwen/Qwen3-8B', served_model_name: 'qwen' }, evaluation: tasks });
   assert.equal(viaDefaults.deployment?.type, 'sglang');
   // llama_cpp: the model id defaults to the file's name.
-  assert.equal(buildPlan(cfg({ type: 'llama_cpp', file: '/m/gemma-3-270m-Q4_K_M.gguf' })).tasks[0].endpoint.model_id, 'gemma-3-270m-Q4_K_M');
+  assert.equal(buildPlan(cfg({ type: 'llama_cpp', file: '/m/gemma-3-270m-q4_k_m.gguf' })).tasks[0].endpoint.model_id, 'gemma-3-270m-q4_k_m');
   // Without a deployment nothing changes.
   const none = resolveTasks(validateConfig({ target: { api_endpoint: { url: 'http://h:1/v1/chat/completions', model_id: 'm' } }, evaluation: tasks }), { isImplemented: () => true, unsupportedReason: () => undefined, defaults: () => undefined });
   assert.equal(none.deployment, undefined);
@@ -110,10 +110,10 @@ test('sglang, nim, generic and llama_cpp command lines', () => {
   const gen = spec({ type: 'generic', command: 'my-server --model {model} --listen {host}:{port} --name {served_model_name}', checkpoint_path: '/c', served_model_name: 'g', port: 9100 });
   assert.deepEqual(launchCommand(gen, host).argv, ['/bin/sh', '-c', 'my-server --model /c --listen 127.0.0.1:9100 --name g']);
 
-  const gguf = spec({ type: 'llama_cpp', file: '/m/gemma.gguf', parallel: 4, context_size: 2048, port: 8090 });
+  const gguf = spec({ type: 'llama_cpp', file: '/m/gemma.gguf', parallel: 4, context_size: 2048, threads: 2, port: 8090 });
   const ll = launchCommand(gguf, { ...host, runtimes: { docker: true, apptainer: true } });
   assert.equal(ll.mode, 'binary');
-  assert.deepEqual(ll.argv, ['/usr/bin/node', '/opt/evalflow/bin/evalflow.js', 'serve-gguf', '/m/gemma.gguf', '--host', '127.0.0.1', '--port', '8090', '--model-id', 'gemma', '--parallel', '4', '--context-size', '2048']);
+  assert.deepEqual(ll.argv, ['/usr/bin/node', '/opt/evalflow/bin/evalflow.js', 'serve-gguf', '/m/gemma.gguf', '--host', '127.0.0.1', '--port', '8090', '--model-name', 'gemma', '--parallel', '4', '--context-size', '2048', '--threads', '2']);
 });
 
 test('splitArgs: quotes and escapes as a shell splits them', () => {
