@@ -19,7 +19,8 @@ import { startEvaluation } from '../../lib/operator/client';
 import { keys } from '../../lib/records/keys';
 import type { DeploymentAddress } from '../../lib/records/types';
 import type { ScoreRecord } from '../../lib/records/artifacts';
-import { type Env, spawnWorker, startEnv, waitFor } from '../support/harness';
+import * as YAML from 'yaml';
+import { type Env, runCli, spawnWorker, startEnv, waitFor } from '../support/harness';
 import { installDeployDoubles, readDoubleLog } from '../support/deploy-double';
 
 let env: Env;
@@ -265,4 +266,29 @@ describe('bad deployments fail the run with what to fix', () => {
     const msg = await failureOf('deploy-no-file');
     assert.match(msg, /deployment\.file \/nonexistent\/model\.gguf does not exist on the deploy worker on 127\.0\.0\.1: put the GGUF file there/);
   });
+});
+
+test('evalflow run --dry-run shows what a deployment starts where: command line, queue, container or binary, health URL', async () => {
+  const file = path.join(env.stack.dir, 'dry-vllm.yaml');
+  fs.writeFileSync(
+    file,
+    YAML.stringify({
+      defaults: [{ execution: 'local' }, { deployment: 'vllm' }, '_self_'],
+      deployment: { image: 'vllm/vllm-openai:v0.11.0', checkpoint_path: '/models/qwen', served_model_name: 'qwen', tensor_parallel_size: 2, port: 8123, container: 'none' },
+      evaluation: { tasks: [{ name: 'gsm8k' }] },
+    }),
+  );
+  const r = await runCli(['run', '-c', file, '--dry-run'], { ...env.childEnv, EVALFLOW_DEPLOY_HOST: 'gpu-7.internal' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /# deployment \(vllm\)/);
+  assert.match(r.stdout, new RegExp(`started by: a deploy worker polling task queue '${env.taskQueue}-deploy'`));
+  assert.match(r.stdout, /runs: the 'vllm' binary directly on the deploy host/);
+  assert.match(r.stdout, /command: vllm serve \/models\/qwen --tensor-parallel-size=2 --pipeline-parallel-size=1 --data-parallel-size=1 --host 0\.0\.0\.0 --port 8123 --trust-remote-code --served-model-name qwen/);
+  assert.match(r.stdout, /health: GET http:\/\/<deploy host>:8123\/v1\/models until it lists 'qwen'.*http:\/\/gpu-7\.internal:8123\/v1\/models/);
+  assert.match(r.stdout, /\(dry run: nothing started\)/);
+  // container: docker runs the image (auto would when docker or apptainer is on the deploy host's PATH).
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('container: none', 'container: docker'));
+  const d = await runCli(['run', '-c', file, '--dry-run'], env.childEnv);
+  assert.match(d.stdout, /runs: in a container: docker runs vllm\/vllm-openai:v0\.11\.0/);
+  assert.match(d.stdout, /command: docker run --rm .* -v \/models\/qwen:\/checkpoint:ro vllm\/vllm-openai:v0\.11\.0 vllm serve \/checkpoint/);
 });
