@@ -138,7 +138,7 @@ function typeProblems(type: Exclude<DeploymentType, 'none'>, r: RawDeployment): 
     out.push({ path: ['checkpoint_path'], message: `a ${type} deployment needs the model: set checkpoint_path (a directory on the deploy host) or hf_model_handle (a Hugging Face id, e.g. Qwen/Qwen3-8B)` });
   }
   if (type === 'nim' && !r.image && !r.command) {
-    out.push({ path: ['image'], message: 'a nim deployment needs image (the NIM container, e.g. nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8.6) or, on a host inside a NIM environment, command' });
+    out.push({ path: ['image'], message: 'a nim deployment needs image (the NIM container, e.g. <your registry>/nim/meta/llama-3.1-8b-instruct:1.8.6) or, on a host inside a NIM environment, command' });
   }
   if (type === 'generic' && !r.command) {
     out.push({ path: ['command'], message: "a generic deployment needs command: the server's command line, with {port} where the port goes (e.g. 'my-server --port {port} --model {model}')" });

@@ -119,7 +119,7 @@ describe('deployment lifecycle with a test double on PATH', () => {
       type: 'nim',
       name: 'start_server.sh',
       // docker may be installed here: container none runs NIM's entry point on the host.
-      deployment: (port) => ({ type: 'nim', image: 'nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8.6', container: 'none', served_model_name: 'meta/llama-3.1-8b-instruct', port, ready_timeout: 60 }),
+      deployment: (port) => ({ type: 'nim', image: 'nim/meta/llama-3.1-8b-instruct:1.8.6', container: 'none', served_model_name: 'meta/llama-3.1-8b-instruct', port, ready_timeout: 60 }),
       argv: () => [],
       env: { NIM_SERVED_MODEL_NAME: 'meta/llama-3.1-8b-instruct' },
     },

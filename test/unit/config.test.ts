@@ -240,7 +240,7 @@ test('validation errors name the path of every problem', () => {
     },
     {
       name: 'deployment of an unknown type',
-      raw: base({ deployment: { type: 'tgi', image: 'ghcr.io/huggingface/text-generation-inference' } }),
+      raw: base({ deployment: { type: 'tgi', image: 'text-generation-inference' } }),
       expect: [/deployment\.type: unknown deployment type 'tgi'; use one of: none, vllm, sglang, nim, generic, llama_cpp/],
     },
     {

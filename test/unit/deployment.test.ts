@@ -99,9 +99,9 @@ test('sglang, nim, generic and llama_cpp command lines', () => {
   const sgDocker = launchCommand({ ...sg, image: 'lmsysorg/sglang:latest' }, { ...host, runtimes: { docker: true, apptainer: false } });
   assert.ok(sgDocker.display.includes('lmsysorg/sglang:latest python3 -m sglang.launch_server --model-path /checkpoint --host 0.0.0.0 --port 30000'), sgDocker.display);
 
-  const nim = spec({ type: 'nim', image: 'nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8.6', served_model_name: 'meta/llama-3.1-8b-instruct', port: 8001 });
+  const nim = spec({ type: 'nim', image: 'nim/meta/llama-3.1-8b-instruct:1.8.6', served_model_name: 'meta/llama-3.1-8b-instruct', port: 8001 });
   const nimDocker = launchCommand(nim, { ...host, runtimes: { docker: true, apptainer: false } });
-  assert.equal(nimDocker.argv.at(-1), 'nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8.6', 'the image runs its own entry point');
+  assert.equal(nimDocker.argv.at(-1), 'nim/meta/llama-3.1-8b-instruct:1.8.6', 'the image runs its own entry point');
   assert.equal(nimDocker.env.NIM_SERVED_MODEL_NAME, 'meta/llama-3.1-8b-instruct');
   assert.equal(nimDocker.env.NIM_SERVER_PORT, '8001');
   assert.ok(nimDocker.argv.includes('NIM_SERVER_PORT'));
