@@ -7,7 +7,9 @@
  * cancelled-then-resumed run) is written to test/histories/<shape>/ as JSON
  * naming its workflow id and type, and so is the endpoint limiter workflow of
  * the budget run (shape `limiter`, recorded together with `budget`; it is
- * still running when saved, which replay handles),
+ * still running when saved, which replay handles), and a run with a
+ * `deployment:` (shape `deployment`: the deployModel activity on the deploy
+ * queue, served by a deploy worker of its own and the `vllm` test double),
  * with the history as the protobuf encoding (base64) the server sent, so the
  * replay test decodes exactly the recorded events. (The SDK's historyToJSON /
  * historyFromJSON fail in this install: @temporalio/common carries its own
@@ -20,6 +22,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { temporal } from '@temporalio/proto';
 import { cancelEvaluation, getProgress, pauseEvaluation, resumeEvaluation, setParallelism, startEvaluation } from '../../lib/operator/client';
@@ -27,6 +30,7 @@ import { startDemoEndpoint } from '../../lib/operator/demo-model';
 import { limiterWorkflowId } from '../../lib/records/limits';
 import { startFakeEndpoint, type FakeEndpoint } from '../../lib/operator/scripted-endpoint';
 import { capitals, writeCapitals } from './capitals';
+import { installDeployDoubles } from './deploy-double';
 import { datasetsDir, demoConfig, type Env, REPO, startEnv, startInProcessWorker, waitFor } from './harness';
 
 export const HISTORIES_DIR = path.join(REPO, 'test', 'histories');
@@ -276,6 +280,42 @@ const SHAPES: Record<string, (ctx: Ctx) => Promise<string | Recorded>> = {
     const how = await resumeEvaluation('replay-budget', { client: ctx.env.client, budgetUsd: 1e9 });
     if (how !== 'unpaused') throw new Error(`expected the paused run to be unpaused, got ${how}`);
     return { runId: 'replay-budget', also: { limiter: [limiterWorkflowId({ url: `${ep.url}/chat/completions`, model_id: 'demo-model' })] }, cleanup: () => ep.close() };
+  },
+  async deployment(ctx) {
+    // A run with `deployment: {type: vllm}`: the test double written as `vllm` first on PATH, served by a deploy worker of its own.
+    const bin = path.join(ctx.env.stack.dir, 'deploy-bin');
+    installDeployDoubles(bin, ['vllm']);
+    const pathBefore = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${pathBefore}`;
+    const { runWorker } = await import('../../workers/main.js');
+    const ac = new AbortController();
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const running = runWorker({ taskQueue: ctx.env.taskQueue, deploy: 'only', signal: ac.signal, onReady: ready });
+    await Promise.race([isReady, running]);
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const config = {
+      deployment: { type: 'vllm', checkpoint_path: ctx.env.stack.dir, served_model_name: 'double-vllm', port, ready_timeout: 60 },
+      evaluation: {
+        nemo_evaluator_config: { config: { params: { parallelism: 2, request_timeout: 10, max_retries: 3, limit_samples: 4, temperature: 0.7 } } },
+        tasks: [{ name: 'gsm8k' }],
+      },
+      execution: { heartbeat_timeout: 5, shard_size: 2 },
+    };
+    await startEvaluation({ config, runId: 'replay-deployment', taskQueue: ctx.env.taskQueue });
+    return {
+      runId: 'replay-deployment',
+      cleanup: async () => {
+        ac.abort();
+        await running;
+        process.env.PATH = pathBefore;
+      },
+    };
   },
 };
 

@@ -21,7 +21,7 @@ import { workflowCode } from './support';
  * The shapes scripts/record-histories.js records; each must be present. The first five were recorded
  * before the endpoint limiter and the budget (they prove runs of that version replay on this one).
  */
-const SHAPES = ['budget', 'cancel-resume', 'continue-as-new', 'judged', 'limiter', 'pause-resume', 'sandboxed', 'set-parallelism', 'suite'];
+const SHAPES = ['budget', 'cancel-resume', 'continue-as-new', 'deployment', 'judged', 'limiter', 'pause-resume', 'sandboxed', 'set-parallelism', 'suite'];
 
 type Histories = ReturnType<typeof loadHistories>;
 type HistoryEvent = NonNullable<Histories[number]['history']['events']>[number];
@@ -121,6 +121,13 @@ test('every recorded workflow history replays on the current workflow code', asy
   // The task's limiter signals are behind patched('endpoint-limiter'): recorded in runs of this version, absent from the older ones.
   assert.deepEqual(patches(histories, 'budget'), ['endpoint-limiter'], 'a pause/resume on this version records the endpoint-limiter patch');
   for (const old of ['pause-resume', 'cancel-resume', 'set-parallelism']) assert.deepEqual(patches(histories, old), [], `${old} was recorded before the patch`);
+  // deployment: the model server as one activity on the deploy queue, its ready signal, cancelled when the tasks were done — behind patched('deployment').
+  const deployed = activities(histories, 'deployment');
+  assert.ok([...(deployed.get('deployModel') ?? [])].every((q) => q.endsWith('-deploy')) && deployed.get('deployModel')?.size === 1, `deployment schedules deployModel on the deploy queue: ${[...(deployed.get('deployModel') ?? [])]}`);
+  assert.ok(signals('deployment/').includes('deploymentReady'), 'the deploy activity signalled deploymentReady');
+  assert.ok(events(histories, 'deployment').some((e) => e.activityTaskCancelRequestedEventAttributes), 'the suite cancelled the deployment at the end');
+  assert.ok(patches(histories, 'deployment').includes('deployment'), 'a run with a deployment records the deployment patch');
+  for (const other of SHAPES.filter((x) => x !== 'deployment')) assert.ok(!patches(histories, other).includes('deployment'), `${other} has no deployment patch`);
 
   const failures = await replayAll({ ...(await workflowCode()), replayName: 'evalflow-replay' }, histories);
   assert.deepEqual(
