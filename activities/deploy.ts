@@ -34,11 +34,12 @@ export function deployActivities(deps: ActivityDeps) {
     const attempt = ctx.info.attempt;
     const host = settings.deployHost;
     const beat = () => ctx.heartbeat({ attempt });
-    const record = async (addr: Omit<DeploymentAddress, 'at' | 'attempt'>) => {
-      // A later attempt's record is never overwritten by an older one still stopping.
+    const execution = ctx.info.workflowExecution?.runId;
+    const record = async (addr: Omit<DeploymentAddress, 'at' | 'attempt' | 'execution'>) => {
+      // A later attempt's record is never overwritten by an older one still stopping (a resumed run's execution counts anew).
       const current = await readAddress(store, run_id).catch(() => null);
-      if (current && current.attempt > attempt) return;
-      await store.putJson(keys.deployment(run_id), { ...addr, attempt, at: new Date().toISOString() } satisfies DeploymentAddress);
+      if (current && current.execution === execution && current.attempt > attempt) return;
+      await store.putJson(keys.deployment(run_id), { ...addr, attempt, execution, at: new Date().toISOString() } satisfies DeploymentAddress);
     };
     const baseUrl = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${spec.port}/v1`;
     let server: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -56,7 +57,7 @@ export function deployActivities(deps: ActivityDeps) {
       const local = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${spec.port}/v1`;
       await waitReady(server, spec, local, { beat, signal: ctx.cancellationSignal });
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-      const ready: Omit<DeploymentAddress, 'at' | 'attempt'> = {
+      const ready: Omit<DeploymentAddress, 'at' | 'attempt' | 'execution'> = {
         base_url: baseUrl,
         host,
         port: spec.port,
@@ -68,7 +69,7 @@ export function deployActivities(deps: ActivityDeps) {
       };
       await record(ready);
       try {
-        await ctx.client.workflow.getHandle(run_id).signal(DEPLOYMENT_READY_SIGNAL, { ...ready, attempt, at: new Date().toISOString() });
+        await ctx.client.workflow.getHandle(run_id).signal(DEPLOYMENT_READY_SIGNAL, { ...ready, attempt, execution, at: new Date().toISOString() });
       } catch (e) {
         // The suite reads deployment.json as well; a lost signal only delays its start.
         ctx.log.warn(`deployment of ${run_id}: could not signal the suite: ${e instanceof Error ? e.message : String(e)}`);

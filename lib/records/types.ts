@@ -60,6 +60,8 @@ export interface DeploymentAddress {
   port: number;
   /** The deployModel activity's attempt that serves it (a restart elsewhere has a higher one). */
   attempt: number;
+  /** The suite execution (Temporal run id) the attempt belongs to: a resumed run counts attempts anew. */
+  execution?: string;
   /** starting: a (re)start is under way, the old address is gone; ready: serving; stopped: the run ended. */
   state: 'starting' | 'ready' | 'stopped';
   pid?: number;
