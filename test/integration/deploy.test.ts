@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { startEvaluation } from '../../lib/operator/client';
+import { cancelEvaluation, resumeEvaluation, startEvaluation } from '../../lib/operator/client';
 import { keys } from '../../lib/records/keys';
 import type { DeploymentAddress } from '../../lib/records/types';
 import type { ScoreRecord } from '../../lib/records/artifacts';
@@ -163,6 +163,42 @@ describe('deployment lifecycle with a test double on PATH', () => {
       assert.equal(addr.port, port);
     });
   }
+});
+
+describe('a cancelled run with a deployment', () => {
+  test('cancel stops the server; resume starts it again and finishes, nothing completed paid twice', async () => {
+    const port = await freePort();
+    const runId = 'deploy-cancel';
+    const log = path.join(env.stack.dir, 'cancel-events.jsonl');
+    const cfg = config({ type: 'vllm', checkpoint_path: env.stack.dir, served_model_name: 'double-cancel', port, env_vars: { DOUBLE_LATENCY_MS: 150, DEPLOY_DOUBLE_LOG: log }, ready_timeout: 60 }, 24, { shard_size: 8, shard_parallelism: 1 });
+    const w = worker('cancel', log, ['--deploy']);
+    try {
+      await startEvaluation({ config: cfg, runId, taskQueue: env.taskQueue });
+      await waitFor('calls under way', () => readDoubleLog(log).filter((e) => e.event === 'served').length >= 6, 60_000);
+      await cancelEvaluation(runId, env.client);
+      await waitFor('the run to close', async () => (await env.client.workflow.getHandle(runId).describe()).status.name === 'CANCELLED', 60_000);
+      const first = readDoubleLog(log).find((e) => e.event === 'start')!;
+      // The suite waited for the deployment to stop before it closed.
+      assert.ok(!alive(first.pid!), 'the server is stopped when the run is cancelled');
+      assert.equal((await env.store.getJson<DeploymentAddress>(keys.deployment(runId)))!.state, 'stopped');
+
+      assert.equal(await resumeEvaluation(runId, { client: env.client, taskQueue: env.taskQueue }), 'restarted');
+      const result = await env.client.workflow.getHandle(runId).result();
+      assert.equal(result.status, 'completed');
+    } finally {
+      await stopWorker(w);
+    }
+    const events = readDoubleLog(log);
+    const starts = events.filter((e) => e.event === 'start');
+    assert.equal(starts.length, 2, 'started again by the resumed run');
+    await waitFor('the second server to be gone', () => !alive(starts[1].pid!), 15_000);
+    const counts = new Map<string, number>();
+    for (const e of events.filter((x) => x.event === 'served')) counts.set(e.hash!, (counts.get(e.hash!) ?? 0) + 1);
+    assert.equal(counts.size, 24);
+    assert.ok([...counts.values()].filter((n) => n > 1).length <= 4, 'only calls in flight at the cancel may repeat');
+    const addr = (await env.store.getJson<DeploymentAddress>(keys.deployment(runId)))!;
+    assert.equal(addr.state, 'stopped');
+  });
 });
 
 describe('the deploy worker SIGKILLed mid-run', () => {
