@@ -14,13 +14,17 @@ import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './errors';
 import { keys } from '../lib/records/keys';
 import { serverEnv } from '../lib/config/settings';
-import { DeploymentError, readAddress, startServer, waitReady } from '../lib/engine/deploy';
+import { DeploymentError, listModels, readAddress, startServer, waitReady } from '../lib/engine/deploy';
 import type { DeploymentAddress, DeploymentSpec } from '../lib/records/types';
 
 export interface DeployInput {
   run_id: string;
   deployment: DeploymentSpec;
 }
+
+/** How often a serving deployment is probed (GET /v1/models), and how long it may not answer before it is started again. */
+const HEALTH_PROBE_MS = 10_000;
+const UNHEALTHY_MS = 120_000;
 
 /** The suite's signal that its deployment serves (or serves somewhere new). */
 export const DEPLOYMENT_READY_SIGNAL = 'deploymentReady';
@@ -74,21 +78,41 @@ export function deployActivities(deps: ActivityDeps) {
         // The suite reads deployment.json as well; a lost signal only delays its start.
         ctx.log.warn(`deployment of ${run_id}: could not signal the suite: ${e instanceof Error ? e.message : String(e)}`);
       }
-      // Serve: heartbeat until cancelled or the server exits.
+      // Serve: heartbeat until cancelled or the server exits; a server that stops answering for UNHEALTHY_MS is started again.
       const every = Math.max(200, Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
       let exitCode: number | null | undefined;
-      void server.exited.then((c) => (exitCode = c));
-      while (!ctx.cancellationSignal.aborted && exitCode === undefined) {
-        beat();
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, every);
-          const done = () => {
-            clearTimeout(t);
-            resolve();
-          };
-          ctx.cancellationSignal.addEventListener('abort', done, { once: true });
-          void server!.exited.then(done);
-        });
+      let wake: () => void = () => undefined;
+      const onAbort = () => wake();
+      ctx.cancellationSignal.addEventListener('abort', onAbort, { once: true });
+      void server.exited.then((c) => {
+        exitCode = c;
+        wake();
+      });
+      let lastHealthy = Date.now();
+      let nextProbe = Date.now() + HEALTH_PROBE_MS;
+      try {
+        while (!ctx.cancellationSignal.aborted && exitCode === undefined) {
+          beat();
+          if (Date.now() >= nextProbe) {
+            nextProbe = Date.now() + HEALTH_PROBE_MS;
+            if (await listModels(local, Math.max(1_000, every))) lastHealthy = Date.now();
+            else if (Date.now() - lastHealthy > UNHEALTHY_MS) {
+              throw new DeploymentError(
+                `the ${spec.type} server at ${local} has not answered GET /v1/models for ${UNHEALTHY_MS / 1000} s; it is started again. Its last lines:\n${server.lastLines()}`,
+                true,
+              );
+            }
+          }
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, every);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+        }
+      } finally {
+        ctx.cancellationSignal.removeEventListener('abort', onAbort);
       }
       if (exitCode !== undefined && !ctx.cancellationSignal.aborted) {
         // A crash while serving: another attempt (maybe on another host) starts it again.
