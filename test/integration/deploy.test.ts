@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { cancelEvaluation, resumeEvaluation, startEvaluation } from '../../lib/operator/client';
+import { cancelEvaluation, missingWorkers, resumeEvaluation, startEvaluation } from '../../lib/operator/client';
 import { keys } from '../../lib/records/keys';
 import type { DeploymentAddress } from '../../lib/records/types';
 import type { ScoreRecord } from '../../lib/records/artifacts';
@@ -253,6 +253,26 @@ describe('the deploy worker SIGKILLed mid-run', () => {
     assert.equal(addr.state, 'stopped');
     assert.ok(addr.attempt >= 2, `the address came from the restarted attempt (${addr.attempt})`);
   });
+});
+
+test('no deploy worker: the run waits and says which queue needs one; a cancel ends it', async () => {
+  const w = worker('no-deploy', path.join(env.stack.dir, 'unused.jsonl'));
+  try {
+    const runId = 'deploy-no-worker';
+    await startEvaluation({ config: config({ type: 'vllm', checkpoint_path: env.stack.dir, served_model_name: 'm', port: await freePort() }, 2), runId, taskQueue: env.taskQueue });
+    let missing: string[] = [];
+    // Once the main worker polls, the deploy queue is what is left.
+    await waitFor('only the deploy worker to be missing', async () => {
+      missing = await missingWorkers(runId, env.client);
+      return missing.length === 1;
+    }, 30_000);
+    assert.equal(missing.length, 1, missing.join('\n'));
+    assert.match(missing[0], new RegExp(`no worker polls '${env.taskQueue}-deploy': start the deploy role on a host that can run the vllm server \\('evalflow worker --deploy-only', or --deploy on an all-in-one worker\\)`));
+    await cancelEvaluation(runId, env.client);
+    await waitFor('the run to close', async () => (await env.client.workflow.getHandle(runId).describe()).status.name === 'CANCELLED', 30_000);
+  } finally {
+    await stopWorker(w);
+  }
 });
 
 describe('bad deployments fail the run with what to fix', () => {
