@@ -192,7 +192,8 @@ function printDeployment(spec: DeploymentSpec): void {
         : `the ${here.argv[0] === '/bin/sh' ? 'command' : `'${here.argv[0]}' binary`} directly on the deploy host (${spec.image ? 'no docker or apptainer found here' : 'no image set'})`
       : `in a container: ${here.mode} runs ${spec.image}`;
   console.log(`\n# deployment (${spec.type})`);
-  console.log(`started by: a deploy worker polling task queue '${queue}' ('evalflow worker --deploy-only' on the host with the accelerators, or --deploy on an all-in-one worker)`);
+  const flag = spec.task_queue ? ` --deploy-task-queue ${spec.task_queue}` : '';
+  console.log(`started by: a deploy worker polling task queue '${queue}' ('evalflow worker --deploy-only${flag}' on the host with the accelerators, or --deploy${flag} on an all-in-one worker)`);
   console.log(`runs: ${how}`);
   console.log(`command: ${here.display}`);
   if (Object.keys(here.env).length) console.log(`environment: ${Object.keys(here.env).sort().join(', ')} (values from the deployment's env_vars)`);
@@ -627,7 +628,8 @@ program
   .option('--workflow-bundle <file>', "run the workflows of this prebuilt bundle instead of this build's (docs/operations.md)")
   .option('--deploy', "also serve the deploy role: start the model servers of runs with a deployment: ('<queue>-deploy'; advertised as EVALFLOW_DEPLOY_HOST)")
   .option('--deploy-only', 'serve only the deploy role (a GPU host that runs model servers and nothing else)')
-  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string; deploy?: boolean; deployOnly?: boolean }) => {
+  .option('--deploy-task-queue <queue>', "the deploy role's queue (default '<queue>-deploy'; a config's deployment.task_queue picks it)")
+  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string; deploy?: boolean; deployOnly?: boolean; deployTaskQueue?: string }) => {
     try {
       const custom = registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
@@ -646,16 +648,17 @@ program
         workflowBundle,
         noSandbox: !o.sandbox,
         ...(o.deployOnly ? { deploy: 'only' as const } : o.deploy ? { deploy: 'also' as const } : {}),
+        ...(o.deployTaskQueue ? { deployTaskQueue: o.deployTaskQueue } : {}),
         maxConcurrentActivities: Number(o.maxActivities),
         signal: ac.signal,
         onReady: () =>
           o.deployOnly
-            ? console.log(`evalflow worker: deploy role on task queue '${q}-deploy' on ${s.temporalAddress}, model servers advertised at ${s.deployHost} (Ctrl-C stops)`)
+            ? console.log(`evalflow worker: deploy role on task queue '${o.deployTaskQueue ?? `${q}-deploy`}' on ${s.temporalAddress}, model servers advertised at ${s.deployHost} (Ctrl-C stops)`)
             : console.log(
             `evalflow worker: task queues '${q}', '${q}-judge'${o.sandbox ? ` and '${q}-sandbox'` : ''} on ${s.temporalAddress}, ` +
               `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''}; ` +
               `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"}` +
-              `${o.deploy ? `; deploy role on '${q}-deploy' (servers advertised at ${s.deployHost})` : ''} (Ctrl-C stops)`,
+              `${o.deploy ? `; deploy role on '${o.deployTaskQueue ?? `${q}-deploy`}' (servers advertised at ${s.deployHost})` : ''} (Ctrl-C stops)`,
           ),
       });
     } catch (e) {
