@@ -42,6 +42,7 @@ import { register as registerGate } from './gate';
 import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/records/search-attributes';
 import { checkedBundle, currentBundle } from '../workers/bundle';
+import { parseWorkerRoles, roleQueues } from '../workers/roles';
 import { EvalflowError } from '../lib/records/errors';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -593,15 +594,18 @@ program
 
 program
   .command('worker')
-  .description('run an all-in-one evalflow worker (orchestration, generation, scoring, judge and sandbox roles)')
+  .description('run an evalflow worker: all roles in one process (orchestration, generation, scoring, judge and sandbox), or those --role names')
+  .option('--role <roles>', "roles to serve: all (default), main (workflows, generation, scoring on '<queue>'), judge ('<queue>-judge'), sandbox ('<queue>-sandbox'); repeatable or a comma list", collect, [])
   .option('--task-queue <queue>', 'task queue (default EVALFLOW_TASK_QUEUE or "evalflow")')
   .option('--max-activities <n>', 'concurrent activity executions', '32')
   .option('--datasets-dir <dir>', 'local benchmark data (sets EVALFLOW_DATASETS_DIR)')
   .option('--benchmark-module <path|package>', 'register custom benchmarks from a module (repeatable; also EVALFLOW_BENCHMARK_MODULES)', collect, [])
   .option('--no-sandbox', "leave out the sandbox role (this host must not run model-written code; run it elsewhere on '<queue>-sandbox')")
   .option('--workflow-bundle <file>', "run the workflows of this prebuilt bundle instead of this build's (docs/operations.md)")
-  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string }) => {
+  .action(async (o: { role: string[]; taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string }) => {
     try {
+      const roles = parseWorkerRoles(o.role).filter((r) => o.sandbox || r !== 'sandbox');
+      if (roles.length === 0) throw new EvalflowError('--no-sandbox with --role sandbox leaves no role to serve; drop one of them', { kind: 'config', retryable: false });
       const custom = registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
       // Thousands of short-lived request objects a second: a larger young generation
@@ -618,13 +622,17 @@ program
         taskQueue: o.taskQueue,
         workflowBundle,
         noSandbox: !o.sandbox,
+        roles,
         maxConcurrentActivities: Number(o.maxActivities),
         signal: ac.signal,
         onReady: () =>
           console.log(
-            `evalflow worker: task queues '${q}', '${q}-judge'${o.sandbox ? ` and '${q}-sandbox'` : ''} on ${s.temporalAddress}, ` +
+            `evalflow worker: ${roleQueues(roles, q).map(({ role, queue }) => `${role} on '${queue}'`).join(', ')} at ${s.temporalAddress}, ` +
               `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''}; ` +
-              `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"} (Ctrl-C stops)`,
+              (roles.includes('main')
+                ? `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"} `
+                : 'no workflows (role main not served) ') +
+              '(Ctrl-C stops)',
           ),
       });
     } catch (e) {

@@ -5,6 +5,8 @@
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { loadSettings } from '../lib/config/settings';
 import { evalflowPlugins, judgePlugin, sandboxPlugin, type EvalflowPluginOptions } from './plugins';
+import { EvalflowError } from '../lib/records/errors';
+import { WORKER_ROLES, type WorkerRole } from './roles';
 
 export interface RunWorkerOptions extends EvalflowPluginOptions {
   taskQueue?: string;
@@ -14,6 +16,8 @@ export interface RunWorkerOptions extends EvalflowPluginOptions {
   sandboxTaskQueue?: string;
   /** Leave out the sandbox role (a worker on a host that must not run model-written code). */
   noSandbox?: boolean;
+  /** Roles to serve (`evalflow worker --role`, workers/roles.ts); default all of them. */
+  roles?: readonly WorkerRole[];
   address?: string;
   namespace?: string;
   /** Max concurrent activity executions on this worker (shards in flight). */
@@ -67,32 +71,48 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   try {
     const taskQueue = opts.taskQueue ?? settings.taskQueue;
     const namespace = opts.namespace ?? settings.namespace;
-    const main = await Worker.create({
-      connection,
-      namespace,
-      taskQueue,
-      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 32,
-      plugins: evalflowPlugins(opts),
-    });
+    // --role: each role is a Worker of its own on its own queue (docs/operations.md, "Scaling each role").
+    const roles = new Set<WorkerRole>(opts.roles?.length ? opts.roles : WORKER_ROLES);
+    if (opts.noSandbox) roles.delete('sandbox');
+    if (roles.size === 0) {
+      throw new EvalflowError('no worker role left to serve: noSandbox (--no-sandbox) removed the only one; drop it or add another role', { kind: 'config', retryable: false });
+    }
+    const workers: Worker[] = [];
+    if (roles.has('main')) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue,
+          maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 32,
+          plugins: evalflowPlugins(opts),
+        }),
+      );
+    }
     // The judge role polls its own queue; the all-in-one worker serves it too.
-    const judge = await Worker.create({
-      connection,
-      namespace,
-      taskQueue: opts.judgeTaskQueue ?? `${taskQueue}-judge`,
-      maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 32,
-      plugins: [judgePlugin(opts)],
-    });
+    if (roles.has('judge')) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue: opts.judgeTaskQueue ?? `${taskQueue}-judge`,
+          maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 32,
+          plugins: [judgePlugin(opts)],
+        }),
+      );
+    }
     // The sandbox role polls its own queue too; a sandbox shard keeps all slots busy, so two at a time.
-    const sandbox = opts.noSandbox
-      ? null
-      : await Worker.create({
+    if (roles.has('sandbox')) {
+      workers.push(
+        await Worker.create({
           connection,
           namespace,
           taskQueue: opts.sandboxTaskQueue ?? `${taskQueue}-sandbox`,
           maxConcurrentActivityTaskExecutions: 2,
           plugins: [sandboxPlugin(opts)],
-        });
-    const workers = [main, judge, ...(sandbox ? [sandbox] : [])];
+        }),
+      );
+    }
     const stop = () => {
       for (const w of workers) w.shutdown();
     };

@@ -189,8 +189,8 @@ export async function missingWorkers(runId: string, client?: Client, settings: S
     );
   }
   const extra: [string, string, boolean][] = [
-    [memo.config?.execution?.judge_task_queue ?? `${queue}-judge`, 'the judge role (judgePlugin; evalflow worker serves it)', benchmarks.some((b) => b.kind === 'judged')],
-    [memo.config?.execution?.sandbox_task_queue ?? `${queue}-sandbox`, 'the sandbox role (sandboxPlugin; evalflow worker without --no-sandbox)', benchmarks.some((b) => b.kind === 'executed')],
+    [memo.config?.execution?.judge_task_queue ?? `${queue}-judge`, `the judge role ('evalflow worker --role judge', or judgePlugin)`, benchmarks.some((b) => b.kind === 'judged')],
+    [memo.config?.execution?.sandbox_task_queue ?? `${queue}-sandbox`, `the sandbox role ('evalflow worker --role sandbox', or sandboxPlugin)`, benchmarks.some((b) => b.kind === 'executed')],
   ];
   for (const [q, role, needed] of extra) {
     if (needed && (await queuePollers(c, settings.namespace, q, 'activity')) === 0) problems.push(`no worker polls '${q}': start ${role}`);
