@@ -37,3 +37,6 @@ fi
 bash scripts/mlflow-server.sh install
 
 bash scripts/setup-oracles.sh
+
+# The offline validator of deploy/'s Kubernetes manifests (Go, cached by a hash of its sources).
+bash scripts/setup-deploy-validate.sh >/dev/null
