@@ -232,3 +232,29 @@ test('references resolve: ConfigMap and Secrets by name, the metrics port, the k
   assert.deepEqual(listed, present);
   assert.ok(!listed.some((f) => /secret/i.test(f)), 'the placeholder Secrets are not applied by the base');
 });
+
+test("the sandbox Deployment's capabilities are enough for the real sandbox, and needed (no_new_privs, nothing else)", () => {
+  const sandbox = docs().find((d) => d.kind === 'Deployment' && d.name === 'evalflow-sandbox')!;
+  const sc = sandbox.body.spec.template.spec.containers[0].securityContext;
+  assert.equal(sc.allowPrivilegeEscalation, false);
+  const caps = (sc.capabilities.add as string[]).map((c) => `+${c.toLowerCase()}`);
+  // One program through lib/engine/sandbox in a process limited as the container is:
+  // no_new_privs, and a bounding set of only the manifest's capabilities.
+  const program = `
+    const { createSandbox } = require(${JSON.stringify(path.join(REPO, 'dist', 'lib', 'engine', 'sandbox', 'bwrap.js'))});
+    createSandbox({ slots: 1 }).run({ files: { 'c.py': 'import os\\nprint("uid", os.getuid())\\n' }, command: ['python3', 'c.py'], timeoutMs: 20000 })
+      .then((r) => { console.log(JSON.stringify(r.status), r.stdout.trim()); process.exit(0); }, (e) => { console.log('failed:', e.message); process.exit(0); });`;
+  const limited = (bounding: string) =>
+    spawnSync('setpriv', ['--no-new-privs', `--bounding-set=${bounding}`, '--inh-caps=-all', '--', process.execPath, '-e', program], { encoding: 'utf8' });
+  const withCaps = limited(['-all', ...caps].join(','));
+  assert.equal(withCaps.status, 0, withCaps.stderr);
+  if (process.getuid?.() === 0) {
+    // As root (the pod's root): each slot switches to its own user id, which needs the two capabilities.
+    assert.match(withCaps.stdout, /^"ok" uid 61000$/m, withCaps.stdout + withCaps.stderr);
+    const without = limited('-all');
+    assert.match(without.stdout, /failed: .*setresuid failed: Operation not permitted/, 'without SETUID/SETGID the slot user switch fails');
+  } else {
+    // As another user the worker runs bubblewrap as itself: no capability at all is needed.
+    assert.match(withCaps.stdout, /^"ok" uid \d+$/m, withCaps.stdout + withCaps.stderr);
+  }
+});
