@@ -128,8 +128,8 @@ function profileValue(p: ClientConfigProfile, name: TemporalSettingName): unknow
 const isSet = (v: string | undefined): v is string => v !== undefined && v !== '';
 
 /**
- * The Temporal connection settings from an environment (settings.ts passes
- * process.env). Precedence per value: EVALFLOW_TEMPORAL_ADDRESS /
+ * The Temporal connection settings from an environment (settings.ts passes the
+ * process's own). Precedence per value: EVALFLOW_TEMPORAL_ADDRESS /
  * EVALFLOW_NAMESPACE, then TEMPORAL_*, then the profile of the config file,
  * then the defaults. A config file or profile named explicitly that is missing
  * or unreadable is an error naming it.
