@@ -301,9 +301,20 @@ export function describeAddress(t: TemporalSettings): string {
 
 const GUIDE = `see docs/operations.md, "Connecting to a production Temporal"`;
 
+/** The gRPC status code of an error, or of its cause (the client's ServiceError wraps the call's error). */
 function grpcCode(e: unknown): number | undefined {
-  const c = (e as { code?: unknown })?.code;
-  return typeof c === 'number' ? c : undefined;
+  for (let x = e, depth = 0; x && depth < 3; x = (x as { cause?: unknown }).cause, depth++) {
+    const c = (x as { code?: unknown }).code;
+    if (typeof c === 'number') return c;
+  }
+  return undefined;
+}
+
+/** The message of an error and of its causes, one string. */
+function messages(e: unknown): string {
+  const out: string[] = [];
+  for (let x = e, depth = 0; x && depth < 3; x = (x as { cause?: unknown }).cause, depth++) out.push(x instanceof Error ? x.message : String(x));
+  return out.join(' / ');
 }
 
 /**
@@ -316,12 +327,13 @@ function grpcCode(e: unknown): number | undefined {
  */
 export function explainConnectFailure(e: unknown, t: TemporalSettings): TemporalConnectionError | undefined {
   if (e instanceof TemporalConnectionError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = messages(e);
   const at = `the Temporal server at ${describeAddress(t)}`;
   const tls = t.tls;
   const code = grpcCode(e);
-  if (code === 16 || code === 7 || /code: '(Unauthenticated|Permission denied)'|UNAUTHENTICATED|PERMISSION_DENIED/i.test(msg)) {
-    const said = /message: "([^"]*)"/.exec(msg)?.[1] ?? msg.replace(/^\d+ [A-Z_]+: /, '');
+  // 16 UNAUTHENTICATED / 7 PERMISSION_DENIED; the native connection gives the codes' descriptions instead.
+  if (code === 16 || code === 7 || /does not have valid authentication credentials|does not have permission to execute/.test(msg)) {
+    const said = /message: "([^"]*)"/.exec(msg)?.[1] ?? /\d+ (?:UNAUTHENTICATED|PERMISSION_DENIED): ([^/]*)/.exec(msg)?.[1]?.trim() ?? msg;
     return new TemporalConnectionError(
       t.apiKey
         ? `${at} refused the API key from ${t.sources.apiKey} (${said}): set TEMPORAL_API_KEY to a valid key for namespace ${t.namespace} (${GUIDE})`
