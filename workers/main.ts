@@ -2,8 +2,10 @@
  * The all-in-one worker behind `evalflow worker`: the plugins of
  * workers/plugins.ts on one task queue, nothing more.
  */
-import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { type NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { loadSettings } from '../lib/config/settings';
+import { TemporalConnectionError } from '../lib/config/temporal';
+import { connectTemporal } from './connection';
 import { evalflowPlugins, judgePlugin, sandboxPlugin, type EvalflowPluginOptions } from './plugins';
 import { EvalflowError } from '../lib/records/errors';
 import { WORKER_ROLES, type WorkerRole } from './roles';
@@ -48,21 +50,24 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     });
     runtimeInstalled = true;
   }
-  const address = opts.address ?? settings.temporalAddress;
+  const address = opts.address ?? settings.temporal.address;
   // A worker started while the server restarts (or before it is up) waits for it
-  // instead of exiting: a replacement worker must not die of bad timing.
+  // instead of exiting: a replacement worker must not die of bad timing. A setting
+  // that cannot work (certificate, CA, API key, namespace) fails at once instead.
   let connection: NativeConnection | undefined;
+  let namespace = opts.namespace ?? settings.temporal.namespace;
   for (let attempt = 0; !connection; attempt++) {
     try {
-      connection = await NativeConnection.connect({ address });
+      ({ connection, namespace } = await connectTemporal({ temporal: settings.temporal, address: opts.address, namespace: opts.namespace }));
     } catch (e) {
+      if (e instanceof TemporalConnectionError) throw e;
       if (opts.signal?.aborted) return;
       const waitS = Math.min(10, 1 + attempt);
       const raw = e instanceof Error ? e.message : String(e);
       const why = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw.split('\n')[0];
       (opts.onRetry ?? ((m: string) => console.error(m)))(
         `evalflow worker: cannot reach the Temporal server at ${address} (${why}); ` +
-          `retrying in ${waitS} s — start it with 'evalflow dev up' or set EVALFLOW_TEMPORAL_ADDRESS (Ctrl-C stops)`,
+          `retrying in ${waitS} s — start it with 'evalflow dev up' or set TEMPORAL_ADDRESS (EVALFLOW_TEMPORAL_ADDRESS overrides it) (Ctrl-C stops)`,
       );
       await new Promise((r) => setTimeout(r, waitS * 1000));
       if (opts.signal?.aborted) return;
@@ -70,7 +75,6 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   }
   try {
     const taskQueue = opts.taskQueue ?? settings.taskQueue;
-    const namespace = opts.namespace ?? settings.namespace;
     // --role: each role is a Worker of its own on its own queue (docs/operations.md, "Scaling each role").
     const roles = new Set<WorkerRole>(opts.roles?.length ? opts.roles : WORKER_ROLES);
     if (opts.noSandbox) roles.delete('sandbox');

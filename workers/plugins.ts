@@ -9,6 +9,14 @@
  *   // judged benchmarks (HLE): a worker on the judge queue
  *   await Worker.create({ connection, taskQueue: 'evals-judge', plugins: [judgePlugin()] });
  *
+ * The connection: `connectTemporal()` (re-exported here) connects the way
+ * `evalflow worker` and the CLI do — EVALFLOW_TEMPORAL_ADDRESS / EVALFLOW_NAMESPACE,
+ * then TEMPORAL_* (address, namespace, API key, mTLS), then the TOML profile — and
+ * fails at once naming a setting that cannot work; `temporalConnectionOptions`
+ * gives the same options for a NativeConnection.connect of your own:
+ *
+ *   const { connection, namespace } = await connectTemporal();
+ *
  * `evalflow worker` is exactly these plugins with defaults. Custom benchmarks
  * (modules outside the repo) are registered through the `benchmarks` option of
  * the plugins that need benchmark code (orchestration prepares prompts,
@@ -30,6 +38,9 @@ import {
 import { createSandbox, type SandboxSettings } from '../lib/engine/sandbox/bwrap';
 import { closeMathGrader } from '../lib/engine/math/verify';
 import { checkedBundle, currentBundle, workflowsEntry } from './bundle';
+
+export { connectTemporal, type ConnectTemporalOptions } from './connection';
+export { temporalConnectionOptions, TemporalConnectionError, type TemporalConnectionOptions, type TemporalSettings } from '../lib/config/temporal';
 
 export interface EvalflowPluginOptions {
   /** Store and settings; defaults come from the EVALFLOW_* environment. */

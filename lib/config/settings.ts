@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { resolveTemporalSettings, type TemporalSettings } from './temporal';
 
 export interface StorageSettings {
   /** S3 endpoint URL, e.g. http://127.0.0.1:9000 */
@@ -18,8 +19,16 @@ export interface StorageSettings {
 }
 
 export interface Settings {
+  /** = temporal.address */
   temporalAddress: string;
+  /** = temporal.namespace */
   namespace: string;
+  /**
+   * The Temporal connection: EVALFLOW_TEMPORAL_ADDRESS / EVALFLOW_NAMESPACE, then
+   * Temporal's TEMPORAL_* variables, then the TOML profile (TEMPORAL_PROFILE,
+   * TEMPORAL_CONFIG_FILE), then the defaults (lib/config/temporal.ts).
+   */
+  temporal: TemporalSettings;
   /** Task queue for workflows and generation/scoring activities. */
   taskQueue: string;
   /** Temporal Web UI base URL, for links printed to users. */
@@ -84,9 +93,11 @@ export const DEFAULT_PORTS = { temporal: 7233, temporalUi: 8233, minio: 9000, mi
 export function loadSettings(): Settings {
   const homeDir = env('EVALFLOW_HOME', path.join(os.homedir(), '.evalflow'));
   const cacheDir = env('EVALFLOW_CACHE_DIR', path.join(os.homedir(), '.cache', 'evalflow'));
+  const temporal = resolveTemporalSettings(process.env, { address: `127.0.0.1:${DEFAULT_PORTS.temporal}`, namespace: 'default' });
   return {
-    temporalAddress: env('EVALFLOW_TEMPORAL_ADDRESS', `127.0.0.1:${DEFAULT_PORTS.temporal}`),
-    namespace: env('EVALFLOW_NAMESPACE', 'default'),
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    temporal,
     taskQueue: env('EVALFLOW_TASK_QUEUE', 'evalflow'),
     uiUrl: env('EVALFLOW_TEMPORAL_UI', `http://127.0.0.1:${DEFAULT_PORTS.temporalUi}`),
     storage: {

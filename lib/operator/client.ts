@@ -9,6 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { applyOverrides, ConfigError, configName, loadConfigFile } from '../config/load';
 import { planRun } from '../plan/plan';
 import { loadSettings, type Settings } from '../config/settings';
+import {
+  checkNamespace,
+  describeAddress,
+  explainConnectFailure,
+  temporalConnectionOptions,
+  type TemporalConnectionError,
+  type TemporalConnectionOptions,
+} from '../config/temporal';
 import { ArtifactStore } from '../engine/store';
 import { keys } from '../records/keys';
 import type { IdentifiedSuiteInput, RunPlan, SuiteInput, SuiteProgress, TaskProgress } from '../records/types';
@@ -44,15 +52,51 @@ export interface StartedRun {
   uiUrl: string;
 }
 
+/**
+ * A client for the configured Temporal server and namespace (settings.temporal: EVALFLOW_*,
+ * TEMPORAL_*, the TOML profile). A setting that cannot work (certificate, CA, API key, TLS
+ * against plaintext, a namespace that does not exist) fails at once naming it.
+ */
 export async function connectClient(settings: Settings = loadSettings()): Promise<Client> {
+  const t = settings.temporal;
+  const options = temporalConnectionOptions(t);
+  let connection: Connection;
   try {
-    const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: '5 seconds' });
-    return new Client({ connection, namespace: settings.namespace });
+    connection = await Connection.connect({ ...options, connectTimeout: '5 seconds' });
   } catch (e) {
-    throw new UsageError(
-      `cannot reach the Temporal server at ${settings.temporalAddress} (${e instanceof Error ? e.message : String(e)}). ` +
-        `Start it with 'evalflow dev up', or set EVALFLOW_TEMPORAL_ADDRESS to your server.`,
+    throw explainConnectFailure(e, t) ?? (await diagnoseWithNativeConnection(options, t)) ?? new UsageError(
+      `cannot reach the Temporal server at ${describeAddress(t)} (${e instanceof Error ? e.message : String(e)}). ` +
+        `Start it with 'evalflow dev up', or set TEMPORAL_ADDRESS (EVALFLOW_TEMPORAL_ADDRESS overrides it) to your server.`,
     );
+  }
+  try {
+    await checkNamespace(connection.workflowService, t);
+  } catch (e) {
+    await connection.close();
+    throw e;
+  }
+  return new Client({ connection, namespace: t.namespace });
+}
+
+/**
+ * The client's gRPC library says only "Failed to connect before the deadline" when TLS
+ * goes wrong; the SDK's native connection (what workers use) names the cause. Asked only
+ * after a failure, so a working connection never loads it.
+ */
+async function diagnoseWithNativeConnection(options: TemporalConnectionOptions, t: Settings['temporal']): Promise<UsageError | TemporalConnectionError | undefined> {
+  try {
+    const { NativeConnection } = await import('@temporalio/worker');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000)));
+    try {
+      const c = await Promise.race([NativeConnection.connect(options), timeout]);
+      await c.close();
+    } finally {
+      clearTimeout(timer);
+    }
+    return undefined;
+  } catch (e) {
+    return explainConnectFailure(e, t);
   }
 }
 
