@@ -65,7 +65,7 @@ async function runSuite(childEnv: NodeJS.ProcessEnv, runId: string): Promise<voi
   const log = path.join(dir, `${runId}-worker.log`);
   const worker = spawnWorker(childEnv, log);
   try {
-    await waitFor('the worker to poll through the proxy', () => fs.existsSync(log) && /evalflow worker: task queues/.test(fs.readFileSync(log, 'utf8')), 60_000);
+    await waitFor('the worker to poll through the proxy', () => fs.existsSync(log) && /evalflow worker: main on '/.test(fs.readFileSync(log, 'utf8')), 60_000);
     const r = await runCli(['run', '-c', configFile, '--run-id', runId, '--wait'], childEnv, 90_000);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\nworker: ${fs.readFileSync(log, 'utf8')}`);
     assert.match(r.stdout, new RegExp(`results of ${runId}`));
