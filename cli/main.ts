@@ -43,6 +43,7 @@ import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/records/search-attributes';
 import { checkedBundle, currentBundle } from '../workers/bundle';
 import { EvalflowError } from '../lib/records/errors';
+import { shutdownTracing } from '../lib/engine/tracing';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -600,7 +601,8 @@ program
   .option('--benchmark-module <path|package>', 'register custom benchmarks from a module (repeatable; also EVALFLOW_BENCHMARK_MODULES)', collect, [])
   .option('--no-sandbox', "leave out the sandbox role (this host must not run model-written code; run it elsewhere on '<queue>-sandbox')")
   .option('--workflow-bundle <file>', "run the workflows of this prebuilt bundle instead of this build's (docs/operations.md)")
-  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string }) => {
+  .option('--metrics-address <host:port>', 'serve Prometheus metrics (the SDK\'s and evalflow\'s) on this address, e.g. 0.0.0.0:9464 (default EVALFLOW_METRICS_ADDRESS)')
+  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string; metricsAddress?: string }) => {
     try {
       const custom = registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
@@ -619,6 +621,7 @@ program
         workflowBundle,
         noSandbox: !o.sandbox,
         maxConcurrentActivities: Number(o.maxActivities),
+        ...(o.metricsAddress ? { metricsAddress: o.metricsAddress } : {}),
         signal: ac.signal,
         onReady: () =>
           console.log(
@@ -704,4 +707,7 @@ registerCompare(program);
 registerGate(program);
 registerExport(program);
 
-program.parseAsync(process.argv).catch(fail);
+program
+  .parseAsync(process.argv)
+  .then(() => shutdownTracing()) // spans of client calls still buffered go out before exit
+  .catch(fail);
