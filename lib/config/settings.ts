@@ -55,6 +55,8 @@ export interface TelemetrySettings {
   metricsAddress?: string;
   /** OTLP/HTTP endpoint for traces: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. Unset: no tracing. */
   tracesEndpoint?: string;
+  /** The variable the traces endpoint came from and its value, for messages. */
+  tracesSource?: string;
   /** OTEL_SERVICE_NAME; default "evalflow-worker" or "evalflow-client" by process. */
   serviceName?: string;
   /** OTEL_EXPORTER_OTLP_TRACES_HEADERS / OTEL_EXPORTER_OTLP_HEADERS, e.g. "authorization=Bearer x,tenant=a". */
@@ -145,6 +147,7 @@ function telemetrySettings(): TelemetrySettings {
     metricsAddress: process.env.EVALFLOW_METRICS_ADDRESS || undefined,
     // The OTLP convention: the per-signal variable is the full URL; the general one is a base the path is added to.
     tracesEndpoint: traces ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined),
+    tracesSource: traces ? `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT '${traces}'` : base ? `OTEL_EXPORTER_OTLP_ENDPOINT '${base}'` : undefined,
     serviceName: process.env.OTEL_SERVICE_NAME || undefined,
     headers,
   };

@@ -76,7 +76,7 @@ export function startTracing(settings: TelemetrySettings, defaultService: string
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new EvalflowError(
-      `OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT '${endpoint}' is not an http(s) URL: evalflow sends traces over OTLP/HTTP, ` +
+      `${settings.tracesSource ?? `the traces endpoint '${endpoint}'`} is not an http(s) URL: evalflow sends traces over OTLP/HTTP, ` +
         `e.g. http://otel-collector:4318 (the collector's HTTP port, not gRPC's 4317); unset both to turn tracing off`,
       { kind: 'config', retryable: false },
     );
