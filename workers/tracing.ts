@@ -11,21 +11,21 @@
  * which a worker with a prebuilt bundle ignores with a warning at every start.
  */
 import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';
-import {
-  makeWorkflowExporter,
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry';
 import { activeTracing } from '../lib/engine/tracing';
+
+/** The SDK's worker-side interceptors, loaded only when tracing is on (a worker without it loads no OpenTelemetry code). */
+function otelWorker(): typeof import('@temporalio/interceptors-opentelemetry/lib/worker') {
+  return require('@temporalio/interceptors-opentelemetry/lib/worker') as typeof import('@temporalio/interceptors-opentelemetry/lib/worker');
+}
 
 /** The workflow interceptor module the tracing bundle includes (what the SDK's plugin registers). */
 export const WORKFLOW_TRACING_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 /** One factory for every plugin, so a worker with several evalflow plugins traces each activity once. */
-const tracedActivity: ActivityInterceptorsFactory = (ctx) => ({
-  inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-  outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-});
+const tracedActivity: ActivityInterceptorsFactory = (ctx) => {
+  const { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = otelWorker();
+  return { inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) };
+};
 
 /** True when this process traces (an OTLP endpoint is configured). */
 export function tracingOn(): boolean {
@@ -41,6 +41,6 @@ export function withTracing(options: WorkerOptions): WorkerOptions {
   return {
     ...options,
     interceptors: { ...options.interceptors, activity: [...activity, tracedActivity] },
-    sinks: { ...options.sinks, exporter: makeWorkflowExporter(t.spanProcessor, t.resource) },
+    sinks: { ...options.sinks, exporter: otelWorker().makeWorkflowExporter(t.spanProcessor, t.resource) },
   };
 }

@@ -7,7 +7,7 @@
  * and lib/operator/client.ts; this module has no Temporal import (engine layer).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
+import type { Context, ContextManager } from '@opentelemetry/api';
 import type { BasicTracerProvider, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
 import type { TelemetrySettings } from '../config/settings';
@@ -21,8 +21,9 @@ import { EVALFLOW_VERSION } from './version';
  */
 class AsyncContextManager implements ContextManager {
   private readonly store = new AsyncLocalStorage<Context>();
+  constructor(private readonly root: Context) {}
   active(): Context {
-    return this.store.getStore() ?? ROOT_CONTEXT;
+    return this.store.getStore() ?? this.root;
   }
   with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
     return this.store.run(ctx, () => fn.apply(thisArg, args));
@@ -90,7 +91,8 @@ export function startTracing(settings: TelemetrySettings, defaultService: string
   // JSON over HTTP (this package's encoding); spans go out in batches every second.
   const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint, headers: settings.headers }), { scheduledDelayMillis: 1000 });
   provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
-  const manager = new AsyncContextManager();
+  const { ROOT_CONTEXT } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const manager = new AsyncContextManager(ROOT_CONTEXT);
   provider.register({ contextManager: manager });
   active = { spanProcessor, resource, endpoint, serviceName };
   return active;
