@@ -42,6 +42,7 @@ import { register as registerGate } from './gate';
 import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/records/search-attributes';
 import { checkedBundle, currentBundle } from '../workers/bundle';
+import { tracingOn } from '../workers/tracing';
 import { EvalflowError } from '../lib/records/errors';
 import { shutdownTracing } from '../lib/engine/tracing';
 
@@ -616,6 +617,7 @@ program
       process.once('SIGTERM', () => ac.abort());
       const q = o.taskQueue ?? s.taskQueue;
       const workflowBundle = o.workflowBundle ? checkedBundle(o.workflowBundle) : undefined;
+      const metricsAddress = o.metricsAddress ?? s.telemetry.metricsAddress;
       await runWorker({
         taskQueue: o.taskQueue,
         workflowBundle,
@@ -627,7 +629,8 @@ program
           console.log(
             `evalflow worker: task queues '${q}', '${q}-judge'${o.sandbox ? ` and '${q}-sandbox'` : ''} on ${s.temporalAddress}, ` +
               `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''}; ` +
-              `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"} (Ctrl-C stops)`,
+              `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle(tracingOn()) ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"}` +
+              `${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}${tracingOn() ? `; traces to ${s.telemetry.tracesEndpoint}` : ''} (Ctrl-C stops)`,
           ),
       });
     } catch (e) {
