@@ -250,7 +250,13 @@ export async function callModel(
       if (labels) telemetry.call(labels, 'cancelled');
       throw opts.signal.reason;
     }
-    const slot = opts.acquire ? await opts.acquire() : null;
+    const slot = opts.acquire
+      ? await opts.acquire().catch((e: unknown) => {
+          // Stopped while waiting for a slot: a call that already tried the endpoint ends here (a first attempt never started).
+          if (labels && attempt > 0) telemetry.call(labels, 'cancelled');
+          throw e;
+        })
+      : null;
     const started = performance.now();
     if (labels) telemetry.inFlight(labels, 1);
     let inFlight = labels !== undefined;
