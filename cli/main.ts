@@ -43,7 +43,9 @@ import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/records/search-attributes';
 import { checkedBundle, currentBundle } from '../workers/bundle';
 import { parseWorkerRoles, roleQueues } from '../workers/roles';
+import { tracingOn } from '../workers/tracing';
 import { EvalflowError } from '../lib/records/errors';
+import { shutdownTracing } from '../lib/engine/tracing';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -602,7 +604,8 @@ program
   .option('--benchmark-module <path|package>', 'register custom benchmarks from a module (repeatable; also EVALFLOW_BENCHMARK_MODULES)', collect, [])
   .option('--no-sandbox', "leave out the sandbox role (this host must not run model-written code; run it elsewhere on '<queue>-sandbox')")
   .option('--workflow-bundle <file>', "run the workflows of this prebuilt bundle instead of this build's (docs/operations.md)")
-  .action(async (o: { role: string[]; taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string }) => {
+  .option('--metrics-address <host:port>', 'serve Prometheus metrics (the SDK\'s and evalflow\'s) on this address, e.g. 0.0.0.0:9464 (default EVALFLOW_METRICS_ADDRESS)')
+  .action(async (o: { role: string[]; taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string; metricsAddress?: string }) => {
     try {
       const roles = parseWorkerRoles(o.role).filter((r) => o.sandbox || r !== 'sandbox');
       if (roles.length === 0) throw new EvalflowError('--no-sandbox with --role sandbox leaves no role to serve; drop one of them', { kind: 'config', retryable: false });
@@ -618,21 +621,23 @@ program
       process.once('SIGTERM', () => ac.abort());
       const q = o.taskQueue ?? s.taskQueue;
       const workflowBundle = o.workflowBundle ? checkedBundle(o.workflowBundle) : undefined;
+      const metricsAddress = o.metricsAddress ?? s.telemetry.metricsAddress;
       await runWorker({
         taskQueue: o.taskQueue,
         workflowBundle,
         noSandbox: !o.sandbox,
         roles,
         maxConcurrentActivities: Number(o.maxActivities),
+        ...(o.metricsAddress ? { metricsAddress: o.metricsAddress } : {}),
         signal: ac.signal,
         onReady: () =>
           console.log(
             `evalflow worker: ${roleQueues(roles, q).map(({ role, queue }) => `${role} on '${queue}'`).join(', ')} at ${s.temporalAddress}, ` +
               `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''}; ` +
               (roles.includes('main')
-                ? `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"} `
-                : 'no workflows (role main not served) ') +
-              '(Ctrl-C stops)',
+                ? `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle(tracingOn()) ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"}`
+                : 'no workflows (role main not served)') +
+              `${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}${tracingOn() ? `; traces to ${s.telemetry.tracesEndpoint}` : ''} (Ctrl-C stops)`,
           ),
       });
     } catch (e) {
@@ -712,4 +717,7 @@ registerCompare(program);
 registerGate(program);
 registerExport(program);
 
-program.parseAsync(process.argv).catch(fail);
+program
+  .parseAsync(process.argv)
+  .then(() => shutdownTracing()) // spans of client calls still buffered go out before exit
+  .catch(fail);

@@ -9,6 +9,8 @@ import { connectTemporal } from './connection';
 import { evalflowPlugins, judgePlugin, sandboxPlugin, type EvalflowPluginOptions } from './plugins';
 import { EvalflowError } from '../lib/records/errors';
 import { WORKER_ROLES, type WorkerRole } from './roles';
+import { checkMetricsAddress, prometheusTelemetry, useEvalflowMetrics } from './metrics';
+import { shutdownTracing, startTracing } from '../lib/engine/tracing';
 
 export interface RunWorkerOptions extends EvalflowPluginOptions {
   taskQueue?: string;
@@ -31,16 +33,23 @@ export interface RunWorkerOptions extends EvalflowPluginOptions {
   signal?: AbortSignal;
   /** Where to say that the server is not reachable yet (default: stderr). */
   onRetry?: (message: string) => void;
+  /** HOST:PORT to serve Prometheus metrics on (default EVALFLOW_METRICS_ADDRESS; unset: none). */
+  metricsAddress?: string;
 }
 
 let runtimeInstalled = false;
 
 export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const settings = loadSettings();
+  // Metrics and tracing (docs/operations.md, "Metrics and tracing"): one /metrics endpoint for the SDK's and evalflow's.
+  const metricsAddress = opts.metricsAddress ?? settings.telemetry.metricsAddress;
+  if (metricsAddress && !runtimeInstalled) await checkMetricsAddress(metricsAddress, opts.metricsAddress ? '--metrics-address' : 'EVALFLOW_METRICS_ADDRESS');
+  const tracing = startTracing(settings.telemetry, 'evalflow-worker');
   if (!runtimeInstalled) {
     // The judge role's worker polls activities only; the SDK's warning that it has no
     // workflows is expected there and would only confuse whoever reads the worker log.
     Runtime.install({
+      ...(metricsAddress ? { telemetryOptions: prometheusTelemetry(metricsAddress) } : {}),
       logger: new DefaultLogger(opts.logLevel ?? 'WARN', (entry) => {
         if (entry.message.startsWith('No workflows registered')) return;
         const ts = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
@@ -49,6 +58,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
       }),
     });
     runtimeInstalled = true;
+    if (metricsAddress) useEvalflowMetrics();
   }
   const address = opts.address ?? settings.temporal.address;
   // A worker started while the server restarts (or before it is up) waits for it
@@ -126,5 +136,6 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     await running;
   } finally {
     await connection.close();
+    if (tracing) await shutdownTracing();
   }
 }

@@ -54,6 +54,22 @@ export interface Settings {
   mlflow: { trackingUri?: string; token?: string };
   /** Print stack traces of unexpected errors (EVALFLOW_DEBUG). */
   debug: boolean;
+  /** Metrics and tracing (docs/operations.md, "Metrics and tracing"). */
+  telemetry: TelemetrySettings;
+}
+
+/** Where a worker serves Prometheus metrics, and where traces go (the standard OTEL_* variables). */
+export interface TelemetrySettings {
+  /** HOST:PORT of the worker's /metrics endpoint (EVALFLOW_METRICS_ADDRESS; `evalflow worker --metrics-address`). */
+  metricsAddress?: string;
+  /** OTLP/HTTP endpoint for traces: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. Unset: no tracing. */
+  tracesEndpoint?: string;
+  /** The variable the traces endpoint came from and its value, for messages. */
+  tracesSource?: string;
+  /** OTEL_SERVICE_NAME; default "evalflow-worker" or "evalflow-client" by process. */
+  serviceName?: string;
+  /** OTEL_EXPORTER_OTLP_TRACES_HEADERS / OTEL_EXPORTER_OTLP_HEADERS, e.g. "authorization=Bearer x,tenant=a". */
+  headers: Record<string, string>;
 }
 
 /**
@@ -126,5 +142,24 @@ export function loadSettings(): Settings {
     benchmarkModules: (process.env.EVALFLOW_BENCHMARK_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     mlflow: { trackingUri: process.env.MLFLOW_TRACKING_URI || undefined, token: process.env.MLFLOW_TRACKING_TOKEN || undefined },
     debug: Boolean(process.env.EVALFLOW_DEBUG),
+    telemetry: telemetrySettings(),
+  };
+}
+
+function telemetrySettings(): TelemetrySettings {
+  const traces = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  const base = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  const headers: Record<string, string> = {};
+  for (const part of (process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS || process.env.OTEL_EXPORTER_OTLP_HEADERS || '').split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) headers[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return {
+    metricsAddress: process.env.EVALFLOW_METRICS_ADDRESS || undefined,
+    // The OTLP convention: the per-signal variable is the full URL; the general one is a base the path is added to.
+    tracesEndpoint: traces ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined),
+    tracesSource: traces ? `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT '${traces}'` : base ? `OTEL_EXPORTER_OTLP_ENDPOINT '${base}'` : undefined,
+    serviceName: process.env.OTEL_SERVICE_NAME || undefined,
+    headers,
   };
 }

@@ -4,7 +4,7 @@
  */
 import * as YAML from 'yaml';
 import { getBenchmark } from '../../benchmarks/index';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowClientInterceptor } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { applyOverrides, ConfigError, configName, loadConfigFile } from '../config/load';
 import { planRun } from '../plan/plan';
@@ -22,6 +22,13 @@ import { keys } from '../records/keys';
 import type { IdentifiedSuiteInput, RunPlan, SuiteInput, SuiteProgress, TaskProgress } from '../records/types';
 import { SEARCH_ATTRIBUTES } from '../records/search-attributes';
 import { EvalflowError } from '../records/errors';
+import { startTracing } from '../engine/tracing';
+
+/** The SDK's client interceptor, loaded only when tracing is on. */
+function tracingClientInterceptor(): WorkflowClientInterceptor {
+  const { OpenTelemetryWorkflowClientInterceptor } = require('@temporalio/interceptors-opentelemetry/lib/client') as typeof import('@temporalio/interceptors-opentelemetry/lib/client');
+  return new OpenTelemetryWorkflowClientInterceptor();
+}
 
 /** What a caller of the client (or the CLI) did that cannot work as asked: the message says what to do instead. */
 export class UsageError extends EvalflowError {
@@ -75,7 +82,9 @@ export async function connectClient(settings: Settings = loadSettings()): Promis
     await connection.close();
     throw e;
   }
-  return new Client({ connection, namespace: t.namespace });
+  // Tracing (OTEL_EXPORTER_OTLP_*): runs started here carry the client's span to the workflows (docs/operations.md).
+  const interceptors = startTracing(settings.telemetry, 'evalflow-client') ? { interceptors: { workflow: [tracingClientInterceptor()] } } : {};
+  return new Client({ connection, namespace: t.namespace, ...interceptors });
 }
 
 /**
