@@ -39,6 +39,7 @@ import { consumerKey, type TokenPrice } from '../lib/records/limits';
 import { coordinatorFor } from './coordination';
 import type { Client } from '@temporalio/client';
 import type { TaskLog } from './tasklog';
+import { telemetry, type CallLabels } from '../lib/engine/telemetry';
 
 /** Sample indices per cache block. */
 export const CACHE_BLOCK = 64;
@@ -88,6 +89,8 @@ export interface CallBatchOptions {
    * units): blocks already read are not listed again, new responses are added.
    */
   cacheState?: CacheState;
+  /** Role and task, for evalflow's metrics (calls, retries, cache hits, tokens, in flight). */
+  labels?: CallLabels;
 }
 
 export interface CacheState {
@@ -233,6 +236,7 @@ export async function runCachedCalls(
     const hit = cache.get(hash);
     if (hit) {
       stats.cached++;
+      if (opts.labels) telemetry.cacheHit(opts.labels);
       outcomes[i] = { response: hit, request_hash: hash, cached: true };
       return;
     }
@@ -241,6 +245,7 @@ export async function runCachedCalls(
       if (leader) {
         const response = await leader;
         stats.cached++;
+        if (opts.labels) telemetry.cacheHit(opts.labels);
         outcomes[i] = { response, request_hash: hash, cached: true };
         return;
       }
@@ -249,6 +254,7 @@ export async function runCachedCalls(
           timeoutMs: opts.timeoutMs,
           maxRetries: opts.maxRetries,
           signal: ctx.cancellationSignal,
+          ...(opts.labels ? { labels: opts.labels } : {}),
           // A call still waiting for its slot when the batch stops (a failure, a cancellation) never starts.
           ...(opts.gate ? { acquire: () => opts.gate!.gate.acquire(opts.gate!.key, stop.signal) } : {}),
           onRetry: ({ attempt, delayMs, reason }) => {

@@ -113,6 +113,7 @@ export function generateActivities(deps: ActivityDeps) {
         log,
         writer: `${run_id}-${task.name}-${shard}-${attempt}`,
         gate: joined,
+        labels: { role: 'model', task: task.name },
       };
       const bench = benchmarkFor(task.benchmark);
       let records: GenerationRecord[];

@@ -115,6 +115,7 @@ export function judgeActivities(deps: ActivityDeps) {
           writer: `${run_id}-${task.name}-judge-${shard}-${Context.current().info.attempt}-${attempt}`,
           tolerateTransient: true,
           gate: joined,
+          labels: { role: 'judge', task: task.name },
         }).finally(joined.done);
         const still: number[] = [];
         outcomes.forEach((o, j) => {

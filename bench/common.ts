@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import OpenAI from 'openai';
 import { getFreePort } from '../lib/operator/infra/dev';
+import { loadSettings } from '../lib/config/settings';
+import { temporalConnectionOptions } from '../lib/config/temporal';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'bin', 'evalflow.js');
@@ -167,6 +169,6 @@ export async function benchStack(queue: string, bucket?: string): Promise<{ stac
     HF_HUB_OFFLINE: '1',
   };
   Object.assign(process.env, env);
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(loadSettings().temporal));
   return { stack, env, connection, client: new Client({ connection }) };
 }

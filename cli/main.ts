@@ -43,7 +43,10 @@ import { register as registerGate } from './gate';
 import { register as registerExport } from './export';
 import { SEARCH_ATTRIBUTES } from '../lib/records/search-attributes';
 import { checkedBundle, currentBundle } from '../workers/bundle';
+import { parseWorkerRoles, roleQueues } from '../workers/roles';
+import { tracingOn } from '../workers/tracing';
 import { EvalflowError } from '../lib/records/errors';
+import { shutdownTracing } from '../lib/engine/tracing';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -193,7 +196,7 @@ function printDeployment(spec: DeploymentSpec): void {
       : `in a container: ${here.mode} runs ${spec.image}`;
   console.log(`\n# deployment (${spec.type})`);
   const flag = spec.task_queue ? ` --deploy-task-queue ${spec.task_queue}` : '';
-  console.log(`started by: a deploy worker polling task queue '${queue}' ('evalflow worker --deploy-only${flag}' on the host with the accelerators, or --deploy${flag} on an all-in-one worker)`);
+  console.log(`started by: a deploy worker polling task queue '${queue}' ('evalflow worker --role deploy${flag}' on the host with the accelerators, or --role all,deploy${flag} on one machine)`);
   console.log(`runs: ${how}`);
   console.log(`command: ${here.display}`);
   if (Object.keys(here.env).length) console.log(`environment: ${Object.keys(here.env).sort().join(', ')} (values from the deployment's env_vars)`);
@@ -619,18 +622,20 @@ program
 
 program
   .command('worker')
-  .description('run an all-in-one evalflow worker (orchestration, generation, scoring, judge and sandbox roles)')
+  .description('run an evalflow worker: all roles in one process (orchestration, generation, scoring, judge and sandbox), or those --role names')
+  .option('--role <roles>', "roles to serve: all (default), main (workflows, generation, scoring on '<queue>'), judge ('<queue>-judge'), sandbox ('<queue>-sandbox'); deploy ('<queue>-deploy': model servers of runs with a deployment:, never part of all); repeatable or a comma list", collect, [])
   .option('--task-queue <queue>', 'task queue (default EVALFLOW_TASK_QUEUE or "evalflow")')
   .option('--max-activities <n>', 'concurrent activity executions', '32')
   .option('--datasets-dir <dir>', 'local benchmark data (sets EVALFLOW_DATASETS_DIR)')
   .option('--benchmark-module <path|package>', 'register custom benchmarks from a module (repeatable; also EVALFLOW_BENCHMARK_MODULES)', collect, [])
   .option('--no-sandbox', "leave out the sandbox role (this host must not run model-written code; run it elsewhere on '<queue>-sandbox')")
   .option('--workflow-bundle <file>', "run the workflows of this prebuilt bundle instead of this build's (docs/operations.md)")
-  .option('--deploy', "also serve the deploy role: start the model servers of runs with a deployment: ('<queue>-deploy'; advertised as EVALFLOW_DEPLOY_HOST)")
-  .option('--deploy-only', 'serve only the deploy role (a GPU host that runs model servers and nothing else)')
   .option('--deploy-task-queue <queue>', "the deploy role's queue (default '<queue>-deploy'; a config's deployment.task_queue picks it)")
-  .action(async (o: { taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string; deploy?: boolean; deployOnly?: boolean; deployTaskQueue?: string }) => {
+  .option('--metrics-address <host:port>', 'serve Prometheus metrics (the SDK\'s and evalflow\'s) on this address, e.g. 0.0.0.0:9464 (default EVALFLOW_METRICS_ADDRESS)')
+  .action(async (o: { role: string[]; taskQueue?: string; maxActivities: string; datasetsDir?: string; benchmarkModule: string[]; sandbox: boolean; workflowBundle?: string; metricsAddress?: string; deployTaskQueue?: string }) => {
     try {
+      const roles = parseWorkerRoles(o.role).filter((r) => o.sandbox || r !== 'sandbox');
+      if (roles.length === 0) throw new EvalflowError('--no-sandbox with --role sandbox leaves no role to serve; drop one of them', { kind: 'config', retryable: false });
       const custom = registerBenchmarkModules(benchmarkModuleSpecs(o.benchmarkModule));
       if (o.datasetsDir) process.env.EVALFLOW_DATASETS_DIR = path.resolve(o.datasetsDir);
       // Thousands of short-lived request objects a second: a larger young generation
@@ -643,22 +648,25 @@ program
       process.once('SIGTERM', () => ac.abort());
       const q = o.taskQueue ?? s.taskQueue;
       const workflowBundle = o.workflowBundle ? checkedBundle(o.workflowBundle) : undefined;
+      const metricsAddress = o.metricsAddress ?? s.telemetry.metricsAddress;
       await runWorker({
         taskQueue: o.taskQueue,
         workflowBundle,
         noSandbox: !o.sandbox,
-        ...(o.deployOnly ? { deploy: 'only' as const } : o.deploy ? { deploy: 'also' as const } : {}),
+        roles,
         ...(o.deployTaskQueue ? { deployTaskQueue: o.deployTaskQueue } : {}),
         maxConcurrentActivities: Number(o.maxActivities),
+        ...(o.metricsAddress ? { metricsAddress: o.metricsAddress } : {}),
         signal: ac.signal,
         onReady: () =>
-          o.deployOnly
-            ? console.log(`evalflow worker: deploy role on task queue '${o.deployTaskQueue ?? `${q}-deploy`}' on ${s.temporalAddress}, model servers advertised at ${s.deployHost} (Ctrl-C stops)`)
-            : console.log(
-            `evalflow worker: task queues '${q}', '${q}-judge'${o.sandbox ? ` and '${q}-sandbox'` : ''} on ${s.temporalAddress}, ` +
+          console.log(
+            `evalflow worker: ${roleQueues(roles, q, { deployTaskQueue: o.deployTaskQueue }).map(({ role, queue }) => `${role} on '${queue}'`).join(', ')} at ${s.temporalAddress}, ` +
               `artifacts in ${s.storage.endpoint}/${s.storage.bucket}${custom.length ? `, custom benchmarks: ${custom.map((b) => b.name).join(', ')}` : ''}; ` +
-              `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle() ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"}` +
-              `${o.deploy ? `; deploy role on '${o.deployTaskQueue ?? `${q}-deploy`}' (servers advertised at ${s.deployHost})` : ''} (Ctrl-C stops)`,
+              (roles.includes('main')
+                ? `workflows ${workflowBundle ? `from ${workflowBundle}` : currentBundle(tracingOn()) ? 'from the prebuilt bundle' : "bundled at start ('npm run build' prebuilds them)"}`
+                : 'no workflows (role main not served)') +
+              (roles.includes('deploy') ? `; model servers advertised at ${s.deployHost} (EVALFLOW_DEPLOY_HOST)` : '') +
+              `${metricsAddress ? `; metrics on http://${metricsAddress}/metrics` : ''}${tracingOn() ? `; traces to ${s.telemetry.tracesEndpoint}` : ''} (Ctrl-C stops)`,
           ),
       });
     } catch (e) {
@@ -738,4 +746,7 @@ registerCompare(program);
 registerGate(program);
 registerExport(program);
 
-program.parseAsync(process.argv).catch(fail);
+program
+  .parseAsync(process.argv)
+  .then(() => shutdownTracing()) // spans of client calls still buffered go out before exit
+  .catch(fail);

@@ -26,6 +26,16 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# Debian's nginx (its `nginx` package has the gRPC and HTTP/2 modules built in) as the
+# mTLS/API-key proxy in front of Temporal (test/integration/temporal-tls.test.ts). Unpacked
+# into the cache, not installed: an installed nginx would start a system server on port 80.
+if [ ! -x "$CACHE/nginx/usr/sbin/nginx" ]; then
+  NGINX_TMP="$(mktemp -d)"
+  ( cd "$NGINX_TMP" && { apt-get download -q nginx 2>/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get download -q nginx; }; } )
+  dpkg -x "$NGINX_TMP"/nginx_*.deb "$CACHE/nginx"
+  rm -rf "$NGINX_TMP"
+fi
+
 bash scripts/setup-sandbox.sh
 bash scripts/setup-test-server.sh
 
@@ -37,3 +47,6 @@ fi
 bash scripts/mlflow-server.sh install
 
 bash scripts/setup-oracles.sh
+
+# The offline validator of deploy/'s Kubernetes manifests (Go, cached by a hash of its sources).
+bash scripts/setup-deploy-validate.sh >/dev/null

@@ -12,6 +12,8 @@ import { EvalflowError } from '../lib/records/errors';
 
 /** dist/workflow-bundle.js, beside the compiled workflows/ and lib/. */
 export const BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
+/** The same workflows with OpenTelemetry's workflow interceptors, for workers that trace (workers/tracing.ts). */
+export const TRACING_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle-tracing.js');
 const WORKFLOWS_ENTRY = path.resolve(__dirname, '..', 'workflows', 'index.js');
 
 /** Newest modification time (ms) of the compiled modules a workflow bundle can include. */
@@ -32,10 +34,11 @@ function newestSource(): number {
   return newest;
 }
 
-/** The prebuilt bundle's path when it is current, else null (the worker bundles at start). */
-export function currentBundle(): string | null {
+/** The prebuilt bundle's path (the tracing one when `tracing`) when it is current, else null (the worker bundles at start). */
+export function currentBundle(tracing = false): string | null {
+  const file = tracing ? TRACING_BUNDLE_PATH : BUNDLE_PATH;
   try {
-    return fs.statSync(BUNDLE_PATH).mtimeMs >= newestSource() ? BUNDLE_PATH : null;
+    return fs.statSync(file).mtimeMs >= newestSource() ? file : null;
   } catch {
     return null;
   }
@@ -69,10 +72,16 @@ export function workflowsEntry(): string {
 
 async function main(): Promise<void> {
   const { bundleWorkflowCode } = await import('@temporalio/worker');
-  const t0 = Date.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: undefined });
-  fs.writeFileSync(BUNDLE_PATH, code);
-  console.log(`workflow bundle: ${path.relative(process.cwd(), BUNDLE_PATH)} (${Math.round(code.length / 1024)} KiB, ${Date.now() - t0} ms)`);
+  const { WORKFLOW_TRACING_MODULE } = await import('./tracing.js');
+  for (const [file, workflowInterceptorModules] of [
+    [BUNDLE_PATH, []],
+    [TRACING_BUNDLE_PATH, [WORKFLOW_TRACING_MODULE]],
+  ] as const) {
+    const t0 = Date.now();
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, workflowInterceptorModules: [...workflowInterceptorModules], logger: undefined });
+    fs.writeFileSync(file, code);
+    console.log(`workflow bundle: ${path.relative(process.cwd(), file)} (${Math.round(code.length / 1024)} KiB, ${Date.now() - t0} ms)`);
+  }
 }
 
 if (require.main === module) {

@@ -9,6 +9,14 @@
  *   // judged benchmarks (HLE): a worker on the judge queue
  *   await Worker.create({ connection, taskQueue: 'evals-judge', plugins: [judgePlugin()] });
  *
+ * The connection: `connectTemporal()` (re-exported here) connects the way
+ * `evalflow worker` and the CLI do — EVALFLOW_TEMPORAL_ADDRESS / EVALFLOW_NAMESPACE,
+ * then TEMPORAL_* (address, namespace, API key, mTLS), then the TOML profile — and
+ * fails at once naming a setting that cannot work; `temporalConnectionOptions`
+ * gives the same options for a NativeConnection.connect of your own:
+ *
+ *   const { connection, namespace } = await connectTemporal();
+ *
  * `evalflow worker` is exactly these plugins with defaults. Custom benchmarks
  * (modules outside the repo) are registered through the `benchmarks` option of
  * the plugins that need benchmark code (orchestration prepares prompts,
@@ -31,6 +39,30 @@ import {
 import { createSandbox, type SandboxSettings } from '../lib/engine/sandbox/bwrap';
 import { closeMathGrader } from '../lib/engine/math/verify';
 import { checkedBundle, currentBundle, workflowsEntry } from './bundle';
+import { tracingOn, withTracing, WORKFLOW_TRACING_MODULE } from './tracing';
+import { loadSettings } from '../lib/config/settings';
+import { startTracing } from '../lib/engine/tracing';
+export { useEvalflowMetrics } from './metrics';
+
+/**
+ * Start OpenTelemetry tracing in this process when OTEL_EXPORTER_OTLP_ENDPOINT
+ * (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set: call it before creating the
+ * plugins, and the role plugins trace workflows and activities
+ * (docs/operations.md, "Metrics and tracing"). False when tracing stays off.
+ */
+export function startEvalflowTracing(serviceName = 'evalflow-worker'): boolean {
+  return startTracing(loadSettings().telemetry, serviceName) !== null;
+}
+
+/** Every evalflow role plugin: adds the tracing interceptors when this process traces (workers/tracing.ts). */
+class RolePlugin extends SimplePlugin {
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    return withTracing(super.configureWorker(options));
+  }
+}
+
+export { connectTemporal, type ConnectTemporalOptions } from './connection';
+export { temporalConnectionOptions, TemporalConnectionError, type TemporalConnectionOptions, type TemporalSettings } from '../lib/config/temporal';
 
 export interface EvalflowPluginOptions {
   /** Store and settings; defaults come from the EVALFLOW_* environment. */
@@ -55,11 +87,15 @@ function register(benchmarks: Benchmark[] = []) {
 /** The workflows (evaluationSuite, evaluationTask) and the run bookkeeping activities. */
 export function orchestrationPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin {
   register(opts.benchmarks);
-  const bundle = opts.workflowBundle ? checkedBundle(opts.workflowBundle) : currentBundle();
-  return new SimplePlugin({
+  const tracing = tracingOn();
+  const bundle = opts.workflowBundle ? checkedBundle(opts.workflowBundle) : currentBundle(tracing);
+  return new RolePlugin({
     name: 'evalflow.orchestration',
     // The bundle `npm run build` made, when current: a worker polls within seconds instead of bundling first.
-    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsEntry() }),
+    // Tracing: the bundle with the workflow interceptors (bundled at start with them otherwise).
+    ...(bundle
+      ? { workflowBundle: { codePath: bundle } }
+      : { workflowsPath: workflowsEntry(), ...(tracing ? { workerInterceptors: (i) => ({ ...i, workflowModules: [...(i?.workflowModules ?? []), WORKFLOW_TRACING_MODULE] }) } : {}) }),
     activities: orchestrationActivities(opts.deps ?? defaultDeps()),
   });
 }
@@ -70,7 +106,7 @@ export function orchestrationPlugin(opts: EvalflowPluginOptions = {}): SimplePlu
  * a running shard learns it was cancelled — `evalflow cancel` then stops paid
  * calls within seconds instead of up to the SDK's default of a minute.
  */
-class CallingRolePlugin extends SimplePlugin {
+class CallingRolePlugin extends RolePlugin {
   override configureWorker(options: WorkerOptions): WorkerOptions {
     const configured = super.configureWorker(options);
     return { ...configured, maxHeartbeatThrottleInterval: configured.maxHeartbeatThrottleInterval ?? '2 seconds' };
@@ -83,7 +119,7 @@ export function generationPlugin(opts: EvalflowPluginOptions = {}): SimplePlugin
 }
 
 /** The scoring role: its math grader process (lib/engine/math/verify) ends when its worker does. */
-class ScoringRolePlugin extends SimplePlugin {
+class ScoringRolePlugin extends RolePlugin {
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
     try {
       await super.runWorker(worker, next);
@@ -130,7 +166,7 @@ export function sandboxPlugin(opts: EvalflowPluginOptions & { sandbox?: SandboxS
   const deps = opts.deps ?? defaultDeps();
   const env = deps.settings.sandbox;
   const sandbox = createSandbox({ slots: env.slots, memoryMb: env.memoryMb, data: env.data, ...opts.sandbox });
-  return new SimplePlugin({ name: 'evalflow.sandbox', activities: sandboxingActivities(deps, sandbox) });
+  return new RolePlugin({ name: 'evalflow.sandbox', activities: sandboxingActivities(deps, sandbox) });
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { resolveTemporalSettings, type TemporalSettings } from './temporal';
 
 export interface StorageSettings {
   /** S3 endpoint URL, e.g. http://127.0.0.1:9000 */
@@ -18,8 +19,16 @@ export interface StorageSettings {
 }
 
 export interface Settings {
+  /** = temporal.address */
   temporalAddress: string;
+  /** = temporal.namespace */
   namespace: string;
+  /**
+   * The Temporal connection: EVALFLOW_TEMPORAL_ADDRESS / EVALFLOW_NAMESPACE, then
+   * Temporal's TEMPORAL_* variables, then the TOML profile (TEMPORAL_PROFILE,
+   * TEMPORAL_CONFIG_FILE), then the defaults (lib/config/temporal.ts).
+   */
+  temporal: TemporalSettings;
   /** Task queue for workflows and generation/scoring activities. */
   taskQueue: string;
   /** Temporal Web UI base URL, for links printed to users. */
@@ -47,11 +56,27 @@ export interface Settings {
   debug: boolean;
   /** Deploy role: the host name or address other workers reach this host's model servers at (EVALFLOW_DEPLOY_HOST, default 127.0.0.1). */
   deployHost: string;
+  /** Metrics and tracing (docs/operations.md, "Metrics and tracing"). */
+  telemetry: TelemetrySettings;
 }
 
 /** The environment of a model server a deploy worker starts: this process's, plus the deployment's variables. */
 export function serverEnv(extra: Record<string, string>): Record<string, string | undefined> {
   return { ...process.env, ...extra };
+}
+
+/** Where a worker serves Prometheus metrics, and where traces go (the standard OTEL_* variables). */
+export interface TelemetrySettings {
+  /** HOST:PORT of the worker's /metrics endpoint (EVALFLOW_METRICS_ADDRESS; `evalflow worker --metrics-address`). */
+  metricsAddress?: string;
+  /** OTLP/HTTP endpoint for traces: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. Unset: no tracing. */
+  tracesEndpoint?: string;
+  /** The variable the traces endpoint came from and its value, for messages. */
+  tracesSource?: string;
+  /** OTEL_SERVICE_NAME; default "evalflow-worker" or "evalflow-client" by process. */
+  serviceName?: string;
+  /** OTEL_EXPORTER_OTLP_TRACES_HEADERS / OTEL_EXPORTER_OTLP_HEADERS, e.g. "authorization=Bearer x,tenant=a". */
+  headers: Record<string, string>;
 }
 
 /**
@@ -91,9 +116,11 @@ export const DEFAULT_PORTS = { temporal: 7233, temporalUi: 8233, minio: 9000, mi
 export function loadSettings(): Settings {
   const homeDir = env('EVALFLOW_HOME', path.join(os.homedir(), '.evalflow'));
   const cacheDir = env('EVALFLOW_CACHE_DIR', path.join(os.homedir(), '.cache', 'evalflow'));
+  const temporal = resolveTemporalSettings(process.env, { address: `127.0.0.1:${DEFAULT_PORTS.temporal}`, namespace: 'default' });
   return {
-    temporalAddress: env('EVALFLOW_TEMPORAL_ADDRESS', `127.0.0.1:${DEFAULT_PORTS.temporal}`),
-    namespace: env('EVALFLOW_NAMESPACE', 'default'),
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    temporal,
     taskQueue: env('EVALFLOW_TASK_QUEUE', 'evalflow'),
     uiUrl: env('EVALFLOW_TEMPORAL_UI', `http://127.0.0.1:${DEFAULT_PORTS.temporalUi}`),
     storage: {
@@ -123,5 +150,24 @@ export function loadSettings(): Settings {
     mlflow: { trackingUri: process.env.MLFLOW_TRACKING_URI || undefined, token: process.env.MLFLOW_TRACKING_TOKEN || undefined },
     debug: Boolean(process.env.EVALFLOW_DEBUG),
     deployHost: env('EVALFLOW_DEPLOY_HOST', '127.0.0.1'),
+    telemetry: telemetrySettings(),
+  };
+}
+
+function telemetrySettings(): TelemetrySettings {
+  const traces = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  const base = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  const headers: Record<string, string> = {};
+  for (const part of (process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS || process.env.OTEL_EXPORTER_OTLP_HEADERS || '').split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) headers[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return {
+    metricsAddress: process.env.EVALFLOW_METRICS_ADDRESS || undefined,
+    // The OTLP convention: the per-signal variable is the full URL; the general one is a base the path is added to.
+    tracesEndpoint: traces ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined),
+    tracesSource: traces ? `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT '${traces}'` : base ? `OTEL_EXPORTER_OTLP_ENDPOINT '${base}'` : undefined,
+    serviceName: process.env.OTEL_SERVICE_NAME || undefined,
+    headers,
   };
 }

@@ -44,6 +44,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseJsonl } from './store';
+import { telemetry } from './telemetry';
 
 /** What the writer and reader need of the artifact store (ArtifactStore has it; unit tests use a map). */
 export interface SegmentStore {
@@ -135,9 +136,12 @@ export class CheckpointWriter<E> {
         this.queue = [];
         const byGroup = new Map<string, E[]>();
         for (const q of batch) byGroup.set(q.group, [...(byGroup.get(q.group) ?? []), q.entry]);
+        const started = performance.now();
         try {
           await Promise.all([...byGroup].map(([group, entries]) => this.opts.store.putJsonl(`${group}${this.writer}-${String(this.seq++).padStart(6, '0')}.jsonl`, entries)));
+          telemetry.checkpointWrite((performance.now() - started) / 1000, 'ok');
         } catch (e) {
+          telemetry.checkpointWrite((performance.now() - started) / 1000, 'failed');
           if (this.closed) {
             for (const q of [...batch, ...this.queue.splice(0)]) q.reject(e);
           } else {

@@ -16,6 +16,7 @@ import type { ModelResponse } from '../records/artifacts';
 import { secretFromEnv } from '../config/settings';
 import { EvalflowError } from '../records/errors';
 import type { Slot } from './gate';
+import { telemetry, type CallLabels, type RetryKind } from './telemetry';
 
 export class PermanentEndpointError extends EvalflowError {
   constructor(message: string, readonly status?: number) {
@@ -69,6 +70,8 @@ export interface CallOptions {
    * the concurrency and are retried up to max(maxRetries, OVERLOAD_RETRIES) times.
    */
   acquire?: () => Promise<Slot>;
+  /** Role and task of the call, for evalflow's metrics (lib/engine/telemetry.ts); unset: not counted. */
+  labels?: CallLabels;
 }
 
 /** Retries of 429/503 answers when a gate adapts the concurrency to them. */
@@ -166,6 +169,15 @@ export function classifyError(e: unknown, endpoint: EndpointSpec): Classified {
   return { permanent: false, reason: msg.slice(0, 300), retryAfterMs: null };
 }
 
+/** The kind of a transient failure, for the retry metric (evalflow_retries_total{kind}). */
+export function retryKind(e: unknown, c: Classified): RetryKind {
+  if (c.status === 429) return '429';
+  if (c.status !== undefined) return c.status >= 500 ? '5xx' : 'other_http';
+  if (e instanceof OpenAI.APIConnectionTimeoutError) return 'timeout';
+  if (e instanceof OpenAI.APIConnectionError) return 'connection';
+  return 'malformed';
+}
+
 interface RawChoice {
   message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null; tool_calls?: unknown };
   text?: string;
@@ -232,10 +244,26 @@ export async function callModel(
   let overloads = 0;
   const overloadBound = opts.acquire ? Math.max(opts.maxRetries, OVERLOAD_RETRIES) : opts.maxRetries;
   let failures = 0;
+  const labels = opts.labels;
   for (let attempt = 0; ; attempt++) {
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    const slot = opts.acquire ? await opts.acquire() : null;
+    if (opts.signal?.aborted) {
+      if (labels) telemetry.call(labels, 'cancelled');
+      throw opts.signal.reason;
+    }
+    const slot = opts.acquire
+      ? await opts.acquire().catch((e: unknown) => {
+          // Stopped while waiting for a slot: a call that already tried the endpoint ends here (a first attempt never started).
+          if (labels && attempt > 0) telemetry.call(labels, 'cancelled');
+          throw e;
+        })
+      : null;
     const started = performance.now();
+    if (labels) telemetry.inFlight(labels, 1);
+    let inFlight = labels !== undefined;
+    const landed = () => {
+      if (inFlight) telemetry.inFlight(labels!, -1);
+      inFlight = false;
+    };
     try {
       // The exact payload goes out unchanged (it is what the cache key hashes).
       const raw = await client.post<RawCompletion>(endpoint.type === 'chat' ? '/chat/completions' : '/completions', {
@@ -245,6 +273,11 @@ export async function callModel(
         maxRetries: 0,
       });
       const parsed = parseCompletion(endpoint, raw);
+      landed();
+      if (labels) {
+        telemetry.call(labels, 'answered');
+        telemetry.tokens(labels, { prompt: parsed.prompt_tokens ?? 0, completion: parsed.completion_tokens ?? 0, reasoning: (parsed as { reasoning_tokens?: number | null }).reasoning_tokens ?? 0 });
+      }
       slot?.release('ok', {
         prompt_tokens: parsed.prompt_tokens ?? 0,
         completion_tokens: parsed.completion_tokens ?? 0,
@@ -252,14 +285,19 @@ export async function callModel(
       });
       return { ...parsed, latency_ms: Math.round(performance.now() - started), attempts: attempt + 1 };
     } catch (e) {
+      landed();
       if (opts.signal?.aborted || e instanceof OpenAI.APIUserAbortError) {
         slot?.release('error');
+        if (labels) telemetry.call(labels, 'cancelled');
         throw opts.signal?.aborted ? opts.signal.reason : e;
       }
       const c = classifyError(e, endpoint);
       const overload = c.status === 429 || c.status === 503 || e instanceof OpenAI.APIConnectionTimeoutError;
       slot?.release(overload ? 'overload' : 'error');
-      if (c.permanent) throw new PermanentEndpointError(c.reason, c.status);
+      if (c.permanent) {
+        if (labels) telemetry.call(labels, 'failed');
+        throw new PermanentEndpointError(c.reason, c.status);
+      }
       lastReason = c.reason;
       // A 429/503 under a gate is back-pressure, not a failure: it has its own bound.
       const pushedBack = opts.acquire && (c.status === 429 || c.status === 503);
@@ -268,9 +306,14 @@ export async function callModel(
       if (pushedBack ? overloads > overloadBound : failures > opts.maxRetries) break;
       const delayMs = c.retryAfterMs !== null ? Math.min(c.retryAfterMs, 300_000) : backoffMs(pushedBack ? Math.min(overloads - 1, 4) : failures - 1, base);
       opts.onRetry?.({ attempt: attempt + 1, delayMs, reason: c.reason });
-      await sleep(delayMs, opts.signal);
+      if (labels) telemetry.retry(labels, retryKind(e, c));
+      await sleep(delayMs, opts.signal).catch((err) => {
+        if (labels) telemetry.call(labels, 'cancelled');
+        throw err;
+      });
     }
   }
+  if (labels) telemetry.call(labels, 'gave_up');
   throw new TransientEndpointError(
     `${endpoint.url} (model ${endpoint.model_id}) still failing after ${failures + overloads - 1} retries: ${lastReason}`,
     failures + overloads,

@@ -4,16 +4,31 @@
  */
 import * as YAML from 'yaml';
 import { getBenchmark } from '../../benchmarks/index';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowClientInterceptor } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { applyOverrides, ConfigError, configName, loadConfigFile } from '../config/load';
 import { planRun } from '../plan/plan';
 import { loadSettings, type Settings } from '../config/settings';
+import {
+  checkNamespace,
+  describeAddress,
+  explainConnectFailure,
+  temporalConnectionOptions,
+  type TemporalConnectionError,
+  type TemporalConnectionOptions,
+} from '../config/temporal';
 import { ArtifactStore } from '../engine/store';
 import { keys } from '../records/keys';
 import type { IdentifiedSuiteInput, RunPlan, SuiteInput, SuiteProgress, TaskProgress } from '../records/types';
 import { SEARCH_ATTRIBUTES } from '../records/search-attributes';
 import { EvalflowError } from '../records/errors';
+import { startTracing } from '../engine/tracing';
+
+/** The SDK's client interceptor, loaded only when tracing is on. */
+function tracingClientInterceptor(): WorkflowClientInterceptor {
+  const { OpenTelemetryWorkflowClientInterceptor } = require('@temporalio/interceptors-opentelemetry/lib/client') as typeof import('@temporalio/interceptors-opentelemetry/lib/client');
+  return new OpenTelemetryWorkflowClientInterceptor();
+}
 
 /** What a caller of the client (or the CLI) did that cannot work as asked: the message says what to do instead. */
 export class UsageError extends EvalflowError {
@@ -44,15 +59,53 @@ export interface StartedRun {
   uiUrl: string;
 }
 
+/**
+ * A client for the configured Temporal server and namespace (settings.temporal: EVALFLOW_*,
+ * TEMPORAL_*, the TOML profile). A setting that cannot work (certificate, CA, API key, TLS
+ * against plaintext, a namespace that does not exist) fails at once naming it.
+ */
 export async function connectClient(settings: Settings = loadSettings()): Promise<Client> {
+  const t = settings.temporal;
+  const options = temporalConnectionOptions(t);
+  let connection: Connection;
   try {
-    const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: '5 seconds' });
-    return new Client({ connection, namespace: settings.namespace });
+    connection = await Connection.connect({ ...options, connectTimeout: '5 seconds' });
   } catch (e) {
-    throw new UsageError(
-      `cannot reach the Temporal server at ${settings.temporalAddress} (${e instanceof Error ? e.message : String(e)}). ` +
-        `Start it with 'evalflow dev up', or set EVALFLOW_TEMPORAL_ADDRESS to your server.`,
+    throw explainConnectFailure(e, t) ?? (await diagnoseWithNativeConnection(options, t)) ?? new UsageError(
+      `cannot reach the Temporal server at ${describeAddress(t)} (${e instanceof Error ? e.message : String(e)}). ` +
+        `Start it with 'evalflow dev up', or set TEMPORAL_ADDRESS (EVALFLOW_TEMPORAL_ADDRESS overrides it) to your server.`,
     );
+  }
+  try {
+    await checkNamespace(connection.workflowService, t);
+  } catch (e) {
+    await connection.close();
+    throw e;
+  }
+  // Tracing (OTEL_EXPORTER_OTLP_*): runs started here carry the client's span to the workflows (docs/operations.md).
+  const interceptors = startTracing(settings.telemetry, 'evalflow-client') ? { interceptors: { workflow: [tracingClientInterceptor()] } } : {};
+  return new Client({ connection, namespace: t.namespace, ...interceptors });
+}
+
+/**
+ * The client's gRPC library says only "Failed to connect before the deadline" when TLS
+ * goes wrong; the SDK's native connection (what workers use) names the cause. Asked only
+ * after a failure, so a working connection never loads it.
+ */
+async function diagnoseWithNativeConnection(options: TemporalConnectionOptions, t: Settings['temporal']): Promise<UsageError | TemporalConnectionError | undefined> {
+  try {
+    const { NativeConnection } = await import('@temporalio/worker');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000)));
+    try {
+      const c = await Promise.race([NativeConnection.connect(options), timeout]);
+      await c.close();
+    } finally {
+      clearTimeout(timer);
+    }
+    return undefined;
+  } catch (e) {
+    return explainConnectFailure(e, t);
   }
 }
 
@@ -192,11 +245,11 @@ export async function missingWorkers(runId: string, client?: Client, settings: S
     );
   }
   const extra: [string, string, boolean][] = [
-    [memo.config?.execution?.judge_task_queue ?? `${queue}-judge`, 'the judge role (judgePlugin; evalflow worker serves it)', benchmarks.some((b) => b.kind === 'judged')],
-    [memo.config?.execution?.sandbox_task_queue ?? `${queue}-sandbox`, 'the sandbox role (sandboxPlugin; evalflow worker without --no-sandbox)', benchmarks.some((b) => b.kind === 'executed')],
+    [memo.config?.execution?.judge_task_queue ?? `${queue}-judge`, `the judge role ('evalflow worker --role judge', or judgePlugin)`, benchmarks.some((b) => b.kind === 'judged')],
+    [memo.config?.execution?.sandbox_task_queue ?? `${queue}-sandbox`, `the sandbox role ('evalflow worker --role sandbox', or sandboxPlugin)`, benchmarks.some((b) => b.kind === 'executed')],
     [
       memo.config?.deployment?.task_queue ?? `${queue}-deploy`,
-      `the deploy role on a host that can run the ${memo.config?.deployment?.type ?? ''} server ('evalflow worker --deploy-only', or --deploy on an all-in-one worker)`,
+      `the deploy role on a host that can run the ${memo.config?.deployment?.type ?? ''} server ('evalflow worker --role deploy' there, or --role all,deploy for one machine)`,
       !!memo.config?.deployment?.type && memo.config.deployment.type !== 'none',
     ],
   ];

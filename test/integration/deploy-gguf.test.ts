@@ -66,7 +66,7 @@ test('llama_cpp deployment with the real model: real tokens, truncation, results
   };
   const log = (n: string) => path.join(env.stack.dir, `${n}.log`);
   const main = spawnWorker(env.childEnv, log('main'));
-  let deploy = spawnWorker(env.childEnv, log('deploy-1'), ['--deploy-only']);
+  let deploy = spawnWorker(env.childEnv, log('deploy-1'), ['--role', 'deploy']);
   let killedAt = 0;
   try {
     await startEvaluation({ config: cfg, runId, taskQueue: env.taskQueue });
@@ -77,7 +77,7 @@ test('llama_cpp deployment with the real model: real tokens, truncation, results
     killedAt = Date.now();
     // The server went with its worker (its guard stopped it): the port is free again.
     await waitFor('the first server to stop', () => portFree('127.0.0.1', port), 30_000);
-    deploy = spawnWorker(env.childEnv, log('deploy-2'), ['--deploy-only']);
+    deploy = spawnWorker(env.childEnv, log('deploy-2'), ['--role', 'deploy']);
     const result = await env.client.workflow.getHandle(runId).result();
     assert.equal(result.status, 'completed');
   } finally {

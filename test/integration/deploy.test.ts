@@ -90,7 +90,7 @@ async function failureOf(runId: string): Promise<string> {
 describe('deployment lifecycle with a test double on PATH', () => {
   let main: ReturnType<typeof spawnWorker>;
   before(() => {
-    main = worker('main', path.join(env.stack.dir, 'unused.jsonl'), ['--deploy']);
+    main = worker('main', path.join(env.stack.dir, 'unused.jsonl'), ['--role', 'all,deploy']);
   });
   after(async () => {
     await stopWorker(main);
@@ -171,7 +171,7 @@ describe('a cancelled run with a deployment', () => {
     const runId = 'deploy-cancel';
     const log = path.join(env.stack.dir, 'cancel-events.jsonl');
     const cfg = config({ type: 'vllm', checkpoint_path: env.stack.dir, served_model_name: 'double-cancel', port, env_vars: { DOUBLE_LATENCY_MS: 150, DEPLOY_DOUBLE_LOG: log }, ready_timeout: 60 }, 24, { shard_size: 8, shard_parallelism: 1 });
-    const w = worker('cancel', log, ['--deploy']);
+    const w = worker('cancel', log, ['--role', 'all,deploy']);
     try {
       await startEvaluation({ config: cfg, runId, taskQueue: env.taskQueue });
       await waitFor('calls under way', () => readDoubleLog(log).filter((e) => e.event === 'served').length >= 6, 60_000);
@@ -214,7 +214,7 @@ describe('the deploy worker SIGKILLed mid-run', () => {
       { shard_size: 20, shard_parallelism: 1 },
     );
     const main = worker('crash-main', log);
-    let deploy = worker('crash-deploy-1', log, ['--deploy-only']);
+    let deploy = worker('crash-deploy-1', log, ['--role', 'deploy']);
     try {
       await startEvaluation({ config: cfg, runId, taskQueue: env.taskQueue });
       await waitFor('the deployed server to be mid-run', () => readDoubleLog(log).filter((e) => e.event === 'served').length >= 25, 120_000);
@@ -226,7 +226,7 @@ describe('the deploy worker SIGKILLed mid-run', () => {
       const servedAtKill = readDoubleLog(log).filter((e) => e.event === 'served').length;
       assert.ok(servedAtKill < samples, 'killed mid-run');
 
-      deploy = worker('crash-deploy-2', log, ['--deploy-only']);
+      deploy = worker('crash-deploy-2', log, ['--role', 'deploy']);
       const result = await env.client.workflow.getHandle(runId).result();
       assert.equal(result.status, 'completed');
     } finally {
@@ -256,10 +256,12 @@ describe('the deploy worker SIGKILLed mid-run', () => {
 });
 
 test('no deploy worker: the run waits and says which queue needs one; a cancel ends it', async () => {
-  const w = worker('no-deploy', path.join(env.stack.dir, 'unused.jsonl'));
+  // A queue of its own: the server lists the earlier tests' deploy workers as pollers for a while after they stop.
+  const queue = `${env.taskQueue}-alone`;
+  const w = worker('no-deploy', path.join(env.stack.dir, 'unused.jsonl'), ['--task-queue', queue]);
   try {
     const runId = 'deploy-no-worker';
-    await startEvaluation({ config: config({ type: 'vllm', checkpoint_path: env.stack.dir, served_model_name: 'm', port: await freePort() }, 2), runId, taskQueue: env.taskQueue });
+    await startEvaluation({ config: config({ type: 'vllm', checkpoint_path: env.stack.dir, served_model_name: 'm', port: await freePort() }, 2), runId, taskQueue: queue });
     let missing: string[] = [];
     // Once the main worker polls, the deploy queue is what is left.
     await waitFor('only the deploy worker to be missing', async () => {
@@ -267,7 +269,7 @@ test('no deploy worker: the run waits and says which queue needs one; a cancel e
       return missing.length === 1;
     }, 30_000);
     assert.equal(missing.length, 1, missing.join('\n'));
-    assert.match(missing[0], new RegExp(`no worker polls '${env.taskQueue}-deploy': start the deploy role on a host that can run the vllm server \\('evalflow worker --deploy-only', or --deploy on an all-in-one worker\\)`));
+    assert.match(missing[0], new RegExp(`no worker polls '${queue}-deploy': start the deploy role on a host that can run the vllm server \\('evalflow worker --role deploy' there, or --role all,deploy for one machine\\)`));
     await cancelEvaluation(runId, env.client);
     await waitFor('the run to close', async () => (await env.client.workflow.getHandle(runId).describe()).status.name === 'CANCELLED', 30_000);
   } finally {
@@ -280,7 +282,7 @@ describe('bad deployments fail the run with what to fix', () => {
   let log: string;
   before(() => {
     log = path.join(env.stack.dir, 'bad-events.jsonl');
-    deploy = worker('bad', log, ['--deploy']);
+    deploy = worker('bad', log, ['--role', 'all,deploy']);
   });
   after(async () => {
     await stopWorker(deploy);
@@ -337,7 +339,7 @@ test('evalflow run --dry-run shows what a deployment starts where: command line,
   const r = await runCli(['run', '-c', file, '--dry-run'], { ...env.childEnv, EVALFLOW_DEPLOY_HOST: 'gpu-7.internal' });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /# deployment \(vllm\)/);
-  assert.match(r.stdout, new RegExp(`started by: a deploy worker polling task queue '${env.taskQueue}-deploy'`));
+  assert.match(r.stdout, new RegExp(`started by: a deploy worker polling task queue '${env.taskQueue}-deploy' \\('evalflow worker --role deploy' on the host with the accelerators`));
   assert.match(r.stdout, /runs: the 'vllm' binary directly on the deploy host/);
   assert.match(r.stdout, /command: vllm serve \/models\/qwen --tensor-parallel-size=2 --pipeline-parallel-size=1 --data-parallel-size=1 --host 0\.0\.0\.0 --port 8123 --trust-remote-code --served-model-name qwen/);
   assert.match(r.stdout, /health: GET http:\/\/<deploy host>:8123\/v1\/models until it lists 'qwen'.*http:\/\/gpu-7\.internal:8123\/v1\/models/);

@@ -291,7 +291,7 @@ const SHAPES: Record<string, (ctx: Ctx) => Promise<string | Recorded>> = {
     const ac = new AbortController();
     let ready!: () => void;
     const isReady = new Promise<void>((r) => (ready = r));
-    const running = runWorker({ taskQueue: ctx.env.taskQueue, deploy: 'only', signal: ac.signal, onReady: ready });
+    const running = runWorker({ taskQueue: ctx.env.taskQueue, roles: ['deploy'], signal: ac.signal, onReady: ready });
     await Promise.race([isReady, running]);
     const port = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {

@@ -16,6 +16,8 @@ import * as path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { HISTORIES_DIR, loadHistories } from '../support/record-histories';
 import { workflowCode } from './support';
+import { currentBundle, workflowsEntry } from '../../workers/bundle';
+import { WORKFLOW_TRACING_MODULE } from '../../workers/tracing';
 
 /**
  * The shapes scripts/record-histories.js records; each must be present. The first five were recorded
@@ -137,6 +139,19 @@ test('every recorded workflow history replays on the current workflow code', asy
       'Guard it with patched() (docs/architecture.md "Workflow tests"); re-record only together with such a versioned change.\n' +
       failures.map((f) => `  ${f.file}: ${f.error}`).join('\n'),
   );
+});
+
+test('the recorded histories replay on the tracing bundle too (tracing turned on while runs are in flight)', async () => {
+  // dist/workflow-bundle-tracing.js: the workflows with OpenTelemetry's workflow interceptors (workers/tracing.ts).
+  const prebuilt = currentBundle(true);
+  const bundle = prebuilt
+    ? { workflowBundle: { codePath: prebuilt } }
+    : { workflowBundle: { code: (await bundleWorkflowCode({ workflowsPath: workflowsEntry(), workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: new DefaultLogger('ERROR') })).code } };
+  const histories = loadHistories();
+  // The workflow spans leave through this sink; a replay sends none, but the sink must exist.
+  const sinks = { exporter: { export: { fn: () => undefined } } };
+  const failures = await replayAll({ ...bundle, sinks, replayName: 'evalflow-replay-tracing' }, histories);
+  assert.deepEqual(failures, [], 'with tracing on, these histories no longer replay:\n' + failures.map((f) => `  ${f.file}: ${f.error}`).join('\n'));
 });
 
 let altered: string | undefined;

@@ -29,6 +29,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync,
 import os from 'node:os';
 import path from 'node:path';
 import { SandboxError, type SandboxJob, type SandboxResult, type SandboxRunner } from './types';
+import { telemetry } from '../telemetry';
 
 export interface SandboxSettings {
   /** Programs running at the same time (default: CPU cores). */
@@ -192,8 +193,20 @@ export function createSandbox(settings: SandboxSettings = {}): Sandbox {
     }
   };
 
+  // Programs of the benchmarks are counted by verdict (evalflow_sandbox_programs_total); the check below is not.
+  const counted: SandboxRunner = async (job) => {
+    try {
+      const r = await run(job);
+      telemetry.sandboxProgram(r.status);
+      return r;
+    } catch (e) {
+      if (e instanceof SandboxError) telemetry.sandboxProgram('sandbox_error');
+      throw e;
+    }
+  };
+
   return {
-    run,
+    run: counted,
     slots: slotCount,
     async check() {
       const r = await run({ files: { 'check.py': 'import sys\nprint("sandbox ok", sys.version_info[0])\n' }, command: ['python3', 'check.py'], timeoutMs: 10_000 });
