@@ -169,3 +169,68 @@ test('cancelling the run cancels its tasks and finalizes it as cancelled', async
   assert.equal(m.of('generateShard', 'ifeval').length, 0, 'the pending task never started');
   assert.equal(m.of('aggregateTask').length, 0);
 });
+
+test('a run with a deployment: the tasks start once it is ready, it is cancelled when they are done, before finalizeRun', async () => {
+  const order: string[] = [];
+  const deployment = { type: 'vllm' as const, served_model_name: 'mock-model', port: 8000, ready_timeout: 60, container: 'auto' as const, env: {} };
+  const m = mockActivities({ plan: { ...plan(['gsm8k']), deployment }, shards: () => 1, generate: async () => void order.push('generate') });
+  const runId = `suite-${++ids}`;
+  const activities = {
+    ...m.activities,
+    async finalizeRun(args: { run_id: string; status: 'completed' | 'failed' | 'cancelled'; summaries: TaskSummary[] }) {
+      order.push('finalize');
+      return (m.activities as { finalizeRun: (a: typeof args) => Promise<void> }).finalizeRun(args);
+    },
+    async deployModel(input: { run_id: string; deployment: { type: string } }) {
+      order.push(`deploy ${input.deployment.type}`);
+      await env.client.workflow.getHandle(input.run_id).signal('deploymentReady', { base_url: 'http://10.0.0.7:8000/v1', host: '10.0.0.7', port: 8000, attempt: 1, state: 'ready', at: '' });
+      try {
+        await hold(new Promise(() => undefined));
+      } finally {
+        order.push('deploy stopped');
+      }
+    },
+  };
+  const result = await withWorker(
+    env,
+    activities,
+    async (taskQueue) => {
+      const h = await env.client.workflow.start('evaluationSuite', { taskQueue, workflowId: runId, args: [{ run_id: runId, config: {} }] });
+      return h.result();
+    },
+    { extraQueues: ['-deploy'] },
+  );
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(order, ['deploy vllm', 'generate', 'deploy stopped', 'finalize']);
+  const history = await env.client.workflow.getHandle(runId).fetchHistory();
+  const scheduled = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes ? [[e.activityTaskScheduledEventAttributes.activityType?.name, e.activityTaskScheduledEventAttributes.taskQueue?.name]] : []);
+  assert.ok(scheduled.some(([a, q]) => a === 'deployModel' && q?.endsWith('-deploy')), `deployModel on the deploy queue: ${JSON.stringify(scheduled)}`);
+});
+
+test('a deployment that cannot start fails the run with its reason; no task starts', async () => {
+  const deployment = { type: 'sglang' as const, served_model_name: 'mock-model', port: 8000, ready_timeout: 60, container: 'auto' as const, env: {} };
+  const m = mockActivities({ plan: { ...plan(['gsm8k']), deployment }, shards: () => 1 });
+  const runId = `suite-${++ids}`;
+  const activities = {
+    ...m.activities,
+    async deployModel() {
+      throw ApplicationFailure.nonRetryable("'sglang' (the sglang server) is not on PATH of the deploy worker on gpu-1", 'DeploymentFailed');
+    },
+  };
+  const err = await withWorker(
+    env,
+    activities,
+    async (taskQueue) => {
+      const h = await env.client.workflow.start('evaluationSuite', { taskQueue, workflowId: runId, args: [{ run_id: runId, config: {} }] });
+      return h.result().then(
+        () => assert.fail('the run should fail'),
+        (e: unknown) => e,
+      );
+    },
+    { extraQueues: ['-deploy'] },
+  );
+  assert.ok(err instanceof WorkflowFailedError);
+  assert.match(String((err.cause as Error).message), /the sglang deployment failed: 'sglang' \(the sglang server\) is not on PATH of the deploy worker on gpu-1 — fix the deployment: section/);
+  assert.equal(m.of('generateShard').length, 0);
+  assert.equal(m.of('prepareTask').length, 0);
+});
