@@ -37,3 +37,6 @@ fi
 bash scripts/mlflow-server.sh install
 
 bash scripts/setup-oracles.sh
+
+# #14: the real GGUF model (Gemma 3 270M base, 253 MB, ~4 s) for test/integration/gguf-server.test.ts
+bash scripts/setup-model.sh >/dev/null
