@@ -156,6 +156,25 @@ describe('evalflow serve-gguf with the real model', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('--parallel 2: five requests at once are all answered (three wait for a sequence), each with its own usage', async () => {
+    const p = await serve(model, ['--parallel', '2', '--model-name', 'tiny']);
+    try {
+      assert.match(p.out(), /as model 'tiny' \(gemma-3-270m-q4_k_m\.gguf, 2 sequences/);
+      const answers = await Promise.all(
+        [4, 5, 6, 7, 8].map(async (maxTokens) => {
+          const r = await fetch(`${p.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'tiny', messages: ask(`Count to ${maxTokens}:`), max_tokens: maxTokens, temperature: 0 }) });
+          return { maxTokens, json: (await r.json()) as Completion };
+        }),
+      );
+      for (const { maxTokens, json } of answers) {
+        assert.equal(json.choices[0].finish_reason, 'length');
+        assert.equal(json.usage.completion_tokens, maxTokens);
+      }
+    } finally {
+      p.proc.kill('SIGTERM');
+    }
+  });
+
   test('SIGTERM stops the server cleanly (exit 0, port closed)', async () => {
     const exited = new Promise<number | null>((r) => server.proc.once('exit', (code) => r(code)));
     server.proc.kill('SIGTERM');
