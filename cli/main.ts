@@ -710,8 +710,15 @@ dev.command('status')
   });
 dev.command('install')
   .description('install the temporal and minio binaries and the math grader venv (math-verify) into the cache directory (no servers started)')
-  .action(async () => {
+  .option('--model', 'also download the real test model (Gemma 3 270M base GGUF, 253 MB, Gemma Terms of Use) for evalflow serve-gguf: scripts/setup-model.sh')
+  .option('--model-only', 'only download the real test model')
+  .action(async (o: { model?: boolean; modelOnly?: boolean }) => {
     try {
+      if (o.model || o.modelOnly) {
+        const { installTestModel } = await import('../lib/operator/gguf-model.js');
+        console.log(`model (Gemma 3 270M base, Gemma Terms of Use): ${installTestModel()}`);
+        if (o.modelOnly) return;
+      }
       const { ensureBinaries } = await import('../lib/operator/infra/binaries.js');
       const b = await ensureBinaries();
       console.log(`temporal: ${b.temporal}\nminio: ${b.minio}`);
@@ -736,6 +743,50 @@ program
       const stop = () => void ep.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+// #14: a real model on CPU (lib/operator/gguf-server.ts; README "Evaluate a GGUF on this machine").
+program
+  .command('serve-gguf')
+  .description('serve a GGUF model file (a REAL model, on CPU via llama.cpp) on an OpenAI-compatible API: GET /v1/models, POST /v1/chat/completions')
+  .argument('<file>', "the .gguf file (the test model: 'evalflow dev install --model' prints its path)")
+  .option('--host <addr>', 'address to listen on', '127.0.0.1')
+  .option('--port <n>', 'port (0: a free one)', '8766')
+  .option('--parallel <n>', 'requests generated at once, as sequences of one batch (1: reproducible output)', '1')
+  .option('--context-size <n>', 'tokens per sequence, prompt and answer together', '4096')
+  .option('--threads <n>', "llama.cpp CPU threads (more than the machine's idle cores slows it down)", '1')
+  .option('--model-name <name>', "the model name served (default: the file's base name without .gguf)")
+  .option('--quiet', 'no line per request')
+  .action(async (file: string, o: { host: string; port: string; parallel: string; contextSize: string; threads: string; modelName?: string; quiet?: boolean }) => {
+    try {
+      const int = (v: string, flag: string) => {
+        if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a whole number, got '${v}'`);
+        return Number(v);
+      };
+      const { startGgufServer } = await import('../lib/operator/gguf-server.js');
+      const s = await startGgufServer({
+        modelPath: file,
+        host: o.host,
+        port: int(o.port, '--port'),
+        parallel: int(o.parallel, '--parallel'),
+        contextSize: int(o.contextSize, '--context-size'),
+        threads: int(o.threads, '--threads'),
+        modelName: o.modelName,
+        log: o.quiet ? undefined : (line) => console.log(line),
+      });
+      console.log(
+        `evalflow serve-gguf: serving ${s.url}/chat/completions as model '${s.modelName}' ` +
+          `(${path.basename(file)}, ${s.parallel} sequence${s.parallel > 1 ? 's' : ''}, context ${s.contextSize}, ${s.threads} thread${s.threads > 1 ? 's' : ''}; ready in ${(s.loadMs / 1000).toFixed(1)} s; Ctrl-C stops)`,
+      );
+      const stop = (sig: string) => {
+        console.log(`evalflow serve-gguf: ${sig}, stopping`);
+        void s.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
     } catch (e) {
       fail(e);
     }

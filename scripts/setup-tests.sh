@@ -50,3 +50,5 @@ bash scripts/setup-oracles.sh
 
 # The offline validator of deploy/'s Kubernetes manifests (Go, cached by a hash of its sources).
 bash scripts/setup-deploy-validate.sh >/dev/null
+# #14: the real GGUF model (Gemma 3 270M base, 253 MB, ~4 s) for test/integration/gguf-server.test.ts
+bash scripts/setup-model.sh >/dev/null

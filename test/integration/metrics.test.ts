@@ -73,7 +73,7 @@ function stopWorker(p: ChildProcess): Promise<void> {
 async function startWorker(log: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   fs.writeFileSync(log, '');
   const p = spawnWorker({ ...env.childEnv, ...extraEnv }, log, ['--benchmark-module', MODULE, ...args]);
-  await waitFor('the worker to poll', () => fs.readFileSync(log, 'utf8').includes('evalflow worker: task queues') || p.exitCode !== null, 30_000);
+  await waitFor('the worker to poll', () => fs.readFileSync(log, 'utf8').includes("evalflow worker: main on '") || p.exitCode !== null, 30_000);
   assert.equal(p.exitCode, null, fs.readFileSync(log, 'utf8'));
   return p;
 }
