@@ -37,3 +37,13 @@ fi
 bash scripts/mlflow-server.sh install
 
 bash scripts/setup-oracles.sh
+
+# The openssl CLI: test/support/s3-tls.ts makes the CA and MinIO's TLS certificate with it.
+if ! command -v openssl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && apt-get install -y -q openssl
+  else
+    echo "setup-tests: the openssl CLI is missing; install it with 'sudo apt-get install -y openssl' (the S3 TLS tests need it)" >&2
+  fi
+fi

@@ -148,6 +148,9 @@ function firstSet(names: readonly string[]): { name: string; value: string } | u
   return undefined;
 }
 
+/** Variables by which a pod or container offers role credentials (read by minio's IamAwsProvider). */
+const PROVIDER_HINTS = ['AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'] as const;
+
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Whether an endpoint URL points at this machine (the `evalflow dev up` MinIO, a test stack). */
@@ -165,7 +168,8 @@ export function isLocalEndpoint(endpoint: string): boolean {
  * AWS_* (the variables AWS tools read) > the provider chain (credentials only)
  * > the local dev default. Keys are taken as a pair (with their session token)
  * from one family; without keys, a local endpoint gets the dev MinIO's
- * minioadmin and any other endpoint minio's credential provider chain.
+ * minioadmin (unless a pod/container offers role credentials) and any other
+ * endpoint minio's credential provider chain.
  */
 export function loadStorageSettings(): StorageSettings {
   const endpointVar = firstSet(['EVALFLOW_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']);
@@ -206,7 +210,7 @@ export function loadStorageSettings(): StorageSettings {
       credentialSource: 'static',
       sources: { accessKey: family.access, secretKey: family.secret, sessionToken: token ? family.token : undefined },
     };
-  } else if (isLocalEndpoint(endpoint)) {
+  } else if (isLocalEndpoint(endpoint) && !firstSet(PROVIDER_HINTS)) {
     keys = { accessKey: 'minioadmin', secretKey: 'minioadmin', credentialSource: 'dev-default', sources: { accessKey: 'default', secretKey: 'default' } };
   } else {
     keys = { accessKey: '', secretKey: '', credentialSource: 'provider', sources: { accessKey: 'provider chain', secretKey: 'provider chain' } };

@@ -244,6 +244,20 @@ export class ArtifactStore {
     );
   }
 
+  /**
+   * A HEAD answer has no body, so minio reports any 403 to `bucketExists` as
+   * AccessDenied; a GET on the bucket carries the server's real code
+   * (InvalidTokenId, InvalidAccessKeyId, SignatureDoesNotMatch, …).
+   */
+  private async explainDenied(headError: unknown): Promise<unknown> {
+    try {
+      await this.client.getBucketVersioning(this.bucket);
+      return headError;
+    } catch (e) {
+      return errCode(e) ? e : headError;
+    }
+  }
+
   /** Run `op`, retrying while the store is unavailable (up to retryForMs). */
   private async retrying<T>(what: string, op: () => Promise<T>): Promise<T> {
     const started = Date.now();
@@ -267,6 +281,7 @@ export class ArtifactStore {
       } catch (e) {
         const code = errCode(e);
         if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return;
+        if (code === 'AccessDenied') throw this.wrap(await this.explainDenied(e), 'bucket check');
         throw this.wrap(e, 'bucket check');
       }
     });

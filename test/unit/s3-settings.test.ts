@@ -129,3 +129,12 @@ test("a JWT session token's expiry is read; an opaque token has none", () => {
   assert.equal(sessionTokenExpiry('FwoGZXIvYXdzEJr//////////wEaDOpaque'), undefined);
   assert.equal(sessionTokenExpiry(undefined), undefined);
 });
+
+test('no keys, a local endpoint, but a container offers role credentials: the provider chain', () => {
+  process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:1/creds';
+  try {
+    assert.equal(loadStorageSettings().credentialSource, 'provider');
+  } finally {
+    delete process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  }
+});
