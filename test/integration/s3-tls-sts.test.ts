@@ -130,6 +130,16 @@ test('a tampered session token: refused at once as invalid, naming AWS_SESSION_T
   assert.ok(Date.now() - started < 60_000, 'refused at once, not retried');
 });
 
+test('a wrong secret key and an unknown bucket: refused at once, naming the variables to fix', async () => {
+  const env = awsEnv(base, stack, creds, BUCKET);
+  const wrong = await runCli(['results', RUN], { ...env, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /refused .*: SignatureDoesNotMatch; check AWS_ACCESS_KEY_ID \/ AWS_SECRET_ACCESS_KEY/, wrong.stderr);
+  const nobucket = await runCli(['results', RUN], { ...env, EVALFLOW_S3_BUCKET: 'evalflow-no-such-bucket' });
+  assert.equal(nobucket.code, 1);
+  assert.match(nobucket.stderr, /NoSuchBucket; bucket 'evalflow-no-such-bucket' does not exist; .*set EVALFLOW_S3_BUCKET/, nobucket.stderr);
+});
+
 test('no keys at all: the provider chain (container credentials endpoint) supplies temporary credentials', async () => {
   let served = 0;
   const fresh = await assumeRole(stack);

@@ -138,3 +138,16 @@ test('no keys, a local endpoint, but a container offers role credentials: the pr
     delete process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   }
 });
+
+test('no keys and a provider chain that gives none: a clear error listing what to set, within its time limit', async () => {
+  process.env.AWS_ENDPOINT_URL_S3 = 'https://s3.example.invalid';
+  process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:1/creds'; // nothing listens there
+  try {
+    const store = new ArtifactStore(loadStorageSettings());
+    const started = Date.now();
+    await assert.rejects(store.exists('x'), /no S3 credentials: none of AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY or EVALFLOW_S3_ACCESS_KEY\/EVALFLOW_S3_SECRET_KEY is set, and the provider chain .* gave none \(.*ECONNREFUSED/);
+    assert.ok(Date.now() - started < 16_000);
+  } finally {
+    delete process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  }
+});
