@@ -147,7 +147,9 @@ test('no keys at all: the provider chain (container credentials endpoint) suppli
     served++;
     assert.equal(req.headers.authorization, 'secret-container-token');
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ Code: 'Success', AccessKeyID: fresh.accessKey, SecretAccessKey: fresh.secretKey, Token: fresh.sessionToken, Expiration: fresh.expiresAt.toISOString() }));
+    // Said to expire in 5 s (the token itself lasts longer): inside the provider's 10 s margin, so it fetches again before each request.
+    const expiration = served === 1 ? fresh.expiresAt : new Date(Date.now() + 5000);
+    res.end(JSON.stringify({ Code: 'Success', AccessKeyID: fresh.accessKey, SecretAccessKey: fresh.secretKey, Token: fresh.sessionToken, Expiration: expiration.toISOString() }));
   });
   await new Promise<void>((r) => creds.listen(0, '127.0.0.1', r));
   try {
@@ -162,6 +164,11 @@ test('no keys at all: the provider chain (container credentials endpoint) suppli
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /gsm8k/);
     assert.ok(served >= 1, 'the credentials endpoint was asked');
+    // Credentials about to expire are fetched again (refresh), and the requests go on with the new ones.
+    served = 1;
+    const again = await runCli(['results', RUN], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(served >= 3, `credentials about to expire are fetched again before the next request (${served - 1} fetches)`);
   } finally {
     await new Promise((r) => creds.close(r));
   }
