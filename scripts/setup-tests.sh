@@ -52,3 +52,12 @@ bash scripts/setup-oracles.sh
 bash scripts/setup-deploy-validate.sh >/dev/null
 # #14: the real GGUF model (Gemma 3 270M base, 253 MB, ~4 s) for test/integration/gguf-server.test.ts
 bash scripts/setup-model.sh >/dev/null
+# The openssl CLI: test/support/s3-tls.ts makes the CA and MinIO's TLS certificate with it.
+if ! command -v openssl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && apt-get install -y -q openssl
+  else
+    echo "setup-tests: the openssl CLI is missing; install it with 'sudo apt-get install -y openssl' (the S3 TLS tests need it)" >&2
+  fi
+fi

@@ -10,12 +10,40 @@ import { resolveTemporalSettings, type TemporalSettings } from './temporal';
 export interface StorageSettings {
   /** S3 endpoint URL, e.g. http://127.0.0.1:9000 */
   endpoint: string;
+  /** Static keys; both empty when `credentialSource` is 'provider'. */
   accessKey: string;
   secretKey: string;
+  /** Session token of temporary keys (AWS_SESSION_TOKEN / EVALFLOW_S3_SESSION_TOKEN). */
+  sessionToken?: string;
   bucket: string;
   /** Prefix under which runs/ and cache/ live (may be empty). */
   prefix: string;
   region: string;
+  /** PEM file of the CA(s) that sign an https endpoint's certificate (replaces the system roots). */
+  caBundle?: string;
+  /** Path-style (`host/bucket/key`) or virtual-host-style (`bucket.host/key`) requests; unset: path, virtual for AWS's own endpoints. */
+  addressingStyle?: 'path' | 'virtual';
+  /**
+   * Where the keys come from: 'static' (the variables in `sources`), 'provider'
+   * (minio's IamAwsProvider: web identity token file, container credentials,
+   * instance metadata — refreshed before they expire), 'dev-default' (minioadmin,
+   * the local `evalflow dev up` MinIO). Unset: 'static'.
+   */
+  credentialSource?: 'static' | 'provider' | 'dev-default';
+  /** The variable each value came from ('default' when none was set), so errors name the setting to fix. */
+  sources?: StorageSources;
+}
+
+/** Which variable each storage value came from (see docs/operations.md, "Connecting to a production S3"). */
+export interface StorageSources {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  sessionToken?: string;
+  region: string;
+  bucket: string;
+  caBundle?: string;
+  addressingStyle: string;
 }
 
 export interface Settings {
@@ -123,14 +151,7 @@ export function loadSettings(): Settings {
     temporal,
     taskQueue: env('EVALFLOW_TASK_QUEUE', 'evalflow'),
     uiUrl: env('EVALFLOW_TEMPORAL_UI', `http://127.0.0.1:${DEFAULT_PORTS.temporalUi}`),
-    storage: {
-      endpoint: env('EVALFLOW_S3_ENDPOINT', `http://127.0.0.1:${DEFAULT_PORTS.minio}`),
-      accessKey: env('EVALFLOW_S3_ACCESS_KEY', 'minioadmin'),
-      secretKey: env('EVALFLOW_S3_SECRET_KEY', 'minioadmin'),
-      bucket: env('EVALFLOW_S3_BUCKET', 'evalflow'),
-      prefix: env('EVALFLOW_S3_PREFIX', ''),
-      region: env('EVALFLOW_S3_REGION', 'us-east-1'),
-    },
+    storage: loadStorageSettings(),
     homeDir,
     cacheDir,
     datasetsDir: process.env.EVALFLOW_DATASETS_DIR || undefined,
@@ -169,5 +190,104 @@ function telemetrySettings(): TelemetrySettings {
     tracesSource: traces ? `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT '${traces}'` : base ? `OTEL_EXPORTER_OTLP_ENDPOINT '${base}'` : undefined,
     serviceName: process.env.OTEL_SERVICE_NAME || undefined,
     headers,
+  };
+}
+
+/** The first of `names` that is set (non-empty), with its value. */
+function firstSet(names: readonly string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined && value !== '') return { name, value };
+  }
+  return undefined;
+}
+
+/** Variables by which a pod or container offers role credentials (read by minio's IamAwsProvider). */
+const PROVIDER_HINTS = ['AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'] as const;
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** Whether an endpoint URL points at this machine (the `evalflow dev up` MinIO, a test stack). */
+export function isLocalEndpoint(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return LOCAL_HOSTS.has(host) || host.startsWith('127.');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The artifact store's settings. Precedence, per value: EVALFLOW_S3_* >
+ * AWS_* (the variables AWS tools read) > the provider chain (credentials only)
+ * > the local dev default. Keys are taken as a pair (with their session token)
+ * from one family; without keys, a local endpoint gets the dev MinIO's
+ * minioadmin (unless a pod/container offers role credentials) and any other
+ * endpoint minio's credential provider chain.
+ */
+export function loadStorageSettings(): StorageSettings {
+  const endpointVar = firstSet(['EVALFLOW_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']);
+  const endpoint = endpointVar?.value ?? `http://127.0.0.1:${DEFAULT_PORTS.minio}`;
+  const regionVar = firstSet(['EVALFLOW_S3_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION']);
+  const bucketVar = firstSet(['EVALFLOW_S3_BUCKET']);
+  const caVar = firstSet(['EVALFLOW_S3_CA_BUNDLE', 'AWS_CA_BUNDLE']);
+  const styleVar = firstSet(['EVALFLOW_S3_ADDRESSING_STYLE']);
+  let addressingStyle: 'path' | 'virtual' | undefined;
+  if (styleVar) {
+    const v = styleVar.value.toLowerCase();
+    if (v === 'path' || v === 'virtual') addressingStyle = v;
+    else if (v !== 'auto') {
+      throw new Error(`${styleVar.name}=${JSON.stringify(styleVar.value)} must be path, virtual or auto`);
+    }
+  }
+
+  const families = [
+    { access: 'EVALFLOW_S3_ACCESS_KEY', secret: 'EVALFLOW_S3_SECRET_KEY', token: 'EVALFLOW_S3_SESSION_TOKEN' },
+    { access: 'AWS_ACCESS_KEY_ID', secret: 'AWS_SECRET_ACCESS_KEY', token: 'AWS_SESSION_TOKEN' },
+  ] as const;
+  let keys: Pick<StorageSettings, 'accessKey' | 'secretKey' | 'sessionToken' | 'credentialSource'> & {
+    sources: Pick<StorageSources, 'accessKey' | 'secretKey' | 'sessionToken'>;
+  };
+  const family = families.find((f) => firstSet([f.access, f.secret]));
+  if (family) {
+    const access = firstSet([family.access]);
+    const secret = firstSet([family.secret]);
+    if (!access || !secret) {
+      const [set, unset] = access ? [family.access, family.secret] : [family.secret, family.access];
+      throw new Error(`${set} is set but ${unset} is not: set both (a key pair), or neither`);
+    }
+    const token = firstSet([family.token]);
+    keys = {
+      accessKey: access.value,
+      secretKey: secret.value,
+      sessionToken: token?.value,
+      credentialSource: 'static',
+      sources: { accessKey: family.access, secretKey: family.secret, sessionToken: token ? family.token : undefined },
+    };
+  } else if (isLocalEndpoint(endpoint) && !firstSet(PROVIDER_HINTS)) {
+    keys = { accessKey: 'minioadmin', secretKey: 'minioadmin', credentialSource: 'dev-default', sources: { accessKey: 'default', secretKey: 'default' } };
+  } else {
+    keys = { accessKey: '', secretKey: '', credentialSource: 'provider', sources: { accessKey: 'provider chain', secretKey: 'provider chain' } };
+  }
+
+  return {
+    endpoint,
+    accessKey: keys.accessKey,
+    secretKey: keys.secretKey,
+    sessionToken: keys.sessionToken,
+    bucket: bucketVar?.value ?? 'evalflow',
+    prefix: env('EVALFLOW_S3_PREFIX', ''),
+    region: regionVar?.value ?? 'us-east-1',
+    caBundle: caVar?.value,
+    addressingStyle,
+    credentialSource: keys.credentialSource,
+    sources: {
+      endpoint: endpointVar?.name ?? 'default',
+      ...keys.sources,
+      region: regionVar?.name ?? 'default',
+      bucket: bucketVar?.name ?? 'default',
+      caBundle: caVar?.name,
+      addressingStyle: styleVar?.name ?? 'default',
+    },
   };
 }

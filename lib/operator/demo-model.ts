@@ -82,7 +82,8 @@ export function demoReply(key: Map<string, KeyEntry>, req: FakeRequest): FakeRep
 
 export async function startDemoEndpoint(opts: {
   port?: number;
-  latencyMs?: number;
+  /** Per request, or a function of the request (e.g. hold requests until a moment: `() => until - Date.now()`). */
+  latencyMs?: number | ((req: FakeRequest) => number);
   datasetsDir?: string;
   seed?: number;
   /** A capacity, as FakeEndpointOptions (tests of limits and back-pressure). */

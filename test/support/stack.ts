@@ -48,6 +48,10 @@ export interface StackOptions {
   dir?: string;
   /** Per-server start timeout (default 60 s). */
   timeoutMs?: number;
+  /** MinIO serves https with the certificate in this directory (public.crt, private.key). */
+  minioCertsDir?: string;
+  /** Extra environment for MinIO. */
+  minioEnv?: NodeJS.ProcessEnv;
 }
 
 const live = new Set<number>();
@@ -115,6 +119,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     pidFile: path.join(dir, 'run', 'minio.pid'),
     accessKey,
     secretKey,
+    certsDir: opts.minioCertsDir,
+    env: opts.minioEnv,
     timeoutMs: opts.timeoutMs,
   };
 
@@ -160,7 +166,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     temporalAddress: `127.0.0.1:${temporalPort}`,
     uiUrl: `http://127.0.0.1:${uiPort}`,
-    s3Endpoint: `http://127.0.0.1:${minioPort}`,
+    s3Endpoint: `${opts.minioCertsDir ? 'https' : 'http'}://127.0.0.1:${minioPort}`,
     accessKey,
     secretKey,
     dir,

@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { DEFAULT_PORTS, loadSettings, type Settings } from '../../config/settings';
@@ -229,7 +230,11 @@ export function waitForPort(host: string, port: number, opts: WaitOptions = {}):
 /** One GET; resolves to the status code, or undefined when nothing answered. */
 export function httpStatus(url: string, timeoutMs = 2000): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+    // An https probe only asks whether the server answers (a server we started with our own certificate), not whom to trust.
+    const get = url.startsWith('https:')
+      ? (cb: (res: http.IncomingMessage) => void) => https.get(url, { timeout: timeoutMs, rejectUnauthorized: false }, cb)
+      : (cb: (res: http.IncomingMessage) => void) => http.get(url, { timeout: timeoutMs }, cb);
+    const req = get((res) => {
       res.resume();
       resolve(res.statusCode);
     });
@@ -497,6 +502,10 @@ export interface MinioServerOptions {
   /** MINIO_ROOT_USER / MINIO_ROOT_PASSWORD (the password needs at least 8 characters). */
   accessKey: string;
   secretKey: string;
+  /** Serve https with `<certsDir>/public.crt` and `private.key` (MinIO's --certs-dir); plain http when unset. */
+  certsDir?: string;
+  /** Extra environment for the server (e.g. MINIO_STS_DURATION). */
+  env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
   log?: Logger;
 }
@@ -514,15 +523,17 @@ export async function startMinio(opts: MinioServerOptions): Promise<MinioServer>
     'server', opts.dataDir,
     '--address', `${LOOPBACK}:${opts.port}`,
     '--console-address', `${LOOPBACK}:${opts.consolePort}`,
+    ...(opts.certsDir ? ['--certs-dir', opts.certsDir] : []),
   ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...opts.env,
     MINIO_ROOT_USER: opts.accessKey,
     MINIO_ROOT_PASSWORD: opts.secretKey,
     MINIO_UPDATE: 'off',
   };
   const proc = await spawnDetached('minio', binary, args, env, opts.logFile, opts.pidFile);
-  const endpoint = `http://${LOOPBACK}:${opts.port}`;
+  const endpoint = `${opts.certsDir ? 'https' : 'http'}://${LOOPBACK}:${opts.port}`;
   try {
     await waitForHttp(`${endpoint}/minio/health/live`, {
       timeoutMs: opts.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
