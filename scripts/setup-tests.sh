@@ -17,14 +17,19 @@ CACHE="${EVALFLOW_CACHE_DIR:-$HOME/.cache/evalflow}"
 npm run build --silent
 node bin/evalflow.js dev install
 
-if ! command -v chromium >/dev/null 2>&1; then
+# A Debian package the tests need, installed when its command is missing (as root;
+# otherwise the command to run is printed).
+need_apt() { # COMMAND PACKAGE WHAT-NEEDS-IT
+  command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q && apt-get install -y -q chromium
+    DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2"
   else
-    echo "setup-tests: headless Chromium is missing; install it with 'sudo apt-get install -y chromium' (the report tests need it)" >&2
+    echo "setup-tests: $1 is missing; install it with 'sudo apt-get install -y $2' ($3)" >&2
   fi
-fi
+}
+need_apt chromium chromium "the report tests need headless Chromium"
+# The openssl CLI makes the test CAs and certificates (test/support/s3-tls.ts, grpc-proxy.ts).
+need_apt openssl openssl "the TLS tests of Temporal and S3 need it"
 
 # Debian's nginx (its `nginx` package has the gRPC and HTTP/2 modules built in) as the
 # mTLS/API-key proxy in front of Temporal (test/integration/temporal-tls.test.ts). Unpacked
@@ -52,12 +57,3 @@ bash scripts/setup-oracles.sh
 bash scripts/setup-deploy-validate.sh >/dev/null
 # #14: the real GGUF model (Gemma 3 270M base, 253 MB, ~4 s) for test/integration/gguf-server.test.ts
 bash scripts/setup-model.sh >/dev/null
-# The openssl CLI: test/support/s3-tls.ts makes the CA and MinIO's TLS certificate with it.
-if ! command -v openssl >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q && apt-get install -y -q openssl
-  else
-    echo "setup-tests: the openssl CLI is missing; install it with 'sudo apt-get install -y openssl' (the S3 TLS tests need it)" >&2
-  fi
-fi
