@@ -52,13 +52,28 @@ if (slow.length) {
   console.log(`slow tests started beside the suite: ${slow.map((f) => path.basename(f)).join(', ')}`);
 }
 // Integration tests each start servers: run files one at a time on this 2-core budget.
-const r = rest.length ? spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...rest], { stdio: 'inherit', env: process.env }) : { status: 0 };
+// A second TAP copy to a file gives the counts for the closing 'N passed, N failed' line over both processes.
+const tapCopy = path.join(require('node:os').tmpdir(), `evalflow-tests-${process.pid}.tap`);
+const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapCopy}`];
+const r = rest.length ? spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...rest], { stdio: 'inherit', env: process.env }) : { status: 0 };
 const restCode = r.status === null ? 1 : r.status;
-if (!slowRun) process.exit(restCode);
+/** The last '# pass N' and '# fail N' of a TAP stream. */
+function counts(tap) {
+  const last = (k) => Number([...tap.matchAll(new RegExp(`^# ${k} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+  return { pass: last('pass'), fail: last('fail') };
+}
+const restCounts = rest.length && fs.existsSync(tapCopy) ? counts(fs.readFileSync(tapCopy, 'utf8')) : { pass: 0, fail: 0 };
+fs.rmSync(tapCopy, { force: true });
+if (!slowRun) {
+  console.log(`${restCounts.pass} passed, ${restCounts.fail} failed`);
+  process.exit(restCode);
+}
 if (rest.length) console.log('\nwaiting for the slow tests …');
 slowRun.then(({ code, out }) => {
   console.log(`\n=== slow tests (${slow.map((f) => path.basename(f)).join(', ')}) ===\n${out}`);
   const slowCode = code === null ? 1 : code;
   console.log(`slow tests: ${slowCode === 0 ? 'passed' : `FAILED (exit ${slowCode})`}; the rest: ${restCode === 0 ? 'passed' : `FAILED (exit ${restCode})`}`);
+  const slowCounts = counts(out);
+  console.log(`${restCounts.pass + slowCounts.pass} passed, ${restCounts.fail + slowCounts.fail} failed`);
   process.exit(restCode !== 0 ? restCode : slowCode);
 });
