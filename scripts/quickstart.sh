@@ -60,11 +60,11 @@ node bin/evalflow.js worker >"$EVALFLOW_HOME/logs/worker.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 240); do
-  grep -q "serving" "$endpoint_log" 2>/dev/null && grep -q "task queue" "$EVALFLOW_HOME/logs/worker.log" 2>/dev/null && break
+  grep -q "serving" "$endpoint_log" 2>/dev/null && grep -q "evalflow worker: main on" "$EVALFLOW_HOME/logs/worker.log" 2>/dev/null && break
   sleep 0.5
 done
 grep -q "serving" "$endpoint_log" || { cat "$endpoint_log"; exit 1; }
-grep -q "task queue" "$EVALFLOW_HOME/logs/worker.log" || { cat "$EVALFLOW_HOME/logs/worker.log"; exit 1; }
+grep -q "evalflow worker: main on" "$EVALFLOW_HOME/logs/worker.log" || { cat "$EVALFLOW_HOME/logs/worker.log"; exit 1; }
 
 node bin/evalflow.js run --config configs/quickstart.yaml --wait ${args[@]+"${args[@]}"}
 if [ "$real_model" = 1 ]; then
