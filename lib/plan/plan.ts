@@ -15,6 +15,8 @@ export interface PlanReport {
   unsupported: { name: string; reason: string }[];
   redacted: unknown;
   deployment?: DeploymentSpec;
+  /** The judge's server (`auxiliary_deployments.judge`), when it has one. */
+  judge_deployment?: DeploymentSpec;
 }
 
 export const registryView = {
