@@ -66,6 +66,7 @@ export function planRun(input: IdentifiedSuiteInput): RunPlan & { redacted: unkn
     tasks: report.tasks,
     execution: report.execution,
     ...(report.deployment ? { deployment: report.deployment } : {}),
+    ...(report.judge_deployment ? { judge_deployment: report.judge_deployment } : {}),
     redacted: report.redacted,
     warnings: report.warnings,
   };
