@@ -85,7 +85,7 @@ export function deployActivities(deps: ActivityDeps) {
         ctx.log.warn(`${what} of ${run_id}: could not signal the suite: ${e instanceof Error ? e.message : String(e)}`);
       }
       // Serve: heartbeat until cancelled or the server exits; a server that stops answering for UNHEALTHY_MS is started again.
-      const every = Math.max(200, Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+      const every = Math.round(Math.max(200, Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3)));
       let exitCode: number | null | undefined;
       let wake: () => void = () => undefined;
       const onAbort = () => wake();

@@ -78,7 +78,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** GET <base>/models: the ids it lists, or null when it does not answer 200. */
 export async function listModels(baseUrl: string, timeoutMs = 3000): Promise<string[] | null> {
   try {
-    const res = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(timeoutMs) });
+    // AbortSignal.timeout takes whole milliseconds only (a fraction throws, which read as "not answering").
+    const res = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(Math.max(1, Math.round(timeoutMs))) });
     if (!res.ok) return null;
     const body = (await res.json().catch(() => null)) as { data?: { id?: unknown }[] } | null;
     return (body?.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');

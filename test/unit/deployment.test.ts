@@ -9,6 +9,8 @@ import { ConfigError, resolveTasks, validateConfig } from '../../lib/config/load
 import { launchCommand, splitArgs, type LaunchContext } from '../../lib/config/deployment';
 import { buildPlan } from '../../lib/plan/plan';
 import type { DeploymentSpec } from '../../lib/records/types';
+import * as http from 'node:http';
+import { listModels } from '../../lib/engine/deploy';
 
 const tasks = { tasks: [{ name: 'gsm8k' }] };
 const cfg = (deployment: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ deployment, evaluation: tasks, ...extra });
@@ -168,4 +170,18 @@ test('bad judge deployments: each problem named with what to do', () => {
     problems(withJudge({ type: 'vllm', hf_model_handle: 'org/judge', served_model_name: 'j' }, { evaluation: { nemo_evaluator_config: { config: { params: { extra: { judge: { model_id: 'other' } } } } }, ...judgedTasks } })),
     /auxiliary_deployments\.judge\.served_model_name 'j' and evaluation\.nemo_evaluator_config\.config\.params\.extra\.judge\.model_id 'other' differ/,
   );
+});
+
+test('listModels with a timeout in fractional milliseconds still asks (a heartbeat timeout of 5 s probes every 1666.67 ms)', async () => {
+  const srv = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ object: 'list', data: [{ id: 'm' }] }));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    const port = (srv.address() as { port: number }).port;
+    assert.deepEqual(await listModels(`http://127.0.0.1:${port}/v1`, 5000 / 3), ['m']);
+  } finally {
+    srv.close();
+  }
 });
