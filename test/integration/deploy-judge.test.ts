@@ -9,13 +9,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { startEvaluation } from '../../lib/operator/client';
 import { keys } from '../../lib/records/keys';
 import type { DeploymentAddress } from '../../lib/records/types';
 import type { JudgementRecord } from '../../lib/records/artifacts';
-import { type Env, spawnWorker, startEnv, startInProcessWorker } from '../support/harness';
+import * as YAML from 'yaml';
+import { type Env, runCli, spawnWorker, startEnv, startInProcessWorker } from '../support/harness';
 import { installDeployDoubles, readDoubleLog } from '../support/deploy-double';
 import { capitals, writeCapitals } from '../support/capitals';
 
@@ -128,4 +130,23 @@ test('a judged task with the model and the judge both deployed (vllm doubles): e
   assert.equal(jAddr?.name, 'judge');
   assert.equal(jAddr?.port, judgePort);
   assert.equal(keys.deployment(runId, 'judge'), `runs/${runId}/deployment-judge.json`);
+});
+
+test('evalflow run --dry-run shows both deployments: the model\'s and the judge\'s, each with its command line, port and health URL', async () => {
+  const file = path.join(env.stack.dir, 'dry-judge.yaml');
+  fs.writeFileSync(
+    file,
+    YAML.stringify({
+      deployment: { type: 'vllm', checkpoint_path: '/models/qwen', served_model_name: 'qwen', container: 'none' },
+      auxiliary_deployments: { judge: { type: 'sglang', hf_model_handle: 'Qwen/Qwen3-32B', served_model_name: 'judge', tensor_parallel_size: 2 } },
+      evaluation: { tasks: [{ name: 'ns_hle' }] },
+    }),
+  );
+  const r = await runCli(['run', '-c', file, '--dry-run'], { ...env.childEnv, EVALFLOW_DEPLOY_HOST: 'gpu-7.internal' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /# deployment \(vllm\)[\s\S]*command: vllm serve \/models\/qwen .*--port 8000 .*--served-model-name qwen/);
+  assert.match(r.stdout, /# judge deployment \(sglang, auxiliary_deployments\.judge\)/);
+  assert.match(r.stdout, /command: sglang serve --model-path Qwen\/Qwen3-32B --host 0\.0\.0\.0 --port 8001 --served-model-name judge --tp-size 2/);
+  assert.match(r.stdout, /health: GET http:\/\/<deploy host>:8001\/v1\/models until it lists 'judge'.*http:\/\/gpu-7\.internal:8001\/v1\/models/);
+  assert.match(r.stdout, /judged tasks' judge calls go to: the address the deploy worker reports .*port 8001/);
 });
