@@ -2,8 +2,9 @@
  * deployModel: the run's model server as one long-running activity on the
  * deploy task queue (docs/architecture.md, "Deployments"). It starts the
  * server (lib/engine/deploy.ts), waits until GET /v1/models answers, writes
- * the address to runs/<run>/deployment.json and signals it to the suite
- * (`deploymentReady`), then heartbeats while the server runs. Cancelled (the
+ * the address to runs/<run>/deployment.json (the judge's, `name: 'judge'`:
+ * runs/<run>/deployment-judge.json) and signals it to the suite
+ * (`deploymentReady`, the address carrying the name), then heartbeats while the server runs. Cancelled (the
  * suite ended), it stops the server. Its worker killed, the heartbeat stops,
  * Temporal starts the activity again — on any deploy worker — and the new
  * attempt reports its new address the same way.
@@ -15,11 +16,13 @@ import { toActivityFailure } from './errors';
 import { keys } from '../lib/records/keys';
 import { serverEnv } from '../lib/config/settings';
 import { DeploymentError, listModels, readAddress, startServer, waitReady } from '../lib/engine/deploy';
-import type { DeploymentAddress, DeploymentSpec } from '../lib/records/types';
+import type { DeploymentAddress, DeploymentName, DeploymentSpec } from '../lib/records/types';
 
 export interface DeployInput {
   run_id: string;
   deployment: DeploymentSpec;
+  /** Absent: the model's deployment; 'judge': the judge's (`auxiliary_deployments.judge`). */
+  name?: DeploymentName;
 }
 
 /** How often a serving deployment is probed (GET /v1/models), and how long it may not answer before it is started again. */
@@ -34,16 +37,17 @@ export function deployActivities(deps: ActivityDeps) {
 
   async function deployModel(input: DeployInput): Promise<void> {
     const ctx = Context.current();
-    const { run_id, deployment: spec } = input;
+    const { run_id, deployment: spec, name } = input;
+    const what = name ? `${name} deployment` : 'deployment';
     const attempt = ctx.info.attempt;
     const host = settings.deployHost;
     const beat = () => ctx.heartbeat({ attempt });
     const execution = ctx.info.workflowExecution?.runId;
     const record = async (addr: Omit<DeploymentAddress, 'at' | 'attempt' | 'execution'>) => {
       // A later attempt's record is never overwritten by an older one still stopping (a resumed run's execution counts anew).
-      const current = await readAddress(store, run_id).catch(() => null);
+      const current = await readAddress(store, run_id, name).catch(() => null);
       if (current && current.execution === execution && current.attempt > attempt) return;
-      await store.putJson(keys.deployment(run_id), { ...addr, attempt, execution, at: new Date().toISOString() } satisfies DeploymentAddress);
+      await store.putJson(keys.deployment(run_id, name), { ...addr, ...(name ? { name } : {}), attempt, execution, at: new Date().toISOString() } satisfies DeploymentAddress);
     };
     const baseUrl = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${spec.port}/v1`;
     let server: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -51,17 +55,19 @@ export function deployActivities(deps: ActivityDeps) {
       // Shards retried meanwhile wait for the new address instead of calling the old one.
       await record({ base_url: baseUrl, host, port: spec.port, state: 'starting' });
       server = await startServer(spec, {
-        runId: run_id,
+        // The container name: the judge's differs from the model's.
+        runId: name ? `${run_id}-${name}` : run_id,
         attempt,
         advertisedHost: host,
         envPath: serverEnv({}).PATH,
         beat,
       });
-      ctx.log.info(`deployment of ${run_id}: started ${server.command.mode} (attempt ${attempt}): ${server.command.display}`);
+      ctx.log.info(`${what} of ${run_id}: started ${server.command.mode} (attempt ${attempt}): ${server.command.display}`);
       const local = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${spec.port}/v1`;
       await waitReady(server, spec, local, { beat, signal: ctx.cancellationSignal });
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       const ready: Omit<DeploymentAddress, 'at' | 'attempt' | 'execution'> = {
+        ...(name ? { name } : {}),
         base_url: baseUrl,
         host,
         port: spec.port,
@@ -76,10 +82,10 @@ export function deployActivities(deps: ActivityDeps) {
         await ctx.client.workflow.getHandle(run_id).signal(DEPLOYMENT_READY_SIGNAL, { ...ready, attempt, execution, at: new Date().toISOString() });
       } catch (e) {
         // The suite reads deployment.json as well; a lost signal only delays its start.
-        ctx.log.warn(`deployment of ${run_id}: could not signal the suite: ${e instanceof Error ? e.message : String(e)}`);
+        ctx.log.warn(`${what} of ${run_id}: could not signal the suite: ${e instanceof Error ? e.message : String(e)}`);
       }
       // Serve: heartbeat until cancelled or the server exits; a server that stops answering for UNHEALTHY_MS is started again.
-      const every = Math.max(200, Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+      const every = Math.round(Math.max(200, Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3)));
       let exitCode: number | null | undefined;
       let wake: () => void = () => undefined;
       const onAbort = () => wake();
@@ -125,7 +131,7 @@ export function deployActivities(deps: ActivityDeps) {
         // Only the suite's cancel ends the deployment; a worker shutting down or a timed-out attempt is started again.
         const ended = ctx.cancellationDetails?.cancelRequested === true;
         if (ended) await record({ base_url: baseUrl, host, port: spec.port, state: 'stopped' }).catch(() => undefined);
-        ctx.log.info(`deployment of ${run_id}: stopped (attempt ${attempt})`);
+        ctx.log.info(`${what} of ${run_id}: stopped (attempt ${attempt})`);
         throw ctx.cancellationSignal.reason ?? e;
       }
       if (e instanceof DeploymentError && !e.retryable) throw ApplicationFailure.nonRetryable(e.message, 'DeploymentFailed');

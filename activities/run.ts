@@ -119,7 +119,7 @@ export function runActivities(deps: ActivityDeps) {
     } catch (e) {
       toActivityFailure(e);
     }
-    return { run_id: plan.run_id, config_name: plan.config_name, tasks: plan.tasks, execution: plan.execution, ...(plan.deployment ? { deployment: plan.deployment } : {}) };
+    return { run_id: plan.run_id, config_name: plan.config_name, tasks: plan.tasks, execution: plan.execution, ...(plan.deployment ? { deployment: plan.deployment } : {}), ...(plan.judge_deployment ? { judge_deployment: plan.judge_deployment } : {}) };
   }
 
   async function finalizeRun(args: { run_id: string; status: 'completed' | 'failed' | 'cancelled'; summaries: TaskSummary[] }): Promise<void> {

@@ -173,6 +173,7 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
     if (report.execution.budget_usd !== undefined) console.log(`budget: ${formatUsd(report.execution.budget_usd)} (execution.budget_usd): the run pauses when spending reaches it`);
   }
   if (report.deployment) printDeployment(report.deployment);
+  if (report.judge_deployment) printDeployment(report.judge_deployment, 'judge');
   for (const w of report.warnings) console.log(`warning: ${w}`);
   if (report.unsupported.length) {
     console.log(
@@ -184,24 +185,24 @@ async function dryRun(configFile: string, overrides: string[], tasks: string[]):
 }
 
 /** What the dry run says of a `deployment:`: what a deploy worker will start, where, and how it is checked. */
-function printDeployment(spec: DeploymentSpec): void {
+function printDeployment(spec: DeploymentSpec, name?: 'judge'): void {
   const s = loadSettings();
   const queue = spec.task_queue ?? `${s.taskQueue}-deploy`;
-  const here = commandFor(spec, { runId: '<run>', attempt: 1, advertisedHost: s.deployHost, envPath: serverEnv({}).PATH });
+  const here = commandFor(spec, { runId: name ? `<run>-${name}` : '<run>', attempt: 1, advertisedHost: s.deployHost, envPath: serverEnv({}).PATH });
   const how =
     here.mode === 'binary'
       ? spec.type === 'llama_cpp'
         ? "evalflow's own server (evalflow serve-gguf) on CPU, no container"
         : `the ${here.argv[0] === '/bin/sh' ? 'command' : `'${here.argv[0]}' binary`} directly on the deploy host (${spec.image ? 'no docker or apptainer found here' : 'no image set'})`
       : `in a container: ${here.mode} runs ${spec.image}`;
-  console.log(`\n# deployment (${spec.type})`);
+  console.log(name ? `\n# judge deployment (${spec.type}, auxiliary_deployments.judge)` : `\n# deployment (${spec.type})`);
   const flag = spec.task_queue ? ` --deploy-task-queue ${spec.task_queue}` : '';
   console.log(`started by: a deploy worker polling task queue '${queue}' ('evalflow worker --role deploy${flag}' on the host with the accelerators, or --role all,deploy${flag} on one machine)`);
   console.log(`runs: ${how}`);
   console.log(`command: ${here.display}`);
   if (Object.keys(here.env).length) console.log(`environment: ${Object.keys(here.env).sort().join(', ')} (values from the deployment's env_vars)`);
   console.log(`health: GET http://<deploy host>:${spec.port}/v1/models until it lists '${spec.served_model_name}' (at most ${spec.ready_timeout} s); as a worker here would advertise it: http://${s.deployHost}:${spec.port}/v1/models`);
-  console.log(`tasks call: the address the deploy worker reports (EVALFLOW_DEPLOY_HOST of its host, port ${spec.port}); the server is stopped when the run ends`);
+  console.log(`${name ? "judged tasks' judge calls go to" : 'tasks call'}: the address the deploy worker reports (EVALFLOW_DEPLOY_HOST of its host, port ${spec.port}); the server is stopped when the run ends`);
   console.log('(the command shown is what a deploy worker on THIS host would run: docker/apptainer are looked up on each deploy host)');
 }
 

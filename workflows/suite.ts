@@ -3,7 +3,8 @@
  *
  *   initRun        validate, check run identity, write metadata (an activity)
  *   deployModel    with a `deployment:`: the model server, an activity on the deploy queue that
- *                  lasts until the tasks are done (behind patched('deployment'))
+ *                  lasts until the tasks are done (behind patched('deployment')); with
+ *                  `auxiliary_deployments.judge` a second one for the judge's server
  *   tasks          one child evaluationTask per task (id <run>/<task>), task_parallelism at once;
  *                  a failed task is recorded and the others go on
  *   finalizeRun    timings, summaries, the run log — also when the run is cancelled
@@ -12,7 +13,7 @@
  */
 import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SA, type RunStatusValue } from '../lib/records/search-attributes';
-import type { DeploymentAddress, RunPlan, SuiteInput, SuiteProgress, SuiteResult, TaskSummary, TokenUsage } from '../lib/records/types';
+import type { DeploymentAddress, DeploymentName, DeploymentSpec, RunPlan, SuiteInput, SuiteProgress, SuiteResult, TaskSummary, TokenUsage } from '../lib/records/types';
 import { deploymentReadySignal, resultsQuery, serveSuiteControls, suiteProgressQuery } from './controls';
 import { endpointUsageSignal, type EndpointUsage } from './limiter';
 import { addTokens, consumerKey, noUsage } from '../lib/records/limits';
@@ -101,31 +102,35 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
     ...(control.paused ? { paused_reason: control.reason ?? 'paused' } : {}),
   }));
 
-  // The run's model server, when the config has a `deployment:` (docs/architecture.md, "Deployments").
-  let deployment: Deployment | undefined;
+  // The run's model server, when the config has a `deployment:`, and the judge's, when it has
+  // `auxiliary_deployments.judge` (docs/architecture.md, "Deployments").
+  const deployments: Deployment[] = [];
   setHandler(deploymentReadySignal, (address) => {
-    if (!deployment || (deployment.address && address.attempt < deployment.address.attempt)) return;
-    deployment.address = address;
-    progress.deployment = { type: plan.deployment!.type, state: 'ready', base_url: address.base_url, attempt: address.attempt };
+    const d = deployments.find((x) => x.name === address.name);
+    if (!d || (d.address && address.attempt < d.address.attempt)) return;
+    d.address = address;
+    progress[d.progressKey] = { type: d.spec.type, state: 'ready', base_url: address.base_url, attempt: address.attempt };
     show.details();
   });
 
   try {
-    if (plan.deployment && patched('deployment')) {
-      deployment = startDeployment(plan);
-      progress.deployment = { type: plan.deployment.type, state: 'starting' };
+    // A run without a judge deployment schedules exactly what it did before (the recorded 'deployment' histories replay).
+    if ((plan.deployment || plan.judge_deployment) && patched('deployment')) {
+      if (plan.deployment) deployments.push(startDeployment(plan, plan.deployment));
+      if (plan.judge_deployment) deployments.push(startDeployment(plan, plan.judge_deployment, 'judge'));
+      for (const d of deployments) progress[d.progressKey] = { type: d.spec.type, state: 'starting' };
       show.details();
-      // The tasks start once the server answers; a deployment that cannot start fails the run.
-      await Promise.race([condition(() => deployment!.address !== undefined), deployment.ended]);
+      // The tasks start once every server answers; a deployment that cannot start fails the run.
+      await Promise.race([condition(() => deployments.every((d) => d.address !== undefined)), ...deployments.map((d) => d.ended)]);
     }
     const tasks = runTasks(input, plan, progress, summaries, control, running, show.details);
-    if (deployment) {
+    if (deployments.length) {
       tasks.catch(() => undefined);
-      await Promise.race([tasks, deployment.ended]);
+      await Promise.race([tasks, ...deployments.map((d) => d.ended)]);
     } else await tasks;
-    if (deployment) await stopDeployment(deployment, progress);
+    if (deployments.length) await stopDeployments(deployments, progress);
   } catch (e) {
-    if (deployment) await CancellationScope.nonCancellable(() => stopDeployment(deployment!, progress));
+    if (deployments.length) await CancellationScope.nonCancellable(() => stopDeployments(deployments, progress));
     if (isCancellation(e)) {
       await CancellationScope.nonCancellable(async () => {
         show.status('Cancelled');
@@ -153,8 +158,12 @@ export async function evaluationSuite(input: SuiteInput): Promise<SuiteResult> {
   return { run_id: plan.run_id, status: 'completed', tasks: summaries };
 }
 
-/** The deployModel activity of a run, in a scope of its own so that it can be stopped when the tasks are done. */
+/** A deployModel activity of a run, in a scope of its own so that it can be stopped when the tasks are done. */
 interface Deployment {
+  /** Absent: the model's; 'judge': the judge's. */
+  name?: DeploymentName;
+  spec: DeploymentSpec;
+  progressKey: 'deployment' | 'judge_deployment';
   scope: CancellationScope;
   done: Promise<void>;
   /** Rejects when the deployment ends before it is stopped (it could not start, or failed for good). */
@@ -162,31 +171,35 @@ interface Deployment {
   address?: DeploymentAddress;
 }
 
-function startDeployment(plan: RunPlan): Deployment {
-  const spec = plan.deployment!;
+function startDeployment(plan: RunPlan, spec: DeploymentSpec, name?: DeploymentName): Deployment {
   const scope = new CancellationScope();
-  const done = scope.run(() => deploying(plan.execution, spec).deployModel({ run_id: plan.run_id, deployment: spec }));
+  const done = scope.run(() => deploying(plan.execution, spec).deployModel({ run_id: plan.run_id, deployment: spec, ...(name ? { name } : {}) }));
+  const what = name ? `${name} deployment (${spec.type})` : `${spec.type} deployment`;
+  const section = name ? `auxiliary_deployments.${name}` : 'deployment';
   const ended = done.then(
     () => {
-      throw ApplicationFailure.nonRetryable(`the ${spec.type} deployment ended while the run needed it`, 'DeploymentFailed');
+      throw ApplicationFailure.nonRetryable(`the ${what} ended while the run needed it`, 'DeploymentFailed');
     },
     (e) => {
       if (isCancellation(e)) throw e;
       throw ApplicationFailure.nonRetryable(
-        `the ${spec.type} deployment failed: ${rootMessage(e)} — fix the deployment: section (or the deploy worker host) and run 'evalflow resume ${plan.run_id}'`,
+        `the ${what} failed: ${rootMessage(e)} — fix the ${section}: section (or the deploy worker host) and run 'evalflow resume ${plan.run_id}'`,
         'DeploymentFailed',
       );
     },
   );
   ended.catch(() => undefined);
-  return { scope, done, ended };
+  return { ...(name ? { name } : {}), spec, progressKey: name ? 'judge_deployment' : 'deployment', scope, done, ended };
 }
 
-/** Cancel the deployModel activity and wait until its server is stopped. */
-async function stopDeployment(d: Deployment, progress: SuiteProgress): Promise<void> {
-  d.scope.cancel();
-  await d.done.catch(() => undefined);
-  if (progress.deployment) progress.deployment.state = 'stopped';
+/** Cancel the deployModel activities and wait until their servers are stopped. */
+async function stopDeployments(all: Deployment[], progress: SuiteProgress): Promise<void> {
+  for (const d of all) d.scope.cancel();
+  for (const d of all) {
+    await d.done.catch(() => undefined);
+    const p = progress[d.progressKey];
+    if (p) p.state = 'stopped';
+  }
 }
 
 /** How the run shows itself: search attributes (when the run sets them) and the workflow's current details. */
@@ -215,9 +228,9 @@ function suiteDisplay(input: SuiteInput, plan: RunPlan, progress: SuiteProgress,
         : '';
       const live = (t: SuiteProgress['tasks'][number]) =>
         t.usage ? `, limit ${t.concurrency_limit ?? '-'}, ${t.usage.model.prompt_tokens + t.usage.model.completion_tokens} tokens` : '';
-      const dep = progress.deployment
-        ? `\n\ndeployment: ${progress.deployment.type} ${progress.deployment.state}${progress.deployment.base_url ? ` at ${progress.deployment.base_url} (attempt ${progress.deployment.attempt})` : ''}`
-        : '';
+      const depLine = (label: string, d: SuiteProgress['deployment']) =>
+        d ? `\n\n${label}: ${d.type} ${d.state}${d.base_url ? ` at ${d.base_url} (attempt ${d.attempt})` : ''}` : '';
+      const dep = depLine('deployment', progress.deployment) + depLine('judge deployment', progress.judge_deployment);
       setCurrentDetails(
         `run **${plan.run_id}** (${plan.config_name}, model ${model})${paused}${money}${dep}\n\n` +
           progress.tasks.map((t) => `- ${t.task}: ${t.phase}${live(t)}${t.error ? ` — ${t.error}` : ''}`).join('\n'),

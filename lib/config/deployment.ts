@@ -157,6 +157,34 @@ function typeProblems(type: Exclude<DeploymentType, 'none'>, r: RawDeployment): 
 
 /** The default port, as the launcher's configs have it. */
 export const DEFAULT_DEPLOY_PORT = 8000;
+/** The judge deployment's default port (evalflow's: the launcher requires a port), beside the model's 8000 on one host. */
+export const DEFAULT_JUDGE_DEPLOY_PORT = 8001;
+
+/** Names evalflow deploys under `auxiliary_deployments:` (the launcher's section; it names any, evalflow knows the judge). */
+export const AUXILIARY_DEPLOYMENTS = ['judge'] as const;
+
+/**
+ * `auxiliary_deployments:` — servers the run starts beside the model's, keyed
+ * by name as in NeMo Evaluator launcher (`auxiliary_deployments.judge`). Each
+ * takes the same types and keys as `deployment:`; the judge's serves every
+ * judged task's judge (docs/architecture.md, "Deployments").
+ */
+export const auxiliaryDeploymentsSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((all, ctx) => {
+    for (const [name, value] of Object.entries(all)) {
+      if (!(AUXILIARY_DEPLOYMENTS as readonly string[]).includes(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `is not a deployment evalflow starts; auxiliary_deployments takes only judge (the LLM judge's server)` });
+        continue;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must be a mapping with type: (vllm, sglang, nim, generic, llama_cpp) and the keys of a deployment:' });
+        continue;
+      }
+      const parsed = deploymentSchema.safeParse(value);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [name, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
+    }
+  });
 
 /**
  * The model id the server answers to: served_model_name, else (llama_cpp) the

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { parseDocument, parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
 import type { DeploymentSpec, EndpointSpec, ExecutionSettings, GenerationParams, PriceEntry, ResolvedTask } from '../records/types';
-import { DEFAULT_DEPLOY_PORT, resolveDeployment, servedModelName } from './deployment';
+import { DEFAULT_DEPLOY_PORT, DEFAULT_JUDGE_DEPLOY_PORT, resolveDeployment, servedModelName } from './deployment';
 import { ambiguousPriceMessage, matchingPriceIndices, missingPriceMessage } from './pricing';
 import { EvalflowError } from '../records/errors';
 import {
@@ -320,7 +320,9 @@ function isUnder(p: readonly PropertyKey[], prefix: readonly PropertyKey[]): boo
  */
 export function validateConfig(input: unknown): EvalConfig {
   if (!isPlainObject(input)) throw new ConfigError(`the config must be a mapping with target: and evaluation:, got ${describe(input)}`);
-  const deployed = withDeployment(input);
+  const model = withDeployment(input);
+  const judged = withJudgeDeployment(model.raw);
+  const deployed = { raw: judged.raw, problems: [...model.problems, ...judged.problems] };
   const raw = deployed.raw;
   const placeholders: Segment[][] = [];
   findPlaceholders(raw, [], placeholders);
@@ -387,6 +389,80 @@ function withDeployment(raw: Json): { raw: Json; problems: { path: PropertyKey[]
   return { raw: { ...raw, deployment: dep, target }, problems };
 }
 
+/**
+ * A config with `auxiliary_deployments.judge` (the launcher's key): its port
+ * defaults to 8001 (ours; the model's is 8000), and every `params.extra.judge`
+ * written in the config (global and per task) gets the deployment's nominal
+ * url and served_model_name as its model_id unless it sets them; a judged task
+ * with no extra.judge gets that judge (resolveTask). The url's host is nominal,
+ * as for the model: judge calls go where the judge's deploy worker reports.
+ */
+function withJudgeDeployment(raw: Json): { raw: Json; problems: { path: PropertyKey[]; text: string }[] } {
+  const problems: { path: PropertyKey[]; text: string }[] = [];
+  const aux = raw.auxiliary_deployments;
+  if (!isPlainObject(aux) || !isPlainObject(aux.judge) || (aux.judge.type ?? 'none') === 'none' || typeof aux.judge.type !== 'string') return { raw, problems };
+  const dep: Json = { ...aux.judge };
+  if (dep.port === undefined || dep.port === null) dep.port = DEFAULT_JUDGE_DEPLOY_PORT;
+  const served = servedModelName(dep);
+  if (!served) {
+    problems.push({
+      path: ['auxiliary_deployments', 'judge', 'served_model_name'],
+      text: "auxiliary_deployments.judge.served_model_name: the name the judge's server answers to is not set; set it (the judges call that model)",
+    });
+  }
+  const model = isPlainObject(raw.deployment) ? raw.deployment : undefined;
+  if (model && typeof model.type === 'string' && model.type !== 'none') {
+    const modelPort = typeof model.port === 'number' ? model.port : DEFAULT_DEPLOY_PORT;
+    const sameQueue = (model.task_queue ?? null) === (dep.task_queue ?? null);
+    if (dep.port === modelPort && sameQueue) {
+      problems.push({
+        path: ['auxiliary_deployments', 'judge', 'port'],
+        text: `auxiliary_deployments.judge.port ${modelPort} is the model deployment's port: both servers may start on one deploy host and the second would find it taken; give the judge another port (default ${DEFAULT_JUDGE_DEPLOY_PORT}) or another task_queue`,
+      });
+    }
+  }
+  const url = `http://127.0.0.1:${dep.port}/v1/chat/completions`;
+  const unset = (v: unknown) => v === undefined || v === null || v === '???';
+  const fill = (judge: unknown, where: string): unknown => {
+    if (!isPlainObject(judge)) return judge;
+    const j: Json = { ...judge };
+    if (unset(j.url)) j.url = url;
+    if (unset(j.model_id)) {
+      if (served) j.model_id = served;
+    } else if (served && j.model_id !== served) {
+      problems.push({
+        path: ['auxiliary_deployments', 'judge', 'served_model_name'],
+        text: `auxiliary_deployments.judge.served_model_name '${served}' and ${where}.model_id '${String(j.model_id)}' differ: the judge calls would ask the judge's server for a model it does not serve; keep one of them`,
+      });
+    }
+    return j;
+  };
+  // params.extra.judge at the global level and in each task's nemo_evaluator_config.
+  const withJudge = (nec: unknown, where: string): unknown => {
+    if (!isPlainObject(nec) || !isPlainObject(nec.config) || !isPlainObject(nec.config.params) || !isPlainObject(nec.config.params.extra) || nec.config.params.extra.judge === undefined) return nec;
+    const extra = { ...nec.config.params.extra, judge: fill(nec.config.params.extra.judge, `${where}.config.params.extra.judge`) };
+    return { ...nec, config: { ...nec.config, params: { ...nec.config.params, extra } } };
+  };
+  let evaluation = raw.evaluation;
+  if (isPlainObject(evaluation)) {
+    evaluation = { ...evaluation, nemo_evaluator_config: withJudge(evaluation.nemo_evaluator_config, 'evaluation.nemo_evaluator_config') };
+    const ev = evaluation as Json;
+    if (Array.isArray(ev.tasks)) {
+      ev.tasks = ev.tasks.map((t, i) => (isPlainObject(t) ? { ...t, nemo_evaluator_config: withJudge(t.nemo_evaluator_config, `evaluation.tasks[${i}].nemo_evaluator_config`) } : t));
+      for (const t of ev.tasks as Json[]) if (isPlainObject(t) && t.nemo_evaluator_config === undefined) delete t.nemo_evaluator_config;
+    }
+    if (ev.nemo_evaluator_config === undefined) delete ev.nemo_evaluator_config;
+  }
+  return { raw: { ...raw, auxiliary_deployments: { ...aux, judge: dep }, ...(evaluation !== undefined ? { evaluation } : {}) }, problems };
+}
+
+/** The run's judge deployment (`auxiliary_deployments.judge`), resolved (undefined for none). */
+export function judgeDeploymentOf(cfg: EvalConfig): DeploymentSpec | undefined {
+  const dep = (cfg.auxiliary_deployments as Record<string, unknown> | undefined)?.judge as Record<string, unknown> | undefined;
+  if (!dep || (dep.type ?? 'none') === 'none') return undefined;
+  return resolveDeployment(dep, servedModelName(dep) ?? '');
+}
+
 /** The run's deployment, resolved (undefined for none). */
 export function deploymentOf(cfg: EvalConfig): DeploymentSpec | undefined {
   const dep = cfg.deployment as Record<string, unknown> | undefined;
@@ -416,6 +492,8 @@ export interface ResolvedPlan {
   execution: ExecutionSettings;
   /** The model server the run starts (`deployment:`), when it has one. */
   deployment?: DeploymentSpec;
+  /** The judge's server the run starts (`auxiliary_deployments.judge`), when it has one. */
+  judge_deployment?: DeploymentSpec;
   warnings: string[];
   unsupported: { name: string; reason: string }[];
 }
@@ -806,8 +884,15 @@ function resolveTask(cfg: EvalConfig, registry: TaskRegistry, i: number, executi
   if (keyName) endpoint.api_key_name = keyName;
 
   const judgePath = `evaluation.tasks[${i}].nemo_evaluator_config.config.params.extra.judge`;
-  const judge = extra.judge ? judgeEndpoint(extra.judge, judgePath) : undefined;
   const judged = registry.isJudged?.(task.name) ?? false;
+  const judgeDeployment = judgeDeploymentOf(cfg);
+  let judge = extra.judge ? judgeEndpoint(extra.judge, judgePath) : undefined;
+  if (judgeDeployment && judged) {
+    // The judge the run deploys (auxiliary_deployments.judge) grades every judged task.
+    judge ??= judgeEndpoint({ url: `http://127.0.0.1:${judgeDeployment.port}/v1/chat/completions`, model_id: judgeDeployment.served_model_name }, judgePath);
+    judge.endpoint.deployed = true;
+    judge.endpoint.deployment = 'judge';
+  }
   if (judged && !judge) {
     throw new ConfigError(
       `${where} is graded by an LLM judge: set params.extra.judge {url, model_id, api_key_name} ` +
@@ -869,7 +954,9 @@ export function resolveTasks(cfg: EvalConfig, registry: TaskRegistry): ResolvedP
   }
   attachLimits(cfg, tasks);
   const deployment = deploymentOf(cfg);
-  return { tasks, execution, warnings, unsupported, ...(deployment ? { deployment } : {}) };
+  const judgeDeployment = judgeDeploymentOf(cfg);
+  if (judgeDeployment && !tasks.some((t) => t.judge)) warn('auxiliary_deployments.judge is not used: no task of this run is graded by an LLM judge, so its server is not started');
+  return { tasks, execution, warnings, unsupported, ...(deployment ? { deployment } : {}), ...(judgeDeployment && tasks.some((t) => t.judge) ? { judge_deployment: judgeDeployment } : {}) };
 }
 
 /** Settings of an LLM judge (`params.extra.judge`), resolved like the target endpoint. */

@@ -75,7 +75,7 @@
  */
 import { z } from 'zod';
 import { ambiguousPriceMessage, matchingPriceIndices, missingPriceMessage } from './pricing';
-import { DEPLOYMENT_TYPES, deploymentSchema } from './deployment';
+import { DEPLOYMENT_TYPES, auxiliaryDeploymentsSchema, deploymentSchema } from './deployment';
 
 /** evalflow's execution defaults (`execution:` keys absent from the YAML). */
 export const EXECUTION_DEFAULTS = {
@@ -427,6 +427,8 @@ export const configSchema = z
     defaults: defaultsSchema.optional(),
     execution: executionSchema.optional(),
     deployment: deploymentSchema.optional(),
+    /** `auxiliary_deployments.judge`: the judge's server, started like the model's (lib/config/deployment.ts). */
+    auxiliary_deployments: auxiliaryDeploymentsSchema.optional(),
     env_vars: envVarsSchema.optional(),
     target: targetSchema,
     evaluation: evaluationSchema,

@@ -13,7 +13,7 @@ import { serverEnv } from '../config/settings';
 import { HEALTH_PATH, launchCommand, type LaunchCommand } from '../config/deployment';
 import { EvalflowError } from '../records/errors';
 import { keys } from '../records/keys';
-import type { DeploymentAddress, DeploymentSpec, EndpointSpec } from '../records/types';
+import type { DeploymentAddress, DeploymentName, DeploymentSpec, EndpointSpec } from '../records/types';
 
 /** A deployment that cannot start or serve; `retryable` says whether another attempt (maybe on another host) can help. */
 export class DeploymentError extends EvalflowError {
@@ -78,7 +78,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** GET <base>/models: the ids it lists, or null when it does not answer 200. */
 export async function listModels(baseUrl: string, timeoutMs = 3000): Promise<string[] | null> {
   try {
-    const res = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(timeoutMs) });
+    // AbortSignal.timeout takes whole milliseconds only (a fraction throws, which read as "not answering").
+    const res = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(Math.max(1, Math.round(timeoutMs))) });
     if (!res.ok) return null;
     const body = (await res.json().catch(() => null)) as { data?: { id?: unknown }[] } | null;
     return (body?.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
@@ -224,14 +225,16 @@ export interface AddressStore {
   putJson(key: string, value: unknown): Promise<void>;
 }
 
-export async function readAddress(store: AddressStore, runId: string): Promise<DeploymentAddress | null> {
-  const text = await store.getText(keys.deployment(runId));
+/** The address the run's deployment (`name` absent: the model's; 'judge': the judge's) last reported. */
+export async function readAddress(store: AddressStore, runId: string, name?: DeploymentName): Promise<DeploymentAddress | null> {
+  const text = await store.getText(keys.deployment(runId, name));
   return text ? (JSON.parse(text) as DeploymentAddress) : null;
 }
 
 /**
  * The endpoint a task calls now: for a deployed endpoint, its nominal URL's
- * route on the address the deployment last reported — waiting (with `beat`)
+ * route on the address its deployment (the model's, or the judge's when
+ * `endpoint.deployment` says so) last reported — waiting (with `beat`)
  * while the deployment (re)starts or its address does not answer, up to
  * `timeoutMs`. Other endpoints are returned as they are.
  */
@@ -247,9 +250,9 @@ export async function liveEndpoint<E extends EndpointSpec>(
   for (;;) {
     opts.beat();
     if (opts.signal?.aborted) throw opts.signal.reason;
-    const addr = await readAddress(store, runId);
+    const addr = await readAddress(store, runId, endpoint.deployment);
     if (addr?.state === 'stopped') {
-      throw new DeploymentError(`the run's deployment was stopped (the suite ended); nothing serves ${endpoint.model_id} any more`, false);
+      throw new DeploymentError(`the run's ${endpoint.deployment ? `${endpoint.deployment} ` : ''}deployment was stopped (the suite ended); nothing serves ${endpoint.model_id} any more`, false);
     }
     if (addr?.state === 'ready') {
       if (await listModels(addr.base_url)) {
@@ -259,7 +262,7 @@ export async function liveEndpoint<E extends EndpointSpec>(
       last = `${addr.base_url} (attempt ${addr.attempt}) does not answer`;
     } else if (addr) last = `the deployment is starting (attempt ${addr.attempt})`;
     if (Date.now() > until) {
-      throw new DeploymentError(`the run's deployment of ${endpoint.model_id} is not serving after ${Math.round(opts.timeoutMs / 1000)} s: ${last}`, true);
+      throw new DeploymentError(`the run's ${endpoint.deployment ? `${endpoint.deployment} ` : ''}deployment of ${endpoint.model_id} is not serving after ${Math.round(opts.timeoutMs / 1000)} s: ${last}`, true);
     }
     await sleep(1000, opts.signal);
   }

@@ -228,7 +228,7 @@ export async function missingWorkers(runId: string, client?: Client, settings: S
   if (desc.status.name !== 'RUNNING') return [];
   const queue = desc.taskQueue;
   const memo = (desc.memo ?? {}) as {
-    config?: { execution?: { judge_task_queue?: string; sandbox_task_queue?: string }; deployment?: { type?: string; task_queue?: string }; evaluation?: { tasks?: { name?: string }[] } };
+    config?: { execution?: { judge_task_queue?: string; sandbox_task_queue?: string }; deployment?: { type?: string; task_queue?: string }; auxiliary_deployments?: { judge?: { type?: string; task_queue?: string } }; evaluation?: { tasks?: { name?: string }[] } };
     tasks?: string;
   };
   const taskNames = memo.config?.evaluation?.tasks?.map((t) => String(t.name)) ?? (typeof memo.tasks === 'string' ? memo.tasks.split(',') : []);
@@ -251,6 +251,11 @@ export async function missingWorkers(runId: string, client?: Client, settings: S
       memo.config?.deployment?.task_queue ?? `${queue}-deploy`,
       `the deploy role on a host that can run the ${memo.config?.deployment?.type ?? ''} server ('evalflow worker --role deploy' there, or --role all,deploy for one machine)`,
       !!memo.config?.deployment?.type && memo.config.deployment.type !== 'none',
+    ],
+    [
+      memo.config?.auxiliary_deployments?.judge?.task_queue ?? `${queue}-deploy`,
+      `the deploy role on a host that can run the judge's ${memo.config?.auxiliary_deployments?.judge?.type ?? ''} server ('evalflow worker --role deploy' there, or --role all,deploy for one machine)`,
+      !!memo.config?.auxiliary_deployments?.judge?.type && memo.config.auxiliary_deployments.judge.type !== 'none',
     ],
   ];
   for (const [q, role, needed] of extra) {

@@ -15,6 +15,8 @@ export interface PlanReport {
   unsupported: { name: string; reason: string }[];
   redacted: unknown;
   deployment?: DeploymentSpec;
+  /** The judge's server (`auxiliary_deployments.judge`), when it has one. */
+  judge_deployment?: DeploymentSpec;
 }
 
 export const registryView = {
@@ -64,6 +66,7 @@ export function planRun(input: IdentifiedSuiteInput): RunPlan & { redacted: unkn
     tasks: report.tasks,
     execution: report.execution,
     ...(report.deployment ? { deployment: report.deployment } : {}),
+    ...(report.judge_deployment ? { judge_deployment: report.judge_deployment } : {}),
     redacted: report.redacted,
     warnings: report.warnings,
   };

@@ -9,7 +9,7 @@ export const keys = {
   runConfig: (runId: string) => `runs/${runId}/run_config.yaml`,
   metadata: (runId: string) => `runs/${runId}/metadata.json`,
   /** Where the run's deployment serves (docs/architecture.md, "Deployments"). */
-  deployment: (runId: string) => `runs/${runId}/deployment.json`,
+  deployment: (runId: string, name?: 'judge') => `runs/${runId}/deployment${name ? `-${name}` : ''}.json`,
   runLog: (runId: string) => `runs/${runId}/logs/stdout.log`,
   task: (runId: string, task: string) => `runs/${runId}/${task}/`,
   samplesManifest: (runId: string, task: string) => `runs/${runId}/${task}/samples/manifest.json`,

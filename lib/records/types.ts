@@ -21,7 +21,12 @@ export interface EndpointSpec {
    * call the address the deployment reported (runs/<run>/deployment.json).
    */
   deployed?: boolean;
+  /** Which of the run's deployments serves it: absent = the model's (`deployment:`), 'judge' = `auxiliary_deployments.judge` (runs/<run>/deployment-judge.json). */
+  deployment?: DeploymentName;
 }
+
+/** The run's deployments besides the model's (`auxiliary_deployments:`, as NeMo Evaluator launcher names them); only the judge today. */
+export type DeploymentName = 'judge';
 
 export type DeploymentType = 'vllm' | 'sglang' | 'nim' | 'generic' | 'llama_cpp';
 
@@ -54,6 +59,8 @@ export interface DeploymentSpec {
 
 /** Where a deployment serves, as its deploy worker reported it (runs/<run>/deployment.json; the suite's deploymentReady signal). */
 export interface DeploymentAddress {
+  /** Which deployment: absent = the model's, 'judge' = the judge's. */
+  name?: DeploymentName;
   /** Base URL, e.g. http://10.0.0.5:8000/v1 */
   base_url: string;
   host: string;
@@ -243,6 +250,8 @@ export interface RunPlan {
   execution: ExecutionSettings;
   /** The model server the run starts before its tasks (`deployment:`), when it has one. */
   deployment?: DeploymentSpec;
+  /** The judge's server the run starts beside it (`auxiliary_deployments.judge`), when it has one. */
+  judge_deployment?: DeploymentSpec;
 }
 
 export interface TaskInput {
@@ -312,4 +321,6 @@ export interface SuiteProgress {
   paused_reason?: string;
   /** The run's model server (`deployment:`): starting, or where it serves. */
   deployment?: { type: string; state: 'starting' | 'ready' | 'stopped'; base_url?: string; attempt?: number };
+  /** The judge's server (`auxiliary_deployments.judge`), the same way. */
+  judge_deployment?: { type: string; state: 'starting' | 'ready' | 'stopped'; base_url?: string; attempt?: number };
 }

@@ -11,7 +11,8 @@
  * - appends {event: 'served', hash} for every answered request (the payload's hash), so a
  *   test counts what was paid across restarts, and {event: 'exit'} when stopped by a signal.
  *
- * $DOUBLE_NEVER_READY=1 prints lines and never listens; $DOUBLE_EXIT=N exits with N at once.
+ * $DOUBLE_NEVER_READY=1 prints lines and never listens; $DOUBLE_EXIT=N exits with N at once;
+ * $DOUBLE_REPLY answers every request with that text instead of the echo (a judge's verdict).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     answer: (req) => {
       write({ event: 'served', hash: payloadHash(req.body) });
       const last = req.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? req.prompt ?? '';
-      return { content: `echo (test double, not a model): ${String(last).slice(0, 40)}` };
+      return { content: process.env.DOUBLE_REPLY ?? `echo (test double, not a model): ${String(last).slice(0, 40)}` };
     },
   });
   write({ event: 'listening', name, port: endpoint.port, pid: process.pid });

@@ -193,7 +193,7 @@ test('validation errors name the path of every problem', () => {
     {
       name: 'unknown top-level key lists allowed keys',
       raw: base({ foo: 1 }),
-      expect: [/foo: unknown key; allowed here: defaults, execution, deployment, env_vars, target, evaluation/],
+      expect: [/foo: unknown key; allowed here: defaults, execution, deployment, auxiliary_deployments, env_vars, target, evaluation/],
     },
     {
       name: 'wrong type: expected vs got',

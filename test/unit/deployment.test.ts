@@ -9,6 +9,8 @@ import { ConfigError, resolveTasks, validateConfig } from '../../lib/config/load
 import { launchCommand, splitArgs, type LaunchContext } from '../../lib/config/deployment';
 import { buildPlan } from '../../lib/plan/plan';
 import type { DeploymentSpec } from '../../lib/records/types';
+import * as http from 'node:http';
+import { listModels } from '../../lib/engine/deploy';
 
 const tasks = { tasks: [{ name: 'gsm8k' }] };
 const cfg = (deployment: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ deployment, evaluation: tasks, ...extra });
@@ -120,4 +122,66 @@ test('splitArgs: quotes and escapes as a shell splits them', () => {
   assert.deepEqual(splitArgs(`--a 1 --b "x y" --c 'p q' --d a\\ b ""`), ['--a', '1', '--b', 'x y', '--c', 'p q', '--d', 'a b', '']);
   assert.deepEqual(splitArgs(''), []);
   assert.throws(() => splitArgs('--a "x'), /unclosed "/);
+});
+
+// ---- a judge deployed like the model (auxiliary_deployments.judge, the launcher's key)
+
+const judgedTasks = { tasks: [{ name: 'ns_hle' }] };
+const withJudge = (judge: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  deployment: { type: 'vllm', hf_model_handle: 'org/model', served_model_name: 'm' },
+  auxiliary_deployments: { judge },
+  evaluation: judgedTasks,
+  ...extra,
+});
+
+test('auxiliary_deployments.judge: the judge endpoint of judged tasks is the judge deployment (its own record, port 8001 by default)', () => {
+  const plan = buildPlan(withJudge({ type: 'vllm', hf_model_handle: 'org/judge', served_model_name: 'judge-model' }));
+  assert.equal(plan.judge_deployment?.type, 'vllm');
+  assert.equal(plan.judge_deployment?.port, 8001);
+  assert.equal(plan.judge_deployment?.served_model_name, 'judge-model');
+  const judge = plan.tasks[0].judge!.endpoint;
+  assert.deepEqual({ url: judge.url, model_id: judge.model_id, deployed: judge.deployed, deployment: judge.deployment }, {
+    url: 'http://127.0.0.1:8001/v1/chat/completions', model_id: 'judge-model', deployed: true, deployment: 'judge',
+  });
+  assert.equal(plan.tasks[0].endpoint.deployment, undefined, "the model's endpoint stays on the model's deployment");
+  // A written extra.judge keeps its settings and gets the deployment's url and model.
+  const tuned = buildPlan(withJudge({ type: 'llama_cpp', file: '/m/judge.gguf', port: 8100 }, {
+    evaluation: { nemo_evaluator_config: { config: { params: { extra: { judge: { parallelism: 3 } } } } }, ...judgedTasks },
+  }));
+  assert.equal(tuned.tasks[0].judge!.parallelism, 3);
+  assert.equal(tuned.tasks[0].judge!.endpoint.model_id, 'judge');
+  assert.equal(tuned.tasks[0].judge!.endpoint.url, 'http://127.0.0.1:8100/v1/chat/completions');
+  // Only the judge deployed (the model at a URL) works too; a run with no judged task does not start it.
+  const only = buildPlan({ target: { api_endpoint: { url: 'http://h:1/v1/chat/completions', model_id: 'x' } }, auxiliary_deployments: { judge: { type: 'vllm', hf_model_handle: 'org/judge', served_model_name: 'j' } }, evaluation: judgedTasks });
+  assert.equal(only.deployment, undefined);
+  assert.equal(only.judge_deployment?.served_model_name, 'j');
+  const unjudged = buildPlan({ ...withJudge({ type: 'vllm', hf_model_handle: 'org/judge', served_model_name: 'j' }), evaluation: tasks });
+  assert.equal(unjudged.judge_deployment, undefined);
+  assert.ok(unjudged.warnings.some((w) => /auxiliary_deployments\.judge is not used/.test(w)));
+});
+
+test('bad judge deployments: each problem named with what to do', () => {
+  assert.match(problems(withJudge({ type: 'vllm', hf_model_handle: 'org/judge' })), /auxiliary_deployments\.judge\.served_model_name: the name the judge's server answers to is not set/);
+  assert.match(problems(withJudge({ type: 'vllm', hf_model_handle: 'org/judge', served_model_name: 'j', port: 8000 })), /auxiliary_deployments\.judge\.port 8000 is the model deployment's port/);
+  assert.match(problems(withJudge({ type: 'tgi', served_model_name: 'j' })), /auxiliary_deployments\.judge\.type: unknown deployment type 'tgi'/);
+  assert.match(problems(withJudge({ type: 'vllm', served_model_name: 'j' })), /auxiliary_deployments\.judge\.checkpoint_path: a vllm deployment needs the model/);
+  assert.match(problems({ ...withJudge({ type: 'vllm', hf_model_handle: 'h', served_model_name: 'j' }), auxiliary_deployments: { reranker: { type: 'vllm' } } }), /auxiliary_deployments\.reranker: is not a deployment evalflow starts; auxiliary_deployments takes only judge/);
+  assert.match(
+    problems(withJudge({ type: 'vllm', hf_model_handle: 'org/judge', served_model_name: 'j' }, { evaluation: { nemo_evaluator_config: { config: { params: { extra: { judge: { model_id: 'other' } } } } }, ...judgedTasks } })),
+    /auxiliary_deployments\.judge\.served_model_name 'j' and evaluation\.nemo_evaluator_config\.config\.params\.extra\.judge\.model_id 'other' differ/,
+  );
+});
+
+test('listModels with a timeout in fractional milliseconds still asks (a heartbeat timeout of 5 s probes every 1666.67 ms)', async () => {
+  const srv = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ object: 'list', data: [{ id: 'm' }] }));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    const port = (srv.address() as { port: number }).port;
+    assert.deepEqual(await listModels(`http://127.0.0.1:${port}/v1`, 5000 / 3), ['m']);
+  } finally {
+    srv.close();
+  }
 });

@@ -207,6 +207,73 @@ test('a run with a deployment: the tasks start once it is ready, it is cancelled
   assert.ok(scheduled.some(([a, q]) => a === 'deployModel' && q?.endsWith('-deploy')), `deployModel on the deploy queue: ${JSON.stringify(scheduled)}`);
 });
 
+test('a run with a model and a judge deployment: tasks wait for both, both are cancelled before finalizeRun; a judge deployment that fails names its section', async () => {
+  const order: string[] = [];
+  const deployment = { type: 'vllm' as const, served_model_name: 'mock-model', port: 8000, ready_timeout: 60, container: 'auto' as const, env: {} };
+  const judge_deployment = { type: 'llama_cpp' as const, served_model_name: 'judge', port: 8001, ready_timeout: 60, container: 'auto' as const, env: {} };
+  const m = mockActivities({ plan: { ...plan(['gsm8k']), deployment, judge_deployment }, shards: () => 1, generate: async () => void order.push('generate') });
+  const runId = `suite-${++ids}`;
+  const activities = {
+    ...m.activities,
+    async finalizeRun(args: { run_id: string; status: 'completed' | 'failed' | 'cancelled'; summaries: TaskSummary[] }) {
+      order.push('finalize');
+      return (m.activities as { finalizeRun: (a: typeof args) => Promise<void> }).finalizeRun(args);
+    },
+    async deployModel(input: { run_id: string; deployment: { type: string; port: number }; name?: string }) {
+      const who = input.name ?? 'model';
+      // The judge's server answers later than the model's: the tasks wait for it.
+      if (who === 'judge') await new Promise((r) => setTimeout(r, 500));
+      order.push(`${who} ready`);
+      await env.client.workflow.getHandle(input.run_id).signal('deploymentReady', { ...(input.name ? { name: input.name } : {}), base_url: `http://10.0.0.7:${input.deployment.port}/v1`, host: '10.0.0.7', port: input.deployment.port, attempt: 1, state: 'ready', at: '' });
+      try {
+        await hold(new Promise(() => undefined));
+      } finally {
+        order.push(`${who} stopped`);
+      }
+    },
+  };
+  const result = await withWorker(
+    env,
+    activities,
+    async (taskQueue) => {
+      const h = await env.client.workflow.start('evaluationSuite', { taskQueue, workflowId: runId, args: [{ run_id: runId, config: {} }] });
+      return h.result();
+    },
+    { extraQueues: ['-deploy'] },
+  );
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(order.slice(0, 3), ['model ready', 'judge ready', 'generate'], JSON.stringify(order));
+  assert.deepEqual(new Set(order.slice(3, 5)), new Set(['model stopped', 'judge stopped']), JSON.stringify(order));
+  assert.equal(order[5], 'finalize');
+  const history = await env.client.workflow.getHandle(runId).fetchHistory();
+  const deploys = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deployModel');
+  assert.equal(deploys.length, 2, 'one deployModel per deployment');
+
+  // The judge's deployment cannot start: the run fails naming auxiliary_deployments.judge, no task starts.
+  const m2 = mockActivities({ plan: { ...plan(['gsm8k']), judge_deployment }, shards: () => 1 });
+  const failing = `suite-${++ids}`;
+  const err = await withWorker(
+    env,
+    {
+      ...m2.activities,
+      async deployModel() {
+        throw ApplicationFailure.nonRetryable('deployment.file /m/judge.gguf does not exist on the deploy worker on gpu-1', 'DeploymentFailed');
+      },
+    },
+    async (taskQueue) => {
+      const h = await env.client.workflow.start('evaluationSuite', { taskQueue, workflowId: failing, args: [{ run_id: failing, config: {} }] });
+      return h.result().then(
+        () => assert.fail('the run should fail'),
+        (e: unknown) => e,
+      );
+    },
+    { extraQueues: ['-deploy'] },
+  );
+  assert.ok(err instanceof WorkflowFailedError);
+  assert.match(String((err.cause as Error).message), /the judge deployment \(llama_cpp\) failed: .* — fix the auxiliary_deployments\.judge: section/);
+  assert.equal(m2.of('generateShard').length, 0);
+});
+
 test('a deployment that cannot start fails the run with its reason; no task starts', async () => {
   const deployment = { type: 'sglang' as const, served_model_name: 'mock-model', port: 8000, ready_timeout: 60, container: 'auto' as const, env: {} };
   const m = mockActivities({ plan: { ...plan(['gsm8k']), deployment }, shards: () => 1 });
