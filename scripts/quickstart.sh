@@ -29,7 +29,9 @@ for a in "$@"; do
 done
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npm run build --silent
+# EVALFLOW_QUICKSTART_NO_BUILD=1: use the existing build (test/integration/quickstart.test.ts runs this script
+# while other test processes read dist/).
+[ "${EVALFLOW_QUICKSTART_NO_BUILD:-}" = 1 ] || npm run build --silent
 bash scripts/setup-math.sh
 node bin/evalflow.js dev up
 
@@ -52,8 +54,11 @@ if [ "$real_model" = 1 ]; then
 else
   endpoint_log="$EVALFLOW_HOME/logs/demo-endpoint.log"
   echo "== starting the SCRIPTED DEMO MODEL (not a real LLM); log: $endpoint_log"
-  node bin/evalflow.js demo-endpoint --port "${EVALFLOW_DEMO_PORT:-8765}" >"$endpoint_log" 2>&1 &
+  demo_port="${EVALFLOW_DEMO_PORT:-8765}"
+  node bin/evalflow.js demo-endpoint --port "$demo_port" >"$endpoint_log" 2>&1 &
   pids+=($!)
+  # configs/quickstart.yaml names port 8765; another EVALFLOW_DEMO_PORT moves the url with it.
+  args=(-o "target.api_endpoint.url=http://127.0.0.1:$demo_port/v1/chat/completions" ${args[@]+"${args[@]}"})
 fi
 echo "== starting an evalflow worker; log: $EVALFLOW_HOME/logs/worker.log"
 node bin/evalflow.js worker >"$EVALFLOW_HOME/logs/worker.log" 2>&1 &
@@ -73,4 +78,4 @@ if [ "$real_model" = 1 ]; then
   echo "truncated answers (finish_reason length) and unparseable answers going through evalflow, not how good any model is."
 fi
 echo
-echo "Temporal and MinIO keep running (Web UI: http://127.0.0.1:8233); stop them with: node bin/evalflow.js dev down"
+echo "Temporal and MinIO keep running (Web UI: ${EVALFLOW_TEMPORAL_UI:-http://127.0.0.1:8233}); stop them with: node bin/evalflow.js dev down"
