@@ -92,11 +92,18 @@ export async function connectClient(settings: Settings = loadSettings()): Promis
  * goes wrong; the SDK's native connection (what workers use) names the cause. Asked only
  * after a failure, so a working connection never loads it.
  */
+/**
+ * How long the diagnosing native connection may take. Its own retries make a plaintext
+ * connection to a TLS port take ~3.3 s on an idle 2-core machine; 5 s was exceeded under
+ * load (CI with the slow tests beside it), and the user got the generic message.
+ */
+const DIAGNOSE_TIMEOUT_MS = 12_000;
+
 async function diagnoseWithNativeConnection(options: TemporalConnectionOptions, t: Settings['temporal']): Promise<UsageError | TemporalConnectionError | undefined> {
   try {
     const { NativeConnection } = await import('@temporalio/worker');
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000)));
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), DIAGNOSE_TIMEOUT_MS)));
     try {
       const c = await Promise.race([NativeConnection.connect(options), timeout]);
       await c.close();
