@@ -397,12 +397,15 @@ export function launchCommand(spec: DeploymentSpec, ctx: LaunchContext): LaunchC
   }
   const argv = [
     'apptainer', inner.length ? 'exec' : 'run', '--nv', '--cleanenv',
-    ...Object.keys(env).sort().flatMap((k) => ['--env', `${k}=${env[k]}`]),
     ...(mountSrc ? ['--bind', `${mountSrc}:/checkpoint:ro`] : []),
     `docker://${spec.image}`,
     ...inner,
   ];
-  return { mode, argv, env, display: displayArgv(argv.map((a) => a.replace(/^([A-Za-z_][A-Za-z0-9_]*)=.*$/, (m, k: string) => (k in env ? `${k}=…` : m)))) };
+  // APPTAINERENV_NAME sets NAME inside the container (also under --cleanenv): like docker's
+  // `-e NAME`, the values stay out of the command line (and of `ps`).
+  const passed: Record<string, string> = {};
+  for (const k of Object.keys(env).sort()) passed[`APPTAINERENV_${k}`] = env[k]!;
+  return { mode, argv, env: passed, display: displayArgv(argv) };
 }
 
 /** The URL path the deploy worker polls for readiness. */

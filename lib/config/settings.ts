@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EvalflowError } from '../records/errors';
 import { resolveTemporalSettings, type TemporalSettings } from './temporal';
 
 export interface StorageSettings {
@@ -88,9 +89,29 @@ export interface Settings {
   telemetry: TelemetrySettings;
 }
 
-/** The environment of a model server a deploy worker starts: this process's, plus the deployment's variables. */
+/**
+ * The environment of a model server a deploy worker starts: this process's, plus the
+ * deployment's `env_vars`, written as NeMo Evaluator's launcher writes them:
+ * `host:NAME` is read here, on the deploy worker, from its environment (so a secret
+ * such as HF_TOKEN is named in the config, never written into it, the history or an
+ * artifact); `lit:VALUE` is VALUE; a value without a prefix is taken as it is.
+ */
 export function serverEnv(extra: Record<string, string>): Record<string, string | undefined> {
-  return { ...process.env, ...extra };
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const [k, v] of Object.entries(extra)) {
+    if (v.startsWith('host:')) {
+      const name = v.slice('host:'.length);
+      const value = process.env[name];
+      if (value === undefined) {
+        throw new EvalflowError(
+          `deployment env_vars.${k} is '${v}', but ${name} is not set on this deploy worker: export ${name} in the deploy worker's environment (or write lit:VALUE for a value that is not secret)`,
+          { kind: 'config', retryable: false },
+        );
+      }
+      env[k] = value;
+    } else env[k] = v.startsWith('lit:') ? v.slice('lit:'.length) : v;
+  }
+  return env;
 }
 
 /** Where a worker serves Prometheus metrics, and where traces go (the standard OTEL_* variables). */

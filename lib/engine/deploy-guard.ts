@@ -1,7 +1,8 @@
 /**
  * The guard between a deploy worker and the model server it starts
- * (lib/engine/deploy.ts): run as `node deploy-guard.js '<json>'` with its
- * stdin a pipe from the worker. It starts the server in a process group of
+ * (lib/engine/deploy.ts): run as `node deploy-guard.js '<json>'` (argv and
+ * cleanup; the server's environment is the guard's own) with its stdin a pipe
+ * from the worker. It starts the server in a process group of
  * its own and stops that group (SIGTERM, SIGKILL after a grace period, then
  * the container's cleanup command) when the worker asks (SIGTERM to the
  * guard) or when the worker is gone (stdin closes: a SIGKILLed worker takes
@@ -11,13 +12,12 @@ import { spawn, spawnSync } from 'node:child_process';
 
 interface GuardSpec {
   argv: string[];
-  env: Record<string, string | undefined>;
   cleanup?: string[];
   graceMs?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as GuardSpec;
-const child = spawn(spec.argv[0], spec.argv.slice(1), { env: spec.env as NodeJS.ProcessEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+const child = spawn(spec.argv[0], spec.argv.slice(1), { env: process.env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 let stopping = false;
 
 function stop(): void {

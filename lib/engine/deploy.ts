@@ -142,8 +142,11 @@ export async function startServer(
   }
 
   const guard = path.join(__dirname, 'deploy-guard.js');
-  const child: ChildProcess = spawn(process.execPath, [guard, JSON.stringify({ argv: cmd.argv, env: serverEnv(cmd.env), cleanup: cmd.cleanup })], {
+  // The server's environment is the guard's own, not part of its argument: values such as
+  // HF_TOKEN must not show in the process list.
+  const child: ChildProcess = spawn(process.execPath, [guard, JSON.stringify({ argv: cmd.argv, cleanup: cmd.cleanup })], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: serverEnv(cmd.env),
   });
   const lines: string[] = [];
   const take = (chunk: Buffer) => {

@@ -11,6 +11,7 @@ import { buildPlan } from '../../lib/plan/plan';
 import type { DeploymentSpec } from '../../lib/records/types';
 import * as http from 'node:http';
 import { listModels } from '../../lib/engine/deploy';
+import { serverEnv } from '../../lib/config/settings';
 
 const tasks = { tasks: [{ name: 'gsm8k' }] };
 const cfg = (deployment: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ deployment, evaluation: tasks, ...extra });
@@ -84,7 +85,10 @@ test('vllm: the launcher command line, binary on the host or in a container', ()
   assert.deepEqual(docker.cleanup, ['docker', 'rm', '-f', 'evalflow-r1-1']);
   const apptainer = launchCommand(s, { ...host, runtimes: { docker: false, apptainer: true } });
   assert.equal(apptainer.mode, 'apptainer');
-  assert.deepEqual(apptainer.argv.slice(0, 9), ['apptainer', 'exec', '--nv', '--cleanenv', '--env', 'VLLM_USE_V1=1', '--bind', '/ckpt/llama:/checkpoint:ro', 'docker://vllm/vllm-openai:v0.11.0']);
+  assert.deepEqual(apptainer.argv.slice(0, 7), ['apptainer', 'exec', '--nv', '--cleanenv', '--bind', '/ckpt/llama:/checkpoint:ro', 'docker://vllm/vllm-openai:v0.11.0']);
+  // The variables reach the container through APPTAINERENV_*, never the command line.
+  assert.deepEqual(apptainer.env, { APPTAINERENV_VLLM_USE_V1: '1' });
+  assert.ok(!apptainer.argv.some((a) => a.includes('VLLM_USE_V1')), apptainer.argv.join(' '));
   // container: none runs the binary even with docker there; a Hugging Face id is passed as it is.
   const hf = launchCommand(spec({ type: 'vllm', image: 'i', hf_model_handle: 'Qwen/Qwen3-8B', served_model_name: 'q', container: 'none' }), { ...host, runtimes: { docker: true, apptainer: false }, bindHost: '0.0.0.0' });
   assert.equal(hf.mode, 'binary');
@@ -183,5 +187,22 @@ test('listModels with a timeout in fractional milliseconds still asks (a heartbe
     assert.deepEqual(await listModels(`http://127.0.0.1:${port}/v1`, 5000 / 3), ['m']);
   } finally {
     srv.close();
+  }
+});
+
+test("env_vars as the launcher writes them: host:NAME is read on the deploy worker, lit:VALUE is VALUE; a missing host variable is named", () => {
+  const saved = process.env.EVALFLOW_TEST_HF_TOKEN;
+  process.env.EVALFLOW_TEST_HF_TOKEN = 'hf_secret';
+  try {
+    const env = serverEnv({ HF_TOKEN: 'host:EVALFLOW_TEST_HF_TOKEN', VLLM_ATTENTION_BACKEND: 'lit:FLASH_ATTN', TRUST_REMOTE_CODE: '1' });
+    assert.equal(env.HF_TOKEN, 'hf_secret');
+    assert.equal(env.VLLM_ATTENTION_BACKEND, 'FLASH_ATTN');
+    assert.equal(env.TRUST_REMOTE_CODE, '1');
+    assert.equal(env.PATH, process.env.PATH, "the deploy worker's own environment is kept");
+    delete process.env.EVALFLOW_TEST_HF_TOKEN;
+    assert.throws(() => serverEnv({ HF_TOKEN: 'host:EVALFLOW_TEST_HF_TOKEN' }), /env_vars\.HF_TOKEN is 'host:EVALFLOW_TEST_HF_TOKEN', but EVALFLOW_TEST_HF_TOKEN is not set on this deploy worker: export EVALFLOW_TEST_HF_TOKEN/);
+  } finally {
+    if (saved === undefined) delete process.env.EVALFLOW_TEST_HF_TOKEN;
+    else process.env.EVALFLOW_TEST_HF_TOKEN = saved;
   }
 });
